@@ -1,0 +1,736 @@
+"""The one place that parses: source text → :class:`~linter.facts.ModuleFacts`.
+
+A single hand-written walk over the syntax tree collects everything the engine needs. No metadata
+providers run on this path; :func:`collect_spans` recomputes positions for a module only when
+something in it is reported, by replaying the same visit with position metadata.
+
+LibCST is imported lazily (importing it costs ~0.2 s), so a run that parses nothing never pays.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Dict, List, Optional, Tuple
+
+from linter.facts import (
+    TRACKED_CALLS,
+    AssignFact,
+    CallFact,
+    ClassFact,
+    Expr,
+    FunctionFact,
+    ImportFact,
+    ModuleFacts,
+    ParamFact,
+    Span,
+)
+
+#: Deeper expressions are recorded as ``other``: the rules never need them, and it keeps the
+#: conversion safe on pathological nesting.
+MAX_EXPR_DEPTH = 24
+#: Longer containers are recorded as ``other`` (a data table is not a mixin list).
+MAX_ITEMS = 256
+MAX_SOURCE = 400
+
+
+class SyntaxProblem(Exception):
+    """The source does not parse. ``span`` locates the error when LibCST tells where."""
+
+    def __init__(self, message: str, span: Optional[Span] = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.span = span
+
+
+def parse_module(source: str) -> Any:
+    """Parse with LibCST, turning its errors into :class:`SyntaxProblem`."""
+    import libcst as cst
+
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        span = Span(error.raw_line, error.raw_column + 1, error.raw_line, error.raw_column + 2)
+        message = str(error).strip().splitlines()[0] if str(error).strip() else "syntax error"
+        raise SyntaxProblem(f"cannot parse: {message}", span) from None
+    except RecursionError:
+        raise SyntaxProblem("cannot parse: the code is nested too deeply") from None
+
+
+def collect_facts(source: str, name: str, path: str, is_package: bool = False) -> ModuleFacts:
+    """Parse ``source`` once and return its facts. Raises :class:`SyntaxProblem`."""
+    module = parse_module(source)
+    collector = _Collector(module, name, path, is_package, keep_nodes=False)
+    _walk(module, collector)
+    return collector.result()
+
+
+def collect_spans(source: str) -> Tuple[Span, ...]:
+    """Positions of every reportable node of ``source``, indexed by the facts' node ids."""
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    module = parse_module(source)
+    collector = _Collector(module, "", "", False, keep_nodes=True)
+    _walk(module, collector)
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    spans = []
+    for node in collector.nodes:
+        where = positions.get(node)
+        if where is None:
+            spans.append(Span(1, 1, 1, 1))
+        else:
+            spans.append(
+                Span(
+                    where.start.line,
+                    where.start.column + 1,
+                    where.end.line,
+                    where.end.column + 1,
+                )
+            )
+    return tuple(spans)
+
+
+def _walk(module: Any, collector: "_Collector") -> None:
+    try:
+        collector.walk_body(module)
+    except RecursionError:
+        raise SyntaxProblem("cannot analyse: the code is nested too deeply") from None
+
+
+def dotted_name(node: Any) -> Optional[str]:
+    """``a.b.c`` for a Name/Attribute chain, else None."""
+    import libcst as cst
+
+    parts: List[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+#: Fields that hold only whitespace, punctuation or keywords: the walk never descends into them.
+_TRIVIA_FIELDS = frozenset(
+    """asynchronous colon comma comment default_indent default_newline dot empty_lines encoding
+    equal first_colon footer has_trailing_newline header indent lbrace lbracket leading_lines
+    leading_whitespace lines_after_decorators lpar newline operator posonly_ind rbrace rbracket
+    relative rpar second_colon semicolon separator star trailing_comma trailing_whitespace
+    whitespace""".split()
+)
+_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def _child_fields(node_type: type) -> Tuple[str, ...]:
+    fields = _CHILD_FIELDS.get(node_type)
+    if fields is None:
+        import dataclasses
+
+        fields = tuple(
+            field.name
+            for field in dataclasses.fields(node_type)
+            if field.name not in _TRIVIA_FIELDS and not field.name.startswith("whitespace")
+        )
+        _CHILD_FIELDS[node_type] = fields
+    return fields
+
+
+_NODE_TYPES: Dict[type, bool] = {}
+
+
+def _is_node(value_type: type) -> bool:
+    known = _NODE_TYPES.get(value_type)
+    if known is None:
+        import libcst as cst
+
+        known = _NODE_TYPES[value_type] = issubclass(value_type, cst.CSTNode)
+    return known
+
+
+class _Frame:
+    __slots__ = ("kind", "qualname", "builder", "conditional")
+
+    def __init__(self, kind: str, qualname: str, builder: Any) -> None:
+        self.kind = kind
+        self.qualname = qualname
+        self.builder = builder
+        self.conditional = 0
+
+
+class _Collector:
+    """A hand-written walk over LibCST's node dataclasses.
+
+    LibCST's own visitor machinery rebuilds every node as it goes (several times the cost of the
+    parse); this walk only reads fields, skips trivia, and dispatches on the few node types that
+    carry facts.
+    """
+
+    def __init__(
+        self, module: Any, name: str, path: str, is_package: bool, keep_nodes: bool
+    ) -> None:
+        import libcst as cst
+
+        self.cst = cst
+        self.module = module
+        self.name = name
+        self.path = path
+        self.is_package = is_package
+        self.keep_nodes = keep_nodes
+        self.nodes: List[Any] = []
+        self.counter = 0
+        self.imports: List[ImportFact] = []
+        self.assigns: List[AssignFact] = []
+        self.classes: List[ClassFact] = []
+        self.functions: List[FunctionFact] = []
+        self.calls: List[CallFact] = []
+        self.future = False
+        self.frames: List[_Frame] = [_Frame("module", "", None)]
+        self.except_depth = 0
+        self.leaves = frozenset(
+            (
+            cst.Name,
+            cst.SimpleString,
+            cst.Integer,
+            cst.Float,
+            cst.Imaginary,
+            cst.Ellipsis,
+            cst.Pass,
+            cst.Break,
+            cst.Continue,
+            )
+        )
+        self.conditionals = frozenset(
+            (
+            cst.If,
+            cst.For,
+            cst.While,
+            cst.IfExp,
+            cst.ListComp,
+            cst.SetComp,
+            cst.DictComp,
+            cst.GeneratorExp,
+            cst.Lambda,
+            cst.MatchCase,
+            )
+        )
+        self.handlers = {
+            cst.ClassDef: self.on_class,
+            cst.FunctionDef: self.on_function,
+            cst.Import: self.on_import,
+            cst.ImportFrom: self.on_import_from,
+            cst.Assign: self.on_assign,
+            cst.AnnAssign: self.on_ann_assign,
+            cst.Call: self.on_call,
+            cst.ExceptHandler: self.on_except,
+        }
+
+    # -- the walk --------------------------------------------------------------------------
+    def walk(self, node: Any) -> None:
+        node_type = type(node)
+        handler = self.handlers.get(node_type)
+        if handler is not None:
+            handler(node)
+        elif node_type in self.leaves:
+            return
+        elif node_type in self.conditionals:
+            self.frame.conditional += 1
+            self.descend(node)
+            self.frame.conditional -= 1
+        else:
+            self.descend(node)
+
+    def descend(self, node: Any) -> None:
+        for field in _child_fields(type(node)):
+            value = getattr(node, field)
+            value_type = type(value)
+            if value_type is tuple or value_type is list:
+                for item in value:
+                    if _is_node(type(item)):
+                        self.walk(item)
+            elif _is_node(value_type):
+                self.walk(value)
+
+    # -- node ids --------------------------------------------------------------------------
+    def node_id(self, node: Any) -> int:
+        self.counter += 1
+        if self.keep_nodes:
+            self.nodes.append(node)
+        return self.counter - 1
+
+    def source(self, node: Any) -> str:
+        cst = self.cst
+        node_type = type(node)
+        # Leaves spell themselves; only composite nodes pay for code generation.
+        if node_type in (cst.Name, cst.SimpleString, cst.Integer, cst.Float) and not (
+            getattr(node, "lpar", None)
+        ):
+            return node.value
+        if node_type is cst.Attribute and not node.lpar:
+            dotted = dotted_name(node)
+            if dotted is not None:
+                return dotted
+        text = self.module.code_for_node(node)
+        if len(text) > MAX_SOURCE:
+            text = text[:MAX_SOURCE] + "…"
+        return text
+
+    # -- expressions -----------------------------------------------------------------------
+    def expr(self, node: Any, depth: int = 0) -> Expr:
+        cst = self.cst
+        nid = self.node_id(node)
+        source = self.source(node)
+        if depth > MAX_EXPR_DEPTH:
+            return Expr("other", nid, source)
+        kind = "other"
+        value: Any = None
+        dotted = None
+        func = None
+        items: Tuple[Expr, ...] = ()
+        keywords: Tuple[Tuple[Optional[str], Expr], ...] = ()
+        entries: Tuple[Tuple[Optional[Expr], Expr], ...] = ()
+        op = None
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            try:
+                value = node.evaluated_value
+            except Exception:  # an odd prefix: keep it opaque
+                value = None
+            if isinstance(value, bytes):
+                kind = "bytes"
+            elif isinstance(value, str):
+                kind = "str"
+            else:
+                kind = "fstring"
+        elif isinstance(node, cst.FormattedString):
+            kind = "fstring"
+            items = self.fstring_parts(node, depth)
+        elif isinstance(node, cst.Integer):
+            kind, value = "int", _literal(node.value)
+        elif isinstance(node, cst.Float):
+            kind, value = "float", _literal(node.value)
+        elif isinstance(node, cst.Imaginary):
+            kind = "complex"
+        elif isinstance(node, cst.Ellipsis):
+            kind = "ellipsis"
+        elif isinstance(node, cst.Name):
+            dotted = node.value
+            if node.value in ("True", "False"):
+                kind, value = "bool", node.value == "True"
+            elif node.value == "None":
+                kind = "none"
+            else:
+                kind = "name"
+        elif isinstance(node, cst.Attribute):
+            kind = "attribute"
+            dotted = dotted_name(node)
+            func = self.expr(node.value, depth + 1)
+        elif isinstance(node, cst.Call):
+            kind = "call"
+            func = self.expr(node.func, depth + 1)
+            dotted = func.dotted
+            positional: List[Expr] = []
+            named: List[Tuple[Optional[str], Expr]] = []
+            for arg in node.args[:MAX_ITEMS]:
+                if arg.keyword is not None:
+                    named.append((arg.keyword.value, self.expr(arg.value, depth + 1)))
+                elif arg.star == "**":
+                    named.append((None, self.expr(arg.value, depth + 1)))
+                elif arg.star == "*":
+                    inner = self.expr(arg.value, depth + 1)
+                    positional.append(Expr("starred", inner.node, "*" + inner.source, func=inner))
+                else:
+                    positional.append(self.expr(arg.value, depth + 1))
+            items, keywords = tuple(positional), tuple(named)
+        elif isinstance(node, cst.Subscript):
+            kind = "subscript"
+            func = self.expr(node.value, depth + 1)
+            dotted = func.dotted
+            parts = []
+            for element in node.slice[:MAX_ITEMS]:
+                inner = element.slice
+                if isinstance(inner, cst.Index):
+                    parts.append(self.expr(inner.value, depth + 1))
+                else:
+                    parts.append(Expr("other", self.node_id(inner), self.source(inner)))
+            items = tuple(parts)
+        elif isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            kind = {cst.List: "list", cst.Tuple: "tuple", cst.Set: "set"}[type(node)]
+            if len(node.elements) > MAX_ITEMS:
+                kind = "other"
+            else:
+                elements = []
+                for element in node.elements:
+                    if isinstance(element, cst.StarredElement):
+                        inner = self.expr(element.value, depth + 1)
+                        elements.append(Expr("starred", inner.node, "*" + inner.source, func=inner))
+                    else:
+                        elements.append(self.expr(element.value, depth + 1))
+                items = tuple(elements)
+        elif isinstance(node, cst.Dict):
+            kind = "dict"
+            if len(node.elements) > MAX_ITEMS:
+                kind = "other"
+            else:
+                pairs: List[Tuple[Optional[Expr], Expr]] = []
+                for element in node.elements:
+                    if isinstance(element, cst.StarredDictElement):
+                        pairs.append((None, self.expr(element.value, depth + 1)))
+                    else:
+                        pairs.append(
+                            (self.expr(element.key, depth + 1), self.expr(element.value, depth + 1))
+                        )
+                entries = tuple(pairs)
+        elif isinstance(node, cst.BinaryOperation):
+            kind = "binop"
+            op = self.module.code_for_node(node.operator).strip()
+            items = (self.expr(node.left, depth + 1), self.expr(node.right, depth + 1))
+        elif isinstance(node, cst.UnaryOperation):
+            kind = "unary"
+            op = self.module.code_for_node(node.operator).strip()
+            operand = self.expr(node.expression, depth + 1)
+            items = (operand,)
+            if op == "-" and operand.kind in ("int", "float") and operand.value is not None:
+                kind, value = operand.kind, -operand.value
+            elif op == "+" and operand.kind in ("int", "float"):
+                kind, value = operand.kind, operand.value
+        return Expr(kind, nid, source, value, dotted, func, items, keywords, entries, op)
+
+    def fstring_parts(self, node: Any, depth: int) -> Tuple[Expr, ...]:
+        """The parts of an f-string made only of plain text and bare names (``f"{PREFIX}.x"``),
+        which a module constant can evaluate; else ()."""
+        cst = self.cst
+        parts: List[Expr] = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                if "\\" in part.value or "{" in part.value or "}" in part.value:
+                    return ()
+                parts.append(Expr("str", -1, part.value, part.value))
+            elif (
+                isinstance(part, cst.FormattedStringExpression)
+                and part.conversion is None
+                and part.format_spec is None
+                and isinstance(part.expression, (cst.Name, cst.Attribute))
+            ):
+                parts.append(self.expr(part.expression, depth + 1))
+            else:
+                return ()
+        return tuple(parts)
+
+    # -- scopes ----------------------------------------------------------------------------
+    @property
+    def frame(self) -> _Frame:
+        return self.frames[-1]
+
+    def qualname(self, name: str) -> str:
+        frame = self.frame
+        if frame.kind == "module":
+            return name
+        if frame.kind == "function":
+            return f"{frame.qualname}.<locals>.{name}"
+        return f"{frame.qualname}.{name}"
+
+    def walk_body(self, body: Any) -> None:
+        # IndentedBlock and SimpleStatementSuite both keep their statements in ``body``.
+        for statement in body.body:
+            self.walk(statement)
+
+    def on_class(self, node: Any) -> None:
+        for decorator in node.decorators:
+            self.walk(decorator.decorator)
+        builder: Dict[str, Any] = {
+            "name": node.name.value,
+            "qualname": self.qualname(node.name.value),
+            "node": self.node_id(node),
+            "name_node": self.node_id(node.name),
+            "bases": tuple(self.expr(arg.value) for arg in node.bases if not arg.star),
+            "keywords": tuple(
+                (arg.keyword.value if arg.keyword else None, self.expr(arg.value))
+                for arg in node.keywords
+            ),
+            "doc": node.get_docstring(clean=False),
+            "methods": [],
+            "assigns": [],
+            "local": any(frame.kind == "function" for frame in self.frames),
+        }
+        self.frames.append(_Frame("class", builder["qualname"], builder))
+        self.walk_body(node.body)
+        self.frames.pop()
+        b = builder
+        self.classes.append(
+            ClassFact(
+                b["name"],
+                b["qualname"],
+                b["node"],
+                b["name_node"],
+                b["bases"],
+                b["keywords"],
+                b["doc"],
+                tuple(b["methods"]),
+                tuple(b["assigns"]),
+                b["local"],
+            )
+        )
+
+    def on_function(self, node: Any) -> None:
+        outer = self.frame
+        scope = outer.kind
+        qualname = self.qualname(node.name.value)
+        decorators = []
+        for decorator in node.decorators:
+            self.walk(decorator.decorator)
+            inner = self.expr(decorator.decorator)
+            # Report decorators at the '@', not at the expression after it.
+            decorators.append(
+                Expr(
+                    inner.kind,
+                    self.node_id(decorator),
+                    inner.source,
+                    inner.value,
+                    inner.dotted,
+                    inner.func,
+                    inner.items,
+                    inner.keywords,
+                    inner.entries,
+                    inner.op,
+                )
+            )
+        builder: Dict[str, Any] = {
+            "events": [],
+            "self_assigns": [],
+            "local_assigns": [],
+        }
+        fact_head = (
+            node.name.value,
+            qualname,
+            self.node_id(node),
+            self.node_id(node.name),
+            scope,
+            outer.qualname if scope == "class" else None,
+            node.asynchronous is not None,
+            tuple(decorators),
+            self.params(node.params),
+            self.expr(node.returns.annotation) if node.returns else None,
+            node.get_docstring(clean=False),
+        )
+        self.frames.append(_Frame("function", qualname, builder))
+        self.walk_body(node.body)
+        self.frames.pop()
+        fact = FunctionFact(
+            *fact_head,
+            tuple(builder["events"]),
+            tuple(builder["self_assigns"]),
+            tuple(builder["local_assigns"]),
+        )
+        if scope == "class":
+            outer.builder["methods"].append(fact)
+        else:
+            self.functions.append(fact)
+
+    def params(self, params: Any) -> Tuple[ParamFact, ...]:
+        result = []
+
+        def add(param: Any, kind: str) -> None:
+            result.append(
+                ParamFact(
+                    param.name.value,
+                    kind,
+                    self.expr(param.annotation.annotation) if param.annotation else None,
+                    self.expr(param.default) if param.default is not None else None,
+                    self.node_id(param),
+                )
+            )
+
+        for param in params.posonly_params:
+            add(param, "posonly")
+        for param in params.params:
+            add(param, "normal")
+        if isinstance(params.star_arg, self.cst.Param):
+            add(params.star_arg, "vararg")
+        for param in params.kwonly_params:
+            add(param, "kwonly")
+        if params.star_kwarg is not None:
+            add(params.star_kwarg, "varkw")
+        return tuple(result)
+
+    def on_except(self, node: Any) -> None:
+        self.frame.conditional += 1
+        self.except_depth += 1
+        self.descend(node)
+        self.frame.conditional -= 1
+        self.except_depth -= 1
+
+    # -- imports ---------------------------------------------------------------------------
+    def on_import(self, node: Any) -> None:
+        fallback = self.except_depth > 0
+        for alias in node.names:
+            full = dotted_name(alias.name) or ""
+            nid = self.node_id(alias)
+            if alias.asname is not None:
+                local = dotted_name(alias.asname.name)
+                self.imports.append(ImportFact(local, full, 0, None, nid, None, fallback))
+            else:
+                top = full.split(".")[0]
+                self.imports.append(ImportFact(top, top, 0, None, nid, full, fallback))
+
+    def on_import_from(self, node: Any) -> None:
+        cst = self.cst
+        module = dotted_name(node.module) if node.module is not None else ""
+        level = len(node.relative)
+        fallback = self.except_depth > 0
+        if isinstance(node.names, cst.ImportStar):
+            self.imports.append(
+                ImportFact(None, module or "", level, "*", self.node_id(node), None, fallback)
+            )
+            return
+        for alias in node.names:
+            name = dotted_name(alias.name) or ""
+            if module == "__future__" and name == "annotations":
+                self.future = True
+            local = dotted_name(alias.asname.name) if alias.asname is not None else name
+            self.imports.append(
+                ImportFact(local, module or "", level, name, self.node_id(alias), None, fallback)
+            )
+
+    # -- assignments -----------------------------------------------------------------------
+    def record_assign(self, target: Any, value: Any, annotation: Any, node: Any) -> None:
+        cst = self.cst
+        frame = self.frame
+        if isinstance(target, cst.Name) and frame.kind in ("module", "class"):
+            fact = AssignFact(
+                target.value,
+                self.expr(value) if value is not None else None,
+                self.expr(annotation) if annotation is not None else None,
+                self.node_id(node),
+            )
+            if frame.kind == "module":
+                self.assigns.append(fact)
+            else:
+                frame.builder["assigns"].append(fact)
+        elif (
+            frame.kind == "function"
+            and isinstance(target, cst.Attribute)
+            and isinstance(target.value, cst.Name)
+            and target.value.value == "self"
+            and value is not None
+        ):
+            frame.builder["self_assigns"].append((target.attr.value, self.expr(value)))
+        elif frame.kind == "function" and isinstance(target, cst.Name) and value is not None:
+            frame.builder["local_assigns"].append((target.value, self.expr(value)))
+
+    def on_assign(self, node: Any) -> None:
+        for target in node.targets:
+            self.record_assign(target.target, node.value, None, node)
+        self.walk(node.value)
+
+    def on_ann_assign(self, node: Any) -> None:
+        self.record_assign(node.target, node.value, node.annotation.annotation, node)
+        if node.value is not None:
+            self.walk(node.value)
+
+    # -- calls -----------------------------------------------------------------------------
+    def on_call(self, node: Any) -> None:
+        cst = self.cst
+        func = node.func
+        if isinstance(func, (cst.Attribute, cst.Name)):
+            method = func.attr.value if isinstance(func, cst.Attribute) else func.value
+            frame = self.frame
+            if method in TRACKED_CALLS:
+                self.record_call(node, func, method)
+            elif frame.kind == "function" and isinstance(func, cst.Attribute):
+                receiver = func.value
+                events = frame.builder["events"]
+                if isinstance(receiver, cst.Name) and receiver.value == "self":
+                    events.append(("self", method))
+                elif (
+                    method == "__init__"
+                    and isinstance(receiver, cst.Call)
+                    and isinstance(receiver.func, cst.Name)
+                    and receiver.func.value == "super"
+                ):
+                    events.append(("super_init", ""))
+                elif method == "__init__" and dotted_name(receiver):
+                    events.append(("base_init", dotted_name(receiver)))
+        self.descend(node)
+
+    def record_call(self, node: Any, func: Any, method: str) -> None:
+        cst = self.cst
+        frame = self.frame
+        function_qualname = None
+        class_qualname = None
+        for candidate in reversed(self.frames):
+            if candidate.kind == "function" and function_qualname is None:
+                function_qualname = candidate.qualname
+            if candidate.kind == "class":
+                class_qualname = candidate.qualname
+                break
+        fact = CallFact(
+            method,
+            self.expr(func.value) if isinstance(func, cst.Attribute) else None,
+            self.expr(node),
+            self.node_id(node),
+            frame.kind,
+            class_qualname,
+            function_qualname,
+            frame.conditional > 0,
+        )
+        self.calls.append(fact)
+        if frame.kind == "function":
+            frame.builder["events"].append(("call", len(self.calls) - 1))
+
+    # -- result ----------------------------------------------------------------------------
+    def result(self) -> ModuleFacts:
+        all_names = None
+        for assign in self.assigns:
+            if assign.target == "__all__" and assign.value is not None:
+                if assign.value.kind in ("list", "tuple") and all(
+                    item.kind == "str" for item in assign.value.items
+                ):
+                    all_names = tuple(item.value for item in assign.value.items)
+        return ModuleFacts(
+            self.name,
+            self.path,
+            self.is_package,
+            self.future,
+            self.module.get_docstring(clean=False),
+            tuple(self.imports),
+            tuple(self.assigns),
+            tuple(self.classes),
+            tuple(self.functions),
+            tuple(self.calls),
+            all_names,
+        )
+
+
+def _literal(text: str) -> Any:
+    import ast
+
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return None
+
+
+def decode_source(data: bytes) -> str:
+    """Decode Python source as the interpreter would: BOM, then a coding cookie, else UTF-8.
+
+    Raises :class:`SyntaxProblem` for bytes that cannot be decoded or hold NUL bytes.
+    """
+    import io
+    import tokenize
+
+    if b"\x00" in data:
+        raise SyntaxProblem("cannot parse: the file contains NUL bytes")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        raise SyntaxProblem(f"cannot decode: {error.msg}") from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        raise SyntaxProblem(f"cannot decode as {encoding}: {error}") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+if sys.version_info < (3, 9):  # pragma: no cover
+    raise ImportError("pkgcheck needs Python 3.9 or newer")

@@ -1,0 +1,706 @@
+"""The project index: finds modules on disk, loads their facts on demand, resolves names.
+
+Names are resolved the way Python binds them — through imports, aliases, re-exports and star
+imports — never by spelling: a project's own class called ``AgentService`` is not steamship's.
+Steamship's own modules come from the steamship source installed beside pkgcheck (found on
+``sys.path`` or in the project's virtualenv, never imported), else from the catalogue bundled
+with pkgcheck (:mod:`linter.catalogue`). Anything that cannot be resolved is ``None``: callers
+treat unknown as "say nothing".
+"""
+
+from __future__ import annotations
+
+import builtins
+import gzip
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
+
+from linter import serial
+from linter.collect import SyntaxProblem, collect_facts, collect_spans, decode_source
+from linter.facts import ClassFact, Expr, FunctionFact, ModuleFacts, ParseFailure, Span
+
+#: Markers of a project's root directory, nearest first wins.
+ROOT_MARKERS = (
+    "pyproject.toml",
+    "setup.cfg",
+    "setup.py",
+    "steamship.json",
+    "tox.ini",
+    ".flake8",
+    ".git",
+)
+BUNDLED_VERSION = "2.17.34"
+CATALOGUE_PATH = Path(__file__).parent / "data" / f"steamship-{BUNDLED_VERSION}.json.gz"
+
+# Canonical homes of the steamship names the engine understands.
+INVOCABLE_MODULE = "steamship.invocable.invocable"
+ROUTE_DECORATORS = {
+    (INVOCABLE_MODULE, "post"): "POST",
+    (INVOCABLE_MODULE, "get"): "GET",
+}
+ENDPOINT = (INVOCABLE_MODULE, "endpoint")
+INVOCABLE = (INVOCABLE_MODULE, "Invocable")
+PACKAGE_SERVICE = ("steamship.invocable.package_service", "PackageService")
+PACKAGE_MIXIN = ("steamship.invocable.package_mixin", "PackageMixin")
+VERB = ("steamship.utils.url", "Verb")
+ENUM_BASES = {"enum.Enum", "enum.IntEnum", "enum.StrEnum", "enum.Flag", "enum.IntFlag"}
+
+
+@dataclass(frozen=True)
+class Ref:
+    """What a name denotes.
+
+    ``kind``: ``module`` (``module`` is its name), ``class`` / ``function`` / ``value``
+    (defined at ``qualname`` in ``module``), ``attribute`` (``qualname`` is ``Class.attr``),
+    ``external`` (``module`` is the dotted name as written, e.g. ``pydantic.BaseModel``, from a
+    module pkgcheck does not analyse) or ``builtin``.
+    """
+
+    kind: str
+    module: str
+    qualname: str = ""
+
+    @property
+    def key(self) -> Tuple[str, str]:
+        return (self.module, self.qualname)
+
+    @property
+    def dotted(self) -> str:
+        if self.kind in ("module", "external"):
+            return self.module
+        if self.kind == "builtin":
+            return self.qualname
+        return f"{self.module}.{self.qualname}"
+
+
+@dataclass(frozen=True)
+class SteamshipSource:
+    """Where steamship's own code comes from."""
+
+    kind: str  # "installed" or "catalogue"
+    version: Optional[str]
+    directory: Optional[Path] = None
+
+    def describe(self) -> str:
+        if self.kind == "installed":
+            return f"steamship {self.version or '(unknown version)'} at {self.directory}"
+        return f"pkgcheck's bundled catalogue of steamship {self.version}"
+
+
+def locate_steamship(
+    explicit: Optional[Path] = None, project_root: Optional[Path] = None
+) -> SteamshipSource:
+    """Find steamship's source without importing it.
+
+    Order: ``explicit`` (a site-packages dir or the ``steamship`` package dir), the interpreter's
+    ``sys.path``, a virtualenv in the project root (``.venv``, ``venv``, ``env``), and last the
+    bundled catalogue.
+    """
+    candidates: List[Path] = []
+    if explicit is not None:
+        explicit = Path(explicit)
+        candidates.append(explicit.parent if explicit.name == "steamship" else explicit)
+    candidates.extend(Path(entry) for entry in sys.path if entry)
+    if project_root is not None:
+        for venv in (".venv", "venv", "env"):
+            lib = project_root / venv / "lib"
+            if lib.is_dir():
+                candidates.extend(sorted(lib.glob("python3*/site-packages")))
+            candidates.append(project_root / venv / "Lib" / "site-packages")
+    for entry in candidates:
+        package = entry / "steamship"
+        if (package / "invocable" / "invocable.py").is_file():
+            return SteamshipSource("installed", _installed_version(entry), package)
+    return SteamshipSource("catalogue", BUNDLED_VERSION)
+
+
+def _installed_version(site: Path) -> Optional[str]:
+    for meta in sorted(site.glob("steamship-*.dist-info/METADATA")):
+        try:
+            for line in meta.read_text(encoding="utf-8", errors="replace").splitlines():
+                if line.startswith("Version:"):
+                    return line.split(":", 1)[1].strip()
+        except OSError:
+            continue
+    return None
+
+
+def find_project_root(path: Path) -> Path:
+    """The nearest directory at or above ``path`` holding a root marker, else the top of its
+    package chain."""
+    start = path if path.is_dir() else path.parent
+    for directory in (start, *start.parents):
+        if any((directory / marker).exists() for marker in ROOT_MARKERS):
+            return directory
+    return package_root(start)
+
+
+def package_root(directory: Path) -> Path:
+    """The directory from which ``directory`` is importable: above its ``__init__.py`` chain."""
+    while (directory / "__init__.py").is_file() and directory.parent != directory:
+        directory = directory.parent
+    return directory
+
+
+class _Catalogue:
+    def __init__(self, path: Path) -> None:
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            data = json.load(handle)
+        self.version: str = data["version"]
+        self.raw: Dict[str, object] = data["modules"]
+        self.decoded: Dict[str, ModuleFacts] = {}
+
+    def get(self, name: str) -> Optional[ModuleFacts]:
+        if name not in self.decoded:
+            raw = self.raw.get(name)
+            if raw is None:
+                return None
+            self.decoded[name] = serial.decode(raw)
+        return self.decoded[name]
+
+
+_CATALOGUES: Dict[Path, _Catalogue] = {}
+
+
+def load_catalogue(path: Path = CATALOGUE_PATH) -> _Catalogue:
+    if path not in _CATALOGUES:
+        _CATALOGUES[path] = _Catalogue(path)
+    return _CATALOGUES[path]
+
+
+Loaded = Union[ModuleFacts, ParseFailure]
+
+
+class Project:
+    """All modules pkgcheck can see from one project root, loaded lazily and memoised."""
+
+    def __init__(
+        self,
+        root: Path,
+        steamship: Optional[SteamshipSource] = None,
+        overrides: Optional[Dict[Path, str]] = None,
+        cache: Optional["object"] = None,
+    ) -> None:
+        self.root = Path(os.path.abspath(root))
+        self.steamship = steamship or locate_steamship(project_root=self.root)
+        #: source text to use instead of the file on disk (flake8's stdin, an editor buffer)
+        self.overrides = {Path(os.path.abspath(p)): text for p, text in (overrides or {}).items()}
+        self.cache = cache
+        self.base_roots: List[Path] = []
+        src = self.root / "src"
+        if src.is_dir():
+            self.base_roots.append(src)
+        self.base_roots.append(self.root)
+        self._by_name: Dict[str, Optional[Loaded]] = {}
+        self._by_path: Dict[Path, Loaded] = {}
+        self._find_memo: Dict[Tuple[str, Tuple[Path, ...]], Optional[Tuple[Path, bool]]] = {}
+        self._spans: Dict[str, Tuple[Span, ...]] = {}
+        self._sources: Dict[Path, str] = {}
+        self._resolve_memo: Dict[Tuple[str, str], Optional[Ref]] = {}
+        self._catalogue: Optional[_Catalogue] = None
+        #: files read from disk (for cache keys: what a result depends on)
+        self.loaded_paths: Set[Path] = set()
+
+    # -- naming ----------------------------------------------------------------------------
+    def module_name(self, path: Path) -> Tuple[str, bool]:
+        """The dotted name ``path`` is imported as, and whether it is a package."""
+        path = Path(os.path.abspath(path))
+        is_package = path.name == "__init__.py"
+        directory = path.parent
+        if (directory / "__init__.py").is_file():
+            base = package_root(directory)
+        else:
+            # Not in a regular package: named from the deepest import root that holds it
+            # (a namespace package there), else from its own directory.
+            base = directory
+            within = [root for root in self.base_roots if _is_within(path, root)]
+            if within:
+                base = max(within, key=lambda root: len(root.parts))
+        relative = path.relative_to(base).with_suffix("")
+        parts = list(relative.parts)
+        if is_package:
+            parts = parts[:-1]
+        return ".".join(parts) if parts else path.parent.name, is_package
+
+    def search_roots(self, near: Optional[Path] = None) -> Tuple[Path, ...]:
+        roots: List[Path] = []
+        if near is not None:
+            directory = near.parent
+            roots.append(package_root(directory))
+        roots.extend(self.base_roots)
+        if near is not None:
+            roots.append(near.parent)
+        unique: List[Path] = []
+        for root in roots:
+            if root not in unique:
+                unique.append(root)
+        return tuple(unique)
+
+    def find(self, name: str, near: Optional[Path] = None) -> Optional[Tuple[Path, bool]]:
+        """The file of project module ``name``, searched from the roots seen from ``near``."""
+        roots = self.search_roots(near)
+        key = (name, roots)
+        if key in self._find_memo:
+            return self._find_memo[key]
+        found = None
+        parts = name.split(".")
+        if all(part.isidentifier() for part in parts):
+            for root in roots:
+                base = root.joinpath(*parts)
+                if (base / "__init__.py").is_file():
+                    found = (base / "__init__.py", True)
+                    break
+                module = base.with_suffix(".py") if parts else None
+                if module is not None and module.is_file():
+                    found = (module, False)
+                    break
+        self._find_memo[key] = found
+        return found
+
+    # -- loading ---------------------------------------------------------------------------
+    def is_steamship(self, name: str) -> bool:
+        return name == "steamship" or name.startswith("steamship.")
+
+    def source(self, path: Path) -> str:
+        """The decoded text of ``path``. Raises :class:`SyntaxProblem` or :class:`OSError`."""
+        path = Path(os.path.abspath(path))
+        if path in self.overrides:
+            return self.overrides[path]
+        if path not in self._sources:
+            self._sources[path] = decode_source(path.read_bytes())
+        return self._sources[path]
+
+    def load_path(self, path: Path, name: Optional[str] = None) -> Loaded:
+        """Facts for the file at ``path`` (or why it has none)."""
+        path = Path(os.path.abspath(path))
+        if path in self._by_path:
+            return self._by_path[path]
+        if name is None:
+            name, is_package = self.module_name(path)
+        else:
+            is_package = path.name == "__init__.py"
+        result: Loaded
+        try:
+            text = self.source(path)
+            self.loaded_paths.add(path)
+            result = self._collect(text, name, path, is_package)
+        except SyntaxProblem as problem:
+            result = ParseFailure(str(path), problem.message, problem.span)
+        except OSError as error:
+            result = ParseFailure(str(path), f"cannot read: {error.strerror or error}")
+        self._by_path[path] = result
+        if isinstance(result, ModuleFacts):
+            self._by_name.setdefault(name, result)
+        return result
+
+    def _collect(self, text: str, name: str, path: Path, is_package: bool) -> ModuleFacts:
+        cache = self.cache
+        if cache is not None:
+            cached = cache.get_facts(text, name, str(path), is_package)  # type: ignore[attr-defined]
+            if cached is not None:
+                return cached
+        facts = collect_facts(text, name, str(path), is_package)
+        if cache is not None:
+            cache.put_facts(text, facts)  # type: ignore[attr-defined]
+        return facts
+
+    def module(self, name: str, near: Optional[Path] = None) -> Optional[ModuleFacts]:
+        """Facts of module ``name`` or None when it is not analysable."""
+        if name in self._by_name:
+            loaded = self._by_name[name]
+            return loaded if isinstance(loaded, ModuleFacts) else None
+        result: Optional[Loaded] = None
+        if self.is_steamship(name):
+            result = self._steamship_module(name)
+        else:
+            found = self.find(name, near)
+            if found is not None:
+                result = self.load_path(found[0], name)
+        self._by_name[name] = result
+        return result if isinstance(result, ModuleFacts) else None
+
+    def _steamship_module(self, name: str) -> Optional[Loaded]:
+        if self.steamship.kind == "installed" and self.steamship.directory is not None:
+            parts = name.split(".")[1:]
+            base = self.steamship.directory.joinpath(*parts)
+            for candidate in (base / "__init__.py", base.with_suffix(".py") if parts else None):
+                if candidate is not None and candidate.is_file():
+                    return self.load_path(candidate, name)
+            return None
+        if self._catalogue is None:
+            self._catalogue = load_catalogue()
+        return self._catalogue.get(name)
+
+    def module_exists(self, name: str, near: Optional[Path] = None) -> bool:
+        return self.module(name, near) is not None
+
+    def spans(self, module: ModuleFacts) -> Tuple[Span, ...]:
+        """Positions of ``module``'s reportable nodes (computed once, on demand)."""
+        if module.name not in self._spans:
+            try:
+                if self.is_steamship(module.name) and self.steamship.kind == "catalogue":
+                    self._spans[module.name] = ()
+                else:
+                    self._spans[module.name] = collect_spans(self.source(Path(module.path)))
+            except (SyntaxProblem, OSError):
+                self._spans[module.name] = ()
+        return self._spans[module.name]
+
+    def span(self, module: ModuleFacts, node: int) -> Optional[Span]:
+        spans = self.spans(module)
+        return spans[node] if 0 <= node < len(spans) else None
+
+    # -- resolution ------------------------------------------------------------------------
+    def resolve(self, module: ModuleFacts, dotted: Optional[str]) -> Optional[Ref]:
+        """What ``dotted`` (``a``, ``a.b.c``) denotes at the top level of ``module``."""
+        if not dotted:
+            return None
+        key = (module.name, dotted)
+        if key in self._resolve_memo:
+            return self._resolve_memo[key]
+        self._resolve_memo[key] = None  # a cycle resolves to unknown
+        parts = dotted.split(".")
+        ref = self._lookup_global(module, parts[0], set())
+        for part in parts[1:]:
+            if ref is None:
+                break
+            ref = self.member(ref, part)
+        self._resolve_memo[key] = ref
+        return ref
+
+    def _absolute(self, module: ModuleFacts, target: str, level: int) -> Optional[str]:
+        if level == 0:
+            return target
+        package = module.name if module.is_package else module.name.rpartition(".")[0]
+        parts = package.split(".") if package else []
+        if level - 1 > len(parts):
+            return None
+        base = parts[: len(parts) - (level - 1)]
+        if target:
+            base.append(target)
+        return ".".join(base) or None
+
+    def _lookup_global(
+        self, module: ModuleFacts, name: str, seen: Set[Tuple[str, str]]
+    ) -> Optional[Ref]:
+        if (module.name, name) in seen:
+            return None
+        seen.add((module.name, name))
+        best: Optional[Tuple[int, str, object]] = None
+        fallback: Optional[Tuple[int, str, object]] = None
+
+        def offer(node: int, kind: str, item: object, is_fallback: bool = False) -> None:
+            nonlocal best, fallback
+            if is_fallback:
+                if fallback is None:
+                    fallback = (node, kind, item)
+            elif best is None or node > best[0]:
+                best = (node, kind, item)
+
+        for cls in module.classes:
+            if cls.qualname == name:
+                offer(cls.node, "class", cls)
+        for function in module.functions:
+            if function.scope == "module" and function.name == name:
+                offer(function.node, "function", function)
+        for assign in module.assigns:
+            if assign.target == name and assign.value is not None:
+                offer(assign.node, "assign", assign)
+        for imported in module.imports:
+            if imported.local == name:
+                offer(imported.node, "import", imported, imported.fallback)
+        chosen = best or fallback
+        near = Path(module.path)
+        if chosen is not None:
+            _, kind, item = chosen
+            if kind == "class":
+                return Ref("class", module.name, name)
+            if kind == "function":
+                return Ref("function", module.name, name)
+            if kind == "assign":
+                value = item.value  # type: ignore[attr-defined]
+                if value.kind in ("name", "attribute") and value.dotted:
+                    aliased = self._resolve_in(module, value.dotted, seen)
+                    if aliased is not None:
+                        return aliased
+                return Ref("value", module.name, name)
+            imported = item
+            if imported.name is None:  # type: ignore[attr-defined]
+                return self._module_ref(imported.module, near)  # type: ignore[attr-defined]
+            base = self._absolute(module, imported.module, imported.level)  # type: ignore
+            if base is None:
+                return None
+            return self._from_import(base, imported.name, near, seen)  # type: ignore
+        for imported in module.imports:
+            if imported.name == "*":
+                base = self._absolute(module, imported.module, imported.level)
+                target = self.module(base, near) if base else None
+                if target is None:
+                    continue
+                if target.all_names is not None and name not in target.all_names:
+                    continue
+                if target.all_names is None and name.startswith("_"):
+                    continue
+                found = self._lookup_global(target, name, seen)
+                if found is not None:
+                    return found
+        if module.name == "builtins" or hasattr(builtins, name):
+            return Ref("builtin", "builtins", name)
+        return None
+
+    def _resolve_in(self, module: ModuleFacts, dotted: str, seen: Set[Tuple[str, str]]) -> Optional[Ref]:
+        parts = dotted.split(".")
+        ref = self._lookup_global(module, parts[0], seen)
+        for part in parts[1:]:
+            if ref is None:
+                return None
+            ref = self.member(ref, part, seen)
+        return ref
+
+    def _module_ref(self, name: str, near: Optional[Path]) -> Ref:
+        if self.module(name, near) is not None:
+            return Ref("module", name)
+        return Ref("external", name)
+
+    def _from_import(
+        self, base: str, name: str, near: Optional[Path], seen: Set[Tuple[str, str]]
+    ) -> Optional[Ref]:
+        target = self.module(base, near)
+        if target is None:
+            return Ref("external", f"{base}.{name}")
+        found = self._lookup_global(target, name, seen)
+        if found is not None:
+            return found
+        if self.module(f"{base}.{name}", near) is not None:
+            return Ref("module", f"{base}.{name}")
+        return None
+
+    def member(
+        self, ref: Ref, attr: str, seen: Optional[Set[Tuple[str, str]]] = None
+    ) -> Optional[Ref]:
+        """What ``<ref>.<attr>`` denotes."""
+        seen = seen if seen is not None else set()
+        if ref.kind == "module":
+            module = self.module(ref.module)
+            if module is None:
+                return Ref("external", f"{ref.module}.{attr}")
+            found = self._lookup_global(module, attr, seen)
+            if found is not None:
+                return found
+            if self.module(f"{ref.module}.{attr}") is not None:
+                return Ref("module", f"{ref.module}.{attr}")
+            return None
+        if ref.kind == "external":
+            return Ref("external", f"{ref.module}.{attr}")
+        if ref.kind == "class":
+            module = self.module(ref.module)
+            if module is not None and module.class_(f"{ref.qualname}.{attr}") is not None:
+                return Ref("class", ref.module, f"{ref.qualname}.{attr}")
+            return Ref("attribute", ref.module, f"{ref.qualname}.{attr}")
+        return None
+
+    def constant(self, module: ModuleFacts, expr: Optional[Expr], depth: int = 0) -> Tuple[bool, object]:
+        """(known, value) of a literal, a simple f-string, or a name bound to one at module
+        level (``TIMEOUT = 30``; ``f"{PREFIX}.json"``)."""
+        if expr is None or depth > 8:
+            return False, None
+        if expr.is_literal:
+            return True, expr.value
+        if expr.kind == "fstring" and expr.items:
+            pieces = []
+            for part in expr.items:
+                known, value = self.constant(module, part, depth + 1)
+                if not known or not isinstance(value, str):
+                    return False, None
+                pieces.append(value)
+            return True, "".join(pieces)
+        if expr.kind in ("name", "attribute") and expr.dotted:
+            ref = self.resolve(module, expr.dotted)
+            if ref is not None and ref.kind == "value":
+                target = self.module(ref.module)
+                if target is not None:
+                    for assign in reversed(target.assigns):
+                        if assign.target == ref.qualname:
+                            return self.constant(target, assign.value, depth + 1)
+        return False, None
+
+    # -- classes ---------------------------------------------------------------------------
+    def class_fact(self, ref: Ref) -> Optional[ClassFact]:
+        if ref.kind != "class":
+            return None
+        module = self.module(ref.module)
+        return module.class_(ref.qualname) if module is not None else None
+
+    def class_module(self, ref: Ref) -> Optional[ModuleFacts]:
+        return self.module(ref.module) if ref.kind == "class" else None
+
+    def bases(self, ref: Ref) -> List[Optional[Ref]]:
+        """The resolved bases of a class, ``None`` for a base that cannot be resolved."""
+        cls = self.class_fact(ref)
+        module = self.class_module(ref)
+        if cls is None or module is None:
+            return []
+        result: List[Optional[Ref]] = []
+        for base in cls.bases:
+            dotted = base.dotted
+            result.append(self.resolve_expr(module, dotted, ref.qualname) if dotted else None)
+        return result
+
+    def resolve_expr(
+        self, module: ModuleFacts, dotted: Optional[str], class_qualname: Optional[str] = None
+    ) -> Optional[Ref]:
+        """Resolve a name used inside a class body: names of enclosing classes come first
+        only for qualified nested names; otherwise module scope, as Python does."""
+        if not dotted:
+            return None
+        return self.resolve(module, dotted)
+
+    def mro(self, ref: Ref) -> Tuple[List[Ref], bool]:
+        """The C3 linearisation of a class; the flag is False when some base is unknown (the
+        list then holds what is known, in order)."""
+        memo: Dict[Tuple[str, str], Tuple[List[Ref], bool]] = getattr(self, "_mro_memo", {})
+        self._mro_memo = memo
+        if ref.key in memo:
+            return memo[ref.key]
+        memo[ref.key] = ([ref], False)  # inheritance cycles terminate as unknown
+        complete = True
+        sequences: List[List[Ref]] = []
+        direct: List[Ref] = []
+        for base in self.bases(ref):
+            if base is None or base.kind not in ("class", "external", "builtin"):
+                complete = False
+                continue
+            if base.kind == "class":
+                base_mro, base_complete = self.mro(base)
+                complete = complete and base_complete
+                sequences.append(list(base_mro))
+            else:
+                sequences.append([base])
+            direct.append(base)
+        sequences.append(list(direct))
+        result = [ref]
+        while True:
+            sequences = [seq for seq in sequences if seq]
+            if not sequences:
+                break
+            for seq in sequences:
+                head = seq[0]
+                if not any(head in other[1:] for other in sequences):
+                    break
+            else:  # no consistent order (Python raises TypeError): keep what we have
+                complete = False
+                break
+            result.append(head)
+            for seq in sequences:
+                if seq and seq[0] == head:
+                    del seq[0]
+        memo[ref.key] = (result, complete)
+        return result, complete
+
+    def is_subclass(self, ref: Optional[Ref], target: Tuple[str, str]) -> Optional[bool]:
+        """True / False, or None when an unresolved base leaves it open."""
+        if ref is None:
+            return None
+        if ref.kind == "external":
+            return ref.module == f"{target[0]}.{target[1]}" or None if self.is_steamship(
+                ref.module
+            ) else False
+        if ref.kind != "class":
+            return False
+        mro, complete = self.mro(ref)
+        if any(item.kind == "class" and item.key == target for item in mro):
+            return True
+        return False if complete else None
+
+    def is_enum(self, ref: Ref) -> bool:
+        mro, _ = self.mro(ref)
+        return any(item.kind == "external" and item.module in ENUM_BASES for item in mro)
+
+    def lookup_attribute(self, ref: Ref, name: str) -> Tuple[Optional[Ref], Optional[object], bool]:
+        """``getattr(cls, name)`` statically: (defining class, FunctionFact or AssignFact, known).
+
+        ``known`` is False when the attribute may come from a class pkgcheck cannot see.
+        """
+        mro, complete = self.mro(ref)
+        for item in mro:
+            if item.kind != "class":
+                if item.kind == "external" and item.module not in ("abc.ABC", "typing.Generic"):
+                    complete = False
+                continue
+            cls = self.class_fact(item)
+            if cls is None:
+                complete = False
+                continue
+            found = class_attribute(cls, name)
+            if found is not None:
+                return item, found, True
+        return None, None, complete
+
+    def subclasses_in(self, modules: Iterable[ModuleFacts]) -> Iterator[Ref]:
+        for module in modules:
+            for cls in module.classes:
+                yield Ref("class", module.name, cls.qualname)
+
+
+def class_attribute(cls: ClassFact, name: str) -> Optional[object]:
+    """The last binding of ``name`` in a class body: a FunctionFact or an AssignFact."""
+    found: Optional[Tuple[int, object]] = None
+    for function in cls.methods:
+        if function.name == name and (found is None or function.node > found[0]):
+            found = (function.node, function)
+    for assign in cls.assigns:
+        if assign.target == name and (found is None or assign.node > found[0]):
+            found = (assign.node, assign)
+    return found[1] if found is not None else None
+
+
+def class_namespace(cls: ClassFact) -> List[Tuple[str, object]]:
+    """The class ``__dict__`` as Python builds it: each name at the place of its first binding,
+    holding its last value."""
+    order: Dict[str, object] = {}
+    items: List[Tuple[int, str, object]] = [(f.node, f.name, f) for f in cls.methods]
+    items.extend((a.node, a.target, a) for a in cls.assigns)
+    for _, name, value in sorted(items, key=lambda item: item[0]):
+        order[name] = value
+    return list(order.items())
+
+
+def _is_within(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def iter_python_files(paths: Sequence[Path], excluded: Iterable[str] = ()) -> Iterator[Path]:
+    """Python files under ``paths`` (files given explicitly are always included)."""
+    import fnmatch
+
+    patterns = list(excluded)
+
+    def skip(path: Path) -> bool:
+        return any(
+            fnmatch.fnmatch(path.name, pattern) or fnmatch.fnmatch(str(path), pattern)
+            for pattern in patterns
+        )
+
+    seen: Set[Path] = set()
+    for path in paths:
+        if path.is_file():
+            if path not in seen:
+                seen.add(path)
+                yield path
+            continue
+        for directory, subdirs, files in os.walk(path, followlinks=False):
+            base = Path(directory)
+            subdirs[:] = sorted(d for d in subdirs if not skip(base / d))
+            for file in sorted(files):
+                candidate = base / file
+                if file.endswith(".py") and not skip(candidate) and candidate not in seen:
+                    seen.add(candidate)
+                    yield candidate

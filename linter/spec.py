@@ -1,0 +1,874 @@
+"""The static ``PackageSpec``: what steamship 2.17.34 builds for a package, without running it.
+
+This module mirrors, step by step, ``Invocable.__init_subclass__``, ``find_route_methods``,
+``merge_routes_respecting_override``, ``PackageService.__init_subclass__`` / ``scan_mixin`` /
+``add_mixin`` and ``PackageSpec.add_method`` (see docs in STEAMSHIP.md of the steamship
+runtime). Where the runtime would raise or silently replace something, the builder records an
+:class:`Event` for the rules instead; where pkgcheck cannot know something, it records a note
+and marks the spec incomplete, so rules can stay quiet rather than guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Iterator, List, Optional, Set, Tuple
+
+from linter.facts import AssignFact, CallFact, ClassFact, Expr, FunctionFact, ModuleFacts
+from linter.index import (
+    ENDPOINT,
+    INVOCABLE,
+    PACKAGE_MIXIN,
+    PACKAGE_SERVICE,
+    ROUTE_DECORATORS,
+    VERB,
+    Project,
+    Ref,
+    class_attribute,
+    class_namespace,
+)
+from linter.typerepr import render
+
+RESERVED = (
+    ("GET", "/__dir__", "__steamship_dir__", None),
+    ("POST", "/__dir__", "__steamship_dir__", None),
+    ("POST", "/__instance_init__", "invocable_instance_init", {}),
+)
+PERMIT_FLAG = "permit_overwrite_of_existing_methods"
+
+
+def clean_path(path: str) -> str:
+    """``MethodSpec.clean_path``."""
+    if not path:
+        path = "/"
+    elif path[0] != "/":
+        path = f"/{path}"
+    if path.startswith("//"):
+        path = path[1:]
+    return path
+
+
+@dataclass(frozen=True)
+class Where:
+    """A node in a module: enough to compute its position later."""
+
+    module: str
+    node: int
+
+
+@dataclass
+class RouteDecl:
+    """A route decorator on a method (an entry of ``find_route_methods``)."""
+
+    verb: str
+    raw_path: str
+    config: Dict[str, object]
+    #: keyword names whose values the runtime drops (not str/bool/int/float)
+    dropped: Tuple[str, ...]
+    #: a keyword whose value pkgcheck cannot evaluate
+    config_unknown: bool
+    method_name: str
+    declared_in: Ref
+    decorator: Where
+    function: FunctionFact
+
+    @property
+    def path(self) -> str:
+        return clean_path(self.raw_path)
+
+
+@dataclass
+class Arg:
+    name: str
+    kind: str
+    values: Optional[Tuple[str, ...]]
+    certain: bool
+    crash: Optional[str]
+    param: Optional[Where]
+
+
+@dataclass
+class Route:
+    """One entry of the spec's ``method_mappings``."""
+
+    verb: str
+    path: str
+    raw_path: str
+    returns: str
+    doc: Optional[str]
+    args: List[Arg]
+    config: Optional[Dict[str, object]]
+    class_name: str
+    origin: str  # "route", "reserved" or "mixin"
+    #: the class ``MethodSpec.from_class`` was called with (package or mixin)
+    owner: Ref
+    method_name: str
+    decl: Optional[RouteDecl]
+    #: the function whose signature the spec shows (``getattr(owner, method_name)``)
+    function: Optional[FunctionFact] = None
+    function_class: Optional[Ref] = None
+    #: the USED_MIXIN_CLASSES element or add_mixin call that brought a mixin route in
+    site: Optional[Where] = None
+    args_known: bool = True
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "verb": self.verb,
+            "returns": self.returns,
+            "doc": self.doc,
+            "args": [{"name": a.name, "kind": a.kind, "values": _list(a.values)} for a in self.args],
+            "config": dict(self.config) if self.config is not None else None,
+            "className": self.class_name,
+        }
+
+
+def _list(values: Optional[Tuple[str, ...]]) -> Optional[List[str]]:
+    return list(values) if values is not None else None
+
+
+@dataclass
+class Event:
+    """Something the runtime does silently or fatally while building the spec.
+
+    kinds: ``duplicate`` (two routes of one class, same verb and path: ``route`` wins over
+    ``other``), ``reserved`` (``route`` replaced by a reserved route), ``override_spelling``
+    (``route`` in a subclass is dead; ``other`` is the base route that keeps serving),
+    ``conflict`` (``RouteConflictError``: ``route`` from a mixin meets ``other``),
+    ``overwrite`` (permitted overwrite of ``other`` by ``route``), ``inherited_overwrite``
+    (a class route silently replaces a route the parent got from a mixin).
+    """
+
+    kind: str
+    level: str  # "class" or "instance"
+    route: Route
+    other: Optional[Route] = None
+    site: Optional[Where] = None
+
+
+@dataclass
+class MixinUse:
+    """A mixin added to a package: a USED_MIXIN_CLASSES entry or an ``add_mixin`` call."""
+
+    level: str  # "class" or "instance"
+    site: Where
+    mixin: Optional[Ref]
+    #: for add_mixin: how the argument looked: "instance", "class", "other" or "unknown"
+    argument: str
+    permit: Optional[bool]
+    call: Optional[CallFact] = None
+    #: the function the call is in (``Class.__init__``)
+    function: Optional[str] = None
+    conditional: bool = False
+    #: where the constructor call is, and the __init__ it calls
+    construct: Optional[Expr] = None
+
+
+@dataclass
+class Spec:
+    cls: Ref
+    name: str
+    doc: Optional[str]
+    sdk_version: Optional[str]
+    used_mixins: Optional[List[str]]
+    level: str
+    routes: Dict[Tuple[str, str], Route] = field(default_factory=dict)
+    events: List[Event] = field(default_factory=list)
+    mixin_uses: List[MixinUse] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)
+    #: the runtime would raise while building this spec (route conflict, bad decorator)
+    fails: bool = False
+
+    @property
+    def complete(self) -> bool:
+        return not self.notes
+
+    def methods(self) -> List[Route]:
+        return sorted(self.routes.values(), key=lambda r: (r.path, r.verb))
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "doc": self.doc,
+            "sdkVersion": self.sdk_version,
+            "usedMixins": list(self.used_mixins) if self.used_mixins is not None else None,
+            "methods": [route.to_dict() for route in self.methods()],
+        }
+
+    def clone(self, level: str) -> "Spec":
+        copy = Spec(self.cls, self.name, self.doc, self.sdk_version, None, level)
+        copy.routes = dict(self.routes)
+        copy.notes = list(self.notes)
+        return copy
+
+
+class SpecBuilder:
+    """Builds and memoises class- and instance-level specs over one :class:`Project`."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._class_specs: Dict[Tuple[str, str], Optional[Spec]] = {}
+        self._instance_specs: Dict[Tuple[str, str], Optional[Spec]] = {}
+        self._routes_memo: Dict[Tuple[str, str], Tuple[List[RouteDecl], List[str]]] = {}
+        self._in_progress: Set[Tuple[str, str]] = set()
+
+    # -- classification --------------------------------------------------------------------
+    def is_package(self, ref: Ref) -> Optional[bool]:
+        if ref.key in (PACKAGE_SERVICE, INVOCABLE):
+            return False
+        return self.project.is_subclass(ref, PACKAGE_SERVICE)
+
+    def is_mixin(self, ref: Optional[Ref]) -> Optional[bool]:
+        if ref is None:
+            return None
+        return self.project.is_subclass(ref, PACKAGE_MIXIN)
+
+    def is_invocable(self, ref: Ref) -> Optional[bool]:
+        return self.project.is_subclass(ref, INVOCABLE)
+
+    def packages(self, module: ModuleFacts) -> List[Ref]:
+        """The PackageService subclasses defined in ``module``."""
+        found = []
+        for cls in module.classes:
+            ref = Ref("class", module.name, cls.qualname)
+            if self.is_package(ref):
+                found.append(ref)
+        return found
+
+    # -- route decorators ------------------------------------------------------------------
+    def route_decorator(
+        self, module: ModuleFacts, function: FunctionFact
+    ) -> Optional[Tuple[str, Expr, Optional[str]]]:
+        """The route decorator of ``function``: (verb or '?', decorator, problem).
+
+        ``problem`` is ``bare`` (``@post`` without a call), ``no_path`` (``@post()``) or None.
+        Only the outermost route decorator counts: it is the one whose attributes survive.
+        """
+        for decorator in function.decorators:
+            target = decorator.dotted if decorator.kind != "call" else decorator.func.dotted  # type: ignore[union-attr]
+            if not target:
+                continue
+            ref = self.project.resolve(module, target)
+            if ref is None:
+                continue
+            verb = ROUTE_DECORATORS.get(ref.key) if ref.kind == "function" else None
+            if ref.kind == "external" and ref.module.startswith("steamship."):
+                verb = {
+                    "steamship.invocable.post": "POST",
+                    "steamship.invocable.get": "GET",
+                    "steamship.invocable.invocable.post": "POST",
+                    "steamship.invocable.invocable.get": "GET",
+                }.get(ref.module)
+            is_endpoint = ref.kind == "function" and ref.key == ENDPOINT
+            if verb is None and not is_endpoint:
+                continue
+            if decorator.kind != "call":
+                return (verb or "?", decorator, "bare")
+            if is_endpoint:
+                verb_expr = decorator.keyword("verb") or (
+                    decorator.items[0] if decorator.items else None
+                )
+                verb = self.verb_of(module, verb_expr) or "?"
+                if decorator.keyword("path") is None and len(decorator.items) < 2:
+                    return (verb, decorator, "no_path")
+                return (verb, decorator, None)
+            if not decorator.items and decorator.keyword("path") is None:
+                return (verb or "?", decorator, "no_path")
+            return (verb or "?", decorator, None)
+        return None
+
+    def verb_of(self, module: ModuleFacts, expr: Optional[Expr]) -> Optional[str]:
+        """``Verb.GET`` → ``GET``; None when it is not a Verb member."""
+        if expr is None or expr.kind != "attribute" or not expr.dotted:
+            return None
+        ref = self.project.resolve(module, expr.dotted)
+        if ref is not None and ref.kind == "attribute":
+            owner, _, member = ref.qualname.rpartition(".")
+            if (ref.module, owner) == VERB and member in ("GET", "POST"):
+                return member
+        return None
+
+    def literal(self, module: ModuleFacts, expr: Optional[Expr]) -> Tuple[bool, object]:
+        """(known, value); an unknown value that surely is not str/bool/int/float is _OPAQUE."""
+        known, value = self.project.constant(module, expr)
+        if known:
+            return True, value
+        if expr is not None and expr.kind in ("list", "tuple", "dict", "set", "call", "other"):
+            return False, _OPAQUE
+        return False, None
+
+    def declared_routes(self, ref: Ref) -> Tuple[List[RouteDecl], List[str]]:
+        """``this_class_route_methods`` of ``find_route_methods``: the class's own routes in
+        ``__dict__`` order, and notes on what could not be evaluated."""
+        if ref.key in self._routes_memo:
+            return self._routes_memo[ref.key]
+        cls = self.project.class_fact(ref)
+        module = self.project.class_module(ref)
+        decls: List[RouteDecl] = []
+        notes: List[str] = []
+        if cls is not None and module is not None:
+            for _, value in class_namespace(cls):
+                if not isinstance(value, FunctionFact):
+                    continue
+                found = self.route_decorator(module, value)
+                if found is None:
+                    continue
+                verb, decorator, problem = found
+                if problem is not None:
+                    if problem == "no_path":
+                        notes.append(f"{ref.qualname}.{value.name}: route decorator without a path")
+                    continue
+                path_expr = decorator.keyword("path") or (
+                    decorator.items[1]
+                    if decorator.func is not None
+                    and self._is_endpoint(module, decorator)
+                    and len(decorator.items) > 1
+                    else (decorator.items[0] if decorator.items else None)
+                )
+                known, raw = self.literal(module, path_expr)
+                if not known or not isinstance(raw, str):
+                    notes.append(f"{ref.qualname}.{value.name}: path is not a literal string")
+                    continue
+                config: Dict[str, object] = {}
+                dropped: List[str] = []
+                config_unknown = False
+                skip = {"path", "verb"} if self._is_endpoint(module, decorator) else {"path"}
+                for key, arg in decorator.keywords:
+                    if key is None:
+                        config_unknown = True
+                        continue
+                    if key in skip:
+                        continue
+                    ok, val = self.literal(module, arg)
+                    if ok and isinstance(val, (str, bool, int, float)):
+                        config[key] = val
+                    elif ok or val is _OPAQUE or (arg.kind == "none"):
+                        dropped.append(key)
+                    else:
+                        config_unknown = True
+                        notes.append(f"{ref.qualname}.{value.name}: config value of {key!r} unknown")
+                decls.append(
+                    RouteDecl(
+                        verb,
+                        raw,
+                        config,
+                        tuple(dropped),
+                        config_unknown,
+                        value.name,
+                        ref,
+                        Where(module.name, decorator.node),
+                        value,
+                    )
+                )
+        self._routes_memo[ref.key] = (decls, notes)
+        return decls, notes
+
+    def _is_endpoint(self, module: ModuleFacts, decorator: Expr) -> bool:
+        if decorator.kind != "call" or decorator.func is None:
+            return False
+        ref = self.project.resolve(module, decorator.func.dotted)
+        return ref is not None and ref.key == ENDPOINT
+
+    def find_route_methods(
+        self, ref: Ref, events: Optional[List[Tuple[str, RouteDecl, RouteDecl]]] = None,
+        notes: Optional[List[str]] = None, depth: int = 0,
+    ) -> List[RouteDecl]:
+        """``find_route_methods(cls)``: this class's routes, then its bases' routes whose raw
+        path and verb this class does not have."""
+        if depth > 50 or ref.kind != "class":
+            return []
+        base_routes: List[RouteDecl] = []
+        bases = self.project.bases(ref)
+        for base in bases:
+            if base is None:
+                if notes is not None:
+                    notes.append(f"{ref.qualname}: a base class cannot be resolved")
+                continue
+            if base.kind == "class":
+                base_routes.extend(self.find_route_methods(base, events, notes, depth + 1))
+        own, own_notes = self.declared_routes(ref)
+        if notes is not None:
+            notes.extend(own_notes)
+        this = list(own)
+        if events is not None:
+            seen: Dict[Tuple[str, str], RouteDecl] = {}
+            for decl in own:
+                key = (decl.verb, decl.path)
+                if key in seen:
+                    events.append(("duplicate", decl, seen[key]))
+                seen[key] = decl
+        for decl in base_routes:
+            if not any(o.raw_path == decl.raw_path and o.verb == decl.verb for o in this):
+                if events is not None:
+                    for o in own:
+                        if o.verb == decl.verb and o.path == decl.path:
+                            events.append(("override_spelling", o, decl))
+                this.append(decl)
+        return this
+
+    # -- from_class ------------------------------------------------------------------------
+    def method_spec(
+        self,
+        owner: Ref,
+        name: str,
+        verb: str,
+        raw_path: str,
+        config: Optional[Dict[str, object]],
+        origin: str,
+        decl: Optional[RouteDecl],
+        site: Optional[Where] = None,
+    ) -> Route:
+        """``MethodSpec.from_class(owner, name, ...)``: signature from ``getattr(owner, name)``."""
+        defining, found, known = self.project.lookup_attribute(owner, name)
+        args: List[Arg] = []
+        returns = "<class 'inspect._empty'>"
+        doc = None
+        function = found if isinstance(found, FunctionFact) else None
+        args_known = function is not None
+        if function is not None and defining is not None:
+            module = self.project.module(defining.module)
+            assert module is not None
+            rendered = render(self.project, module, function.returns, is_param=False)
+            returns = rendered.text
+            doc = function.doc
+            for param in function.params:
+                if param.name == "self":
+                    continue
+                r = render(self.project, module, param.annotation, is_param=True)
+                args.append(
+                    Arg(param.name, r.text, r.values, r.certain, r.crash, Where(module.name, param.node))
+                )
+        owner_fact = self.project.class_fact(owner)
+        return Route(
+            verb=verb,
+            path=clean_path(raw_path),
+            raw_path=raw_path,
+            returns=returns,
+            doc=doc,
+            args=args,
+            config=config,
+            class_name=owner_fact.name if owner_fact else owner.qualname.rpartition(".")[2],
+            origin=origin,
+            owner=owner,
+            method_name=name,
+            decl=decl,
+            function=function,
+            function_class=defining,
+            site=site,
+            args_known=args_known,
+        )
+
+    # -- class level -----------------------------------------------------------------------
+    def class_spec(self, ref: Ref) -> Optional[Spec]:
+        """``cls._package_spec`` right after the class statement ran."""
+        if ref.key in self._class_specs:
+            return self._class_specs[ref.key]
+        if ref.key in self._in_progress or ref.kind != "class":
+            return None
+        if not self.is_invocable(ref) or ref.key == INVOCABLE:
+            self._class_specs[ref.key] = None
+            return None
+        self._in_progress.add(ref.key)
+        try:
+            spec = self._build_class_spec(ref)
+        finally:
+            self._in_progress.discard(ref.key)
+        self._class_specs[ref.key] = spec
+        return spec
+
+    def _build_class_spec(self, ref: Ref) -> Spec:
+        project = self.project
+        cls = project.class_fact(ref)
+        assert cls is not None
+        spec = Spec(ref, cls.name, cls.doc, project.steamship.version, None, "class")
+        mro, complete = project.mro(ref)
+        if not complete:
+            spec.notes.append(f"{cls.name}: part of its class hierarchy cannot be resolved")
+        parent: Optional[Spec] = None
+        for ancestor in mro[1:]:
+            if ancestor.kind == "class" and ancestor.key != INVOCABLE and self.is_invocable(ancestor):
+                parent = self.class_spec(ancestor)
+                break
+        used: List[str] = []
+        if parent is not None:
+            used = list(parent.used_mixins or [])
+            for route in parent.methods():
+                spec.routes[(route.verb, route.path)] = route
+            spec.notes.extend(note for note in parent.notes if note not in spec.notes)
+        inherited_from_mixins = {
+            key for key, route in spec.routes.items() if route.origin == "mixin"
+        }
+        events: List[Tuple[str, RouteDecl, RouteDecl]] = []
+        for decl in self.find_route_methods(ref, events, spec.notes):
+            route = self.method_spec(
+                ref, decl.method_name, decl.verb, decl.raw_path, decl.config, "route", decl
+            )
+            key = (route.verb, route.path)
+            if key in inherited_from_mixins:
+                spec.events.append(Event("inherited_overwrite", "class", route, spec.routes[key]))
+                inherited_from_mixins.discard(key)
+            spec.routes[key] = route
+        routes_by_decl = {id(route.decl): route for route in spec.routes.values() if route.decl}
+        for kind, decl, other in events:
+            route = self._route_for(ref, decl, routes_by_decl)
+            other_route = self._route_for(ref, other, routes_by_decl)
+            spec.events.append(Event(kind, "class", route, other_route))
+        for verb, path, name, config in RESERVED:
+            key = (verb, path)
+            existing = spec.routes.get(key)
+            if existing is not None and existing.origin != "reserved":
+                spec.events.append(Event("reserved", "class", existing))
+            spec.routes[key] = self.method_spec(
+                ref, name, verb, path, dict(config) if config is not None else None, "reserved", None
+            )
+        if self.is_package(ref):
+            for mixin, site, element in self.used_mixin_classes(ref, spec):
+                if mixin is None:
+                    continue
+                qualified = f"{mixin.module}.{mixin.qualname}"
+                spec.mixin_uses.append(MixinUse("class", site, mixin, "class", False, construct=element))
+                if qualified not in used:
+                    self.scan_mixin(spec, mixin, None, False, site)
+                    used.append(qualified)
+        spec.used_mixins = used
+        return spec
+
+    def _route_for(self, owner: Ref, decl: RouteDecl, known: Dict[int, Route]) -> Route:
+        route = known.get(id(decl))
+        if route is None:
+            route = self.method_spec(
+                owner, decl.method_name, decl.verb, decl.raw_path, decl.config, "route", decl
+            )
+        return route
+
+    def used_mixin_classes(
+        self, ref: Ref, spec: Spec
+    ) -> List[Tuple[Optional[Ref], Where, Optional[Expr]]]:
+        """The classes of ``cls.USED_MIXIN_CLASSES`` (looked up through the MRO), each with
+        the place it is listed."""
+        defining, found, known = self.project.lookup_attribute(ref, "USED_MIXIN_CLASSES")
+        if not isinstance(found, AssignFact) or defining is None:
+            if not known:
+                spec.notes.append(f"{ref.qualname}: USED_MIXIN_CLASSES cannot be resolved")
+            return []
+        module = self.project.module(defining.module)
+        if module is None or found.value is None:
+            return []
+        result: List[Tuple[Optional[Ref], Where, Optional[Expr]]] = []
+        if not self._mixin_list(module, found.value, result, spec, 0):
+            spec.notes.append(f"{ref.qualname}: USED_MIXIN_CLASSES is not a literal list")
+        return result
+
+    def _mixin_list(
+        self, module: ModuleFacts, expr: Expr, out: list, spec: Spec, depth: int
+    ) -> bool:
+        if depth > 10:
+            return False
+        if expr.kind in ("list", "tuple"):
+            ok = True
+            for item in expr.items:
+                if item.kind == "starred" and item.func is not None:
+                    ok = self._mixin_list(module, item.func, out, spec, depth + 1) and ok
+                    continue
+                ref = self.project.resolve(module, item.dotted) if item.dotted else None
+                if ref is None or ref.kind != "class":
+                    spec.notes.append(f"USED_MIXIN_CLASSES entry {item.source} cannot be resolved")
+                    out.append((None, Where(module.name, item.node), item))
+                else:
+                    out.append((ref, Where(module.name, item.node), item))
+            return ok
+        if expr.kind == "binop" and expr.op == "+":
+            return all(self._mixin_list(module, side, out, spec, depth + 1) for side in expr.items)
+        if expr.kind in ("name", "attribute") and expr.dotted:
+            ref = self.project.resolve(module, expr.dotted)
+            if ref is None:
+                return False
+            if ref.kind == "attribute":
+                owner_name, _, attr = ref.qualname.rpartition(".")
+                owner = Ref("class", ref.module, owner_name)
+                defining, found, _ = self.project.lookup_attribute(owner, attr)
+                if isinstance(found, AssignFact) and found.value is not None and defining:
+                    target = self.project.module(defining.module)
+                    if target is not None:
+                        return self._mixin_list(target, found.value, out, spec, depth + 1)
+            if ref.kind == "value":
+                target = self.project.module(ref.module)
+                if target is not None:
+                    for assign in reversed(target.assigns):
+                        if assign.target == ref.qualname and assign.value is not None:
+                            return self._mixin_list(target, assign.value, out, spec, depth + 1)
+        return False
+
+    def scan_mixin(
+        self,
+        spec: Spec,
+        mixin: Ref,
+        instance: Optional[bool],
+        permit: Optional[bool],
+        site: Where,
+    ) -> None:
+        """``PackageService.scan_mixin``: add a mixin's routes, or record why the runtime
+        would refuse them."""
+        notes: List[str] = []
+        decls = self.find_route_methods(mixin, None, notes)
+        for note in notes:
+            if note not in spec.notes:
+                spec.notes.append(note)
+        mixin_fact = self.project.class_fact(mixin)
+        mixin_name = mixin_fact.name if mixin_fact else mixin.qualname
+        for decl in decls:
+            route = self.method_spec(
+                mixin, decl.method_name, decl.verb, decl.raw_path, decl.config, "mixin", decl, site
+            )
+            comparison = decl.raw_path if decl.raw_path.startswith("/") else "/" + decl.raw_path
+            existing_same = spec.routes.get((decl.verb, comparison))
+            allow = bool(permit)
+            if (
+                existing_same is not None
+                and existing_same.class_name == mixin_name
+                and instance
+            ):
+                allow = True
+            key = (route.verb, route.path)
+            existing = spec.routes.get(key)
+            if existing is not None:
+                if not allow:
+                    if permit is None:
+                        spec.notes.append("add_mixin permit flag is not a literal")
+                        continue
+                    spec.events.append(Event("conflict", spec.level, route, existing, site))
+                    spec.fails = True
+                    continue
+                if existing.class_name != mixin_name:
+                    spec.events.append(Event("overwrite", spec.level, route, existing, site))
+            spec.routes[key] = route
+
+    # -- instance level --------------------------------------------------------------------
+    def instance_spec(self, ref: Ref) -> Optional[Spec]:
+        """The spec of ``Cls(...)``: the class spec plus what ``__init__`` adds."""
+        if ref.key in self._instance_specs:
+            return self._instance_specs[ref.key]
+        base = self.class_spec(ref)
+        if base is None or not self.is_package(ref):
+            self._instance_specs[ref.key] = None
+            return None
+        spec = base.clone("instance")
+        spec.fails = False
+        _InitWalker(self, spec, ref).run()
+        self._instance_specs[ref.key] = spec
+        return spec
+
+
+class _OpaqueType:
+    def __repr__(self) -> str:
+        return "<opaque>"
+
+
+_OPAQUE = _OpaqueType()
+
+
+class _InitWalker:
+    """Follows ``__init__`` (and what it calls on ``self``) to find ``add_mixin`` calls, also
+    inside mixins' constructors that are handed the package."""
+
+    def __init__(self, builder: SpecBuilder, spec: Spec, package: Ref) -> None:
+        self.builder = builder
+        self.project = builder.project
+        self.spec = spec
+        self.package = package
+        self.mro, _ = self.project.mro(package)
+        self.active: Set[Tuple[str, str, str]] = set()
+
+    def run(self) -> None:
+        defining, function, known = self.project.lookup_attribute(self.package, "__init__")
+        if isinstance(function, FunctionFact) and defining is not None:
+            self.walk_function(defining, function, "package", set(), set(), 0)
+        elif not known:
+            self.spec.notes.append("__init__ cannot be resolved")
+
+    def walk_function(
+        self,
+        cls: Ref,
+        function: FunctionFact,
+        context: str,
+        bound_params: Set[str],
+        bound_attrs: Set[str],
+        depth: int,
+        mixin: Optional[Ref] = None,
+    ) -> None:
+        key = (cls.module, cls.qualname, function.name)
+        if key in self.active or depth > 20:
+            return
+        module = self.project.module(cls.module)
+        if module is None:
+            return
+        self.active.add(key)
+        try:
+            attrs = set(bound_attrs)
+            for attr, value in function.self_assigns:
+                if value.kind == "name" and value.dotted in bound_params:
+                    attrs.add(attr)
+            for kind, payload in function.events:
+                if kind == "call":
+                    call = module.calls[payload]
+                    if call.method != "add_mixin" or call.receiver is None:
+                        continue
+                    receiver = call.receiver
+                    to_package = (
+                        (context == "package" and receiver.kind == "name" and receiver.dotted == "self")
+                        or (receiver.kind == "name" and receiver.dotted in bound_params)
+                        or (
+                            context == "mixin"
+                            and receiver.kind == "attribute"
+                            and receiver.dotted is not None
+                            and receiver.dotted.count(".") == 1
+                            and receiver.dotted.startswith("self.")
+                            and receiver.dotted[5:] in attrs
+                        )
+                    )
+                    if to_package:
+                        self.add_mixin(module, cls, function, call, context, depth)
+                elif kind == "self":
+                    owner = self.package if context == "package" else mixin
+                    if owner is None:
+                        continue
+                    defining, target, _ = self.project.lookup_attribute(owner, payload)
+                    if isinstance(target, FunctionFact) and defining is not None:
+                        self.walk_function(defining, target, context, set(), attrs, depth + 1, mixin)
+                elif kind == "super_init":
+                    owner = self.package if context == "package" else mixin
+                    if owner is None:
+                        continue
+                    nxt = self._next_init(owner, cls)
+                    if nxt is not None:
+                        self.walk_function(nxt[0], nxt[1], context, set(), attrs, depth + 1, mixin)
+                elif kind == "base_init":
+                    base = self.project.resolve(module, payload)
+                    if base is not None and base.kind == "class":
+                        defining, target, _ = self.project.lookup_attribute(base, "__init__")
+                        if isinstance(target, FunctionFact) and defining is not None:
+                            self.walk_function(defining, target, context, set(), attrs, depth + 1, mixin)
+        finally:
+            self.active.discard(key)
+
+    def _next_init(self, owner: Ref, after: Ref) -> Optional[Tuple[Ref, FunctionFact]]:
+        mro, _ = self.project.mro(owner)
+        keys = [item.key for item in mro]
+        if after.key not in keys:
+            return None
+        for item in mro[keys.index(after.key) + 1 :]:
+            if item.kind != "class":
+                continue
+            cls = self.project.class_fact(item)
+            if cls is None:
+                return None
+            found = class_attribute(cls, "__init__")
+            if isinstance(found, FunctionFact):
+                return item, found
+        return None
+
+    def add_mixin(
+        self,
+        module: ModuleFacts,
+        cls: Ref,
+        function: FunctionFact,
+        call: CallFact,
+        context: str,
+        depth: int,
+    ) -> None:
+        args = call.call.items
+        argument = call.call.keyword("mixin") or (args[0] if args else None)
+        permit_expr = call.call.keyword(PERMIT_FLAG) or (args[1] if len(args) > 1 else None)
+        permit: Optional[bool] = False
+        if permit_expr is not None:
+            permit = permit_expr.value if permit_expr.kind == "bool" else None
+        site = Where(module.name, call.node)
+        use = MixinUse(
+            "instance", site, None, "unknown", permit, call, function.qualname, call.conditional
+        )
+        self.spec.mixin_uses.append(use)
+        construct = self._constructor(function, argument, cls)
+        if construct is None:
+            self.spec.notes.append(f"add_mixin argument {argument.source if argument else '?'} unknown")
+            return
+        kind, mixin_ref, ctor = construct
+        use.mixin = mixin_ref
+        use.argument = kind
+        use.construct = ctor
+        if kind != "instance" or mixin_ref is None:
+            return
+        if not self.builder.is_mixin(mixin_ref):
+            return
+        # The argument is evaluated first: the mixin's constructor may add mixins itself.
+        if ctor is not None:
+            self._walk_constructor(module, mixin_ref, ctor, context, depth)
+        self.builder.scan_mixin(self.spec, mixin_ref, True, permit, site)
+
+    def _constructor(
+        self, function: FunctionFact, argument: Optional[Expr], cls: Ref
+    ) -> Optional[Tuple[str, Optional[Ref], Optional[Expr]]]:
+        module = self.project.module(cls.module)
+        if argument is None or module is None:
+            return None
+        expr = argument
+        # Follow one local or self-attribute assignment: ``m = M(...); self.add_mixin(m)``.
+        if expr.kind == "name":
+            for name, value in reversed(function.local_assigns):
+                if name == expr.dotted:
+                    expr = value
+                    break
+        elif expr.kind == "attribute" and expr.dotted and expr.dotted.startswith("self."):
+            attr = expr.dotted[5:]
+            for name, value in reversed(function.self_assigns):
+                if name == attr:
+                    expr = value
+                    break
+        if expr.kind == "call" and expr.func is not None and expr.func.dotted:
+            ref = self.project.resolve(module, expr.func.dotted)
+            if ref is None:
+                return None
+            if ref.kind == "class":
+                return ("instance", ref, expr)
+            return ("other", ref, expr) if ref.kind in ("function", "builtin") else None
+        if expr.kind in ("name", "attribute") and expr.dotted:
+            ref = self.project.resolve(module, expr.dotted)
+            if ref is not None and ref.kind == "class":
+                return ("class", ref, None)
+            return None
+        if expr.is_literal or expr.kind in ("list", "tuple", "dict", "set", "fstring"):
+            return ("other", None, None)
+        return None
+
+    def _walk_constructor(
+        self, module: ModuleFacts, mixin: Ref, ctor: Expr, context: str, depth: int
+    ) -> None:
+        defining, init, _ = self.project.lookup_attribute(mixin, "__init__")
+        if not isinstance(init, FunctionFact) or defining is None:
+            return
+        params = [p for p in init.params if p.kind in ("posonly", "normal")]
+        if params and params[0].name == "self":
+            params = params[1:]
+        bound: Set[str] = set()
+
+        def is_package_expr(expr: Expr) -> bool:
+            return expr.kind == "name" and expr.dotted == "self" and context == "package"
+
+        for index, arg in enumerate(ctor.items):
+            if arg.kind == "starred":
+                break
+            if index < len(params) and is_package_expr(arg):
+                bound.add(params[index].name)
+        for key, arg in ctor.keywords:
+            if key is not None and is_package_expr(arg):
+                bound.add(key)
+        if bound:
+            self.walk_function(defining, init, "mixin", bound, set(), depth + 1, mixin)
+
+
+def iter_package_specs(
+    builder: SpecBuilder, modules: List[ModuleFacts], level: str
+) -> Iterator[Tuple[str, Spec]]:
+    for module in modules:
+        for ref in builder.packages(module):
+            spec = builder.instance_spec(ref) if level == "instance" else builder.class_spec(ref)
+            if spec is not None:
+                yield f"{ref.module}.{ref.qualname}", spec
