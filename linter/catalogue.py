@@ -25,7 +25,7 @@ from typing import Dict, Iterator, Optional, Tuple
 import click
 
 from linter import serial
-from linter.collect import collect_facts, decode_source
+from linter.collect import collect_facts, collect_spans, decode_source
 from linter.index import CATALOGUE_PATH
 
 
@@ -53,7 +53,12 @@ def build(wheel: Path) -> bytes:
     """The catalogue for ``wheel`` as deterministic gzip bytes."""
     modules: Dict[str, object] = {}
     for name, member, is_package, source in wheel_modules(wheel):
-        modules[name] = serial.encode(collect_facts(source, name, member, is_package))
+        spans = collect_spans(source)
+        modules[name] = {
+            "facts": serial.encode(collect_facts(source, name, member, is_package)),
+            # flat [line, column, end_line, end_column, ...] so findings can name lines
+            "spans": [value for span in spans for value in (span.line, span.column, span.end_line, span.end_column)],
+        }
     payload = json.dumps(
         {"version": wheel_version(wheel), "modules": modules},
         sort_keys=True,

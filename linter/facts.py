@@ -219,3 +219,5 @@ class ParseFailure:
     path: str
     message: str
     span: Optional[Span] = None
+    #: a bug in pkgcheck rather than in the file
+    internal: bool = False

@@ -130,13 +130,17 @@ def _installed_version(site: Path) -> Optional[str]:
 
 
 def find_project_root(path: Path) -> Path:
-    """The nearest directory at or above ``path`` holding a root marker, else the top of its
-    package chain."""
+    """The nearest directory at or above ``path`` holding a root marker."""
     start = path if path.is_dir() else path.parent
     for directory in (start, *start.parents):
         if any((directory / marker).exists() for marker in ROOT_MARKERS):
             return directory
-    return package_root(start)
+    # No marker: the outermost package holding ``path`` (not the whole directory it sits in,
+    # which may be a site-packages), else the directory itself.
+    top = start
+    while (top / "__init__.py").is_file() and (top.parent / "__init__.py").is_file():
+        top = top.parent
+    return top
 
 
 def package_root(directory: Path) -> Path:
@@ -157,10 +161,15 @@ class _Catalogue:
     def get(self, name: str) -> Optional[ModuleFacts]:
         if name not in self.decoded:
             raw = self.raw.get(name)
-            if raw is None:
+            if not isinstance(raw, dict):
                 return None
-            self.decoded[name] = serial.decode(raw)
+            self.decoded[name] = serial.decode(raw["facts"])
         return self.decoded[name]
+
+    def spans(self, name: str) -> Tuple[Span, ...]:
+        raw = self.raw.get(name)
+        flat = raw.get("spans", []) if isinstance(raw, dict) else []
+        return tuple(Span(*flat[i : i + 4]) for i in range(0, len(flat) - 3, 4))
 
 
 _CATALOGUES: Dict[Path, _Catalogue] = {}
@@ -204,6 +213,7 @@ class Project:
         self._catalogue: Optional[_Catalogue] = None
         #: files read from disk (for cache keys: what a result depends on)
         self.loaded_paths: Set[Path] = set()
+        self.internal_tracebacks: Dict[Path, str] = {}
 
     # -- naming ----------------------------------------------------------------------------
     def module_name(self, path: Path) -> Tuple[str, bool]:
@@ -292,6 +302,16 @@ class Project:
             result = ParseFailure(str(path), problem.message, problem.span)
         except OSError as error:
             result = ParseFailure(str(path), f"cannot read: {error.strerror or error}")
+        except Exception as error:  # a bug of ours: one file's failure must not stop the run
+            import traceback
+
+            result = ParseFailure(
+                str(path),
+                f"internal error while analysing this file ({type(error).__name__}: {error}); "
+                "please report it with the file attached",
+                internal=True,
+            )
+            self.internal_tracebacks[path] = traceback.format_exc()
         self._by_path[path] = result
         if isinstance(result, ModuleFacts):
             self._by_name.setdefault(name, result)
@@ -343,7 +363,9 @@ class Project:
         if module.name not in self._spans:
             try:
                 if self.is_steamship(module.name) and self.steamship.kind == "catalogue":
-                    self._spans[module.name] = ()
+                    if self._catalogue is None:
+                        self._catalogue = load_catalogue()
+                    self._spans[module.name] = self._catalogue.spans(module.name)
                 else:
                     self._spans[module.name] = collect_spans(self.source(Path(module.path)))
             except (SyntaxProblem, OSError):

@@ -70,6 +70,9 @@ class RouteDecl:
     declared_in: Ref
     decorator: Where
     function: FunctionFact
+    #: the decorator as written, and the expression giving the path
+    decorator_expr: Optional[Expr] = None
+    path_expr: Optional[Expr] = None
 
     @property
     def path(self) -> str:
@@ -143,6 +146,8 @@ class Event:
     route: Route
     other: Optional[Route] = None
     site: Optional[Where] = None
+    #: the package's own add_mixin call that led here (site may be inside a mixin's __init__)
+    root: Optional[Where] = None
 
 
 @dataclass
@@ -161,6 +166,8 @@ class MixinUse:
     conditional: bool = False
     #: where the constructor call is, and the __init__ it calls
     construct: Optional[Expr] = None
+    #: the package's own add_mixin call that led here
+    root: Optional[Where] = None
 
 
 @dataclass
@@ -344,8 +351,7 @@ class SpecBuilder:
                     elif ok or val is _OPAQUE or (arg.kind == "none"):
                         dropped.append(key)
                     else:
-                        config_unknown = True
-                        notes.append(f"{ref.qualname}.{value.name}: config value of {key!r} unknown")
+                        config_unknown = True  # the route exists either way: not a note
                 decls.append(
                     RouteDecl(
                         verb,
@@ -357,6 +363,8 @@ class SpecBuilder:
                         ref,
                         Where(module.name, decorator.node),
                         value,
+                        decorator,
+                        path_expr,
                     )
                 )
         self._routes_memo[ref.key] = (decls, notes)
@@ -605,6 +613,7 @@ class SpecBuilder:
         instance: Optional[bool],
         permit: Optional[bool],
         site: Where,
+        root: Optional[Where] = None,
     ) -> None:
         """``PackageService.scan_mixin``: add a mixin's routes, or record why the runtime
         would refuse them."""
@@ -635,11 +644,11 @@ class SpecBuilder:
                     if permit is None:
                         spec.notes.append("add_mixin permit flag is not a literal")
                         continue
-                    spec.events.append(Event("conflict", spec.level, route, existing, site))
+                    spec.events.append(Event("conflict", spec.level, route, existing, site, root or site))
                     spec.fails = True
                     continue
                 if existing.class_name != mixin_name:
-                    spec.events.append(Event("overwrite", spec.level, route, existing, site))
+                    spec.events.append(Event("overwrite", spec.level, route, existing, site, root or site))
             spec.routes[key] = route
 
     # -- instance level --------------------------------------------------------------------
@@ -677,6 +686,8 @@ class _InitWalker:
         self.package = package
         self.mro, _ = self.project.mro(package)
         self.active: Set[Tuple[str, str, str]] = set()
+        #: the package's own add_mixin call being followed
+        self.root_site: Optional[Where] = None
 
     def run(self) -> None:
         defining, function, known = self.project.lookup_attribute(self.package, "__init__")
@@ -782,8 +793,11 @@ class _InitWalker:
         if permit_expr is not None:
             permit = permit_expr.value if permit_expr.kind == "bool" else None
         site = Where(module.name, call.node)
+        if context == "package":
+            self.root_site = site
         use = MixinUse(
-            "instance", site, None, "unknown", permit, call, function.qualname, call.conditional
+            "instance", site, None, "unknown", permit, call, function.qualname, call.conditional,
+            root=self.root_site,
         )
         self.spec.mixin_uses.append(use)
         construct = self._constructor(function, argument, cls)
@@ -801,7 +815,7 @@ class _InitWalker:
         # The argument is evaluated first: the mixin's constructor may add mixins itself.
         if ctor is not None:
             self._walk_constructor(module, mixin_ref, ctor, context, depth)
-        self.builder.scan_mixin(self.spec, mixin_ref, True, permit, site)
+        self.builder.scan_mixin(self.spec, mixin_ref, True, permit, site, self.root_site)
 
     def _constructor(
         self, function: FunctionFact, argument: Optional[Expr], cls: Ref

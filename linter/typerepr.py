@@ -12,6 +12,7 @@ alias inside ``Optional``).
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, List, Optional, Tuple
 
@@ -41,6 +42,8 @@ class T:
     args: Tuple["T", ...] = ()
     enum_values: Optional[Tuple[str, ...]] = None
     certain: bool = True
+    #: for Enum classes, how their metaclass prints them: "enum" or "flag"
+    meta: str = ""
 
 
 UNKNOWN = T("unknown", certain=False)
@@ -79,8 +82,11 @@ def render(
             other = model.args[0] if model.args[1] == NONE else model.args[1]
             if other.kind == "class":
                 values = other.enum_values
-            elif other.kind in ("typing", "str", "union"):
-                crash = _top(other)
+            elif other.kind in ("typing", "str", "union") and not (
+                # typing.Any is a class from Python 3.11 on: issubclass() accepts it
+                other.kind == "typing" and other.name == "Any" and sys.version_info >= (3, 11)
+            ):
+                crash = _inner(other, "typing")
     return Rendered(text, values, _certain(model), crash)
 
 
@@ -96,12 +102,15 @@ def _unparse(source: str) -> str:
 
 
 def _class(project: "Project", ref: "Ref") -> T:
-    values = None
     if ref.kind == "class" and project.is_enum(ref):
+        mro, _ = project.mro(ref)
+        flag = any(item.module in ("enum.Flag", "enum.IntFlag") for item in mro)
         values = enum_values(project, ref)
-        if values is None:
-            return T("class", ref.qualname, ref.module, certain=False)
-    return T("class", ref.qualname, ref.module, enum_values=values)
+        return T(
+            "class", ref.qualname, ref.module, enum_values=values, certain=values is not None,
+            meta="flag" if flag else "enum",
+        )
+    return T("class", ref.qualname, ref.module)
 
 
 def enum_values(project: "Project", ref: "Ref") -> Optional[Tuple[str, ...]]:
@@ -236,6 +245,8 @@ def _union(args: Tuple[T, ...]) -> T:
 def _top(model: T) -> str:
     """``str(annotation)``."""
     if model.kind == "class":
+        if model.meta:  # EnumType.__repr__ prints the bare __name__
+            return f"<{model.meta} {model.name.rpartition('.')[2]!r}>"
         if model.module == "builtins":
             return f"<class '{model.name}'>"
         return f"<class '{model.module}.{model.name}'>"

@@ -1,0 +1,95 @@
+"""What rules see: the project's modules, its packages and their specs.
+
+Rules are pure functions of a :class:`Context`; they do not parse or read files. Everything here
+is memoised, so rules may ask freely.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Iterator, List, Optional, Tuple
+
+from linter.facts import ClassFact, FunctionFact, ModuleFacts
+from linter.index import Project, Ref
+from linter.spec import Spec, SpecBuilder, Where
+
+
+class Context:
+    def __init__(self, project: Project, modules: List[ModuleFacts]) -> None:
+        self.project = project
+        self.builder = SpecBuilder(project)
+        #: the project's in-scope modules (what findings may point into)
+        self.modules = modules
+        self._packages: Optional[List[Ref]] = None
+        self._mixins: Optional[List[Ref]] = None
+        self._adders: Optional[Dict[Tuple[str, str], List[Ref]]] = None
+
+    # -- classes ---------------------------------------------------------------------------
+    def classes(self) -> Iterator[Tuple[ModuleFacts, ClassFact, Ref]]:
+        for module in self.modules:
+            for cls in module.classes:
+                yield module, cls, Ref("class", module.name, cls.qualname)
+
+    def packages(self) -> List[Ref]:
+        """Every PackageService subclass defined in the project."""
+        if self._packages is None:
+            self._packages = [
+                ref for _, _, ref in self.classes() if self.builder.is_package(ref)
+            ]
+        return self._packages
+
+    def mixins(self) -> List[Ref]:
+        """Every PackageMixin subclass defined in the project."""
+        if self._mixins is None:
+            self._mixins = [ref for _, _, ref in self.classes() if self.builder.is_mixin(ref)]
+        return self._mixins
+
+    def class_spec(self, ref: Ref) -> Optional[Spec]:
+        return self.builder.class_spec(ref)
+
+    def instance_spec(self, ref: Ref) -> Optional[Spec]:
+        return self.builder.instance_spec(ref)
+
+    def packages_adding(self, mixin: Ref) -> List[Ref]:
+        """Packages whose instances get ``mixin`` (or a subclass of it) through add_mixin."""
+        if self._adders is None:
+            adders: Dict[Tuple[str, str], List[Ref]] = {}
+            for package in self.packages():
+                spec = self.instance_spec(package)
+                if spec is None:
+                    continue
+                for use in spec.mixin_uses:
+                    if use.level == "instance" and use.mixin is not None and use.argument == "instance":
+                        for ancestor in self.project.mro(use.mixin)[0]:
+                            bucket = adders.setdefault(ancestor.key, [])
+                            if package not in bucket:
+                                bucket.append(package)
+            self._adders = adders
+        return list(self._adders.get(mixin.key, []))
+
+    def subclasses(self, ref: Ref) -> List[Ref]:
+        """Project packages that are ``ref`` or inherit from it."""
+        result = []
+        for package in self.packages():
+            mro, _ = self.project.mro(package)
+            if any(item.key == ref.key for item in mro):
+                result.append(package)
+        return result
+
+    def module(self, name: str) -> Optional[ModuleFacts]:
+        return self.project.module(name)
+
+    def function_of(self, module: ModuleFacts, qualname: Optional[str]) -> Optional[FunctionFact]:
+        """The FunctionFact with ``qualname`` in ``module`` (methods included)."""
+        if qualname is None:
+            return None
+        for function in module.functions:
+            if function.qualname == qualname:
+                return function
+        for cls in module.classes:
+            for method in cls.methods:
+                if method.qualname == qualname:
+                    return method
+        return None
+
+    def where(self, module: ModuleFacts, node: int) -> Where:
+        return Where(module.name, node)

@@ -1,0 +1,111 @@
+"""Which files of a project pkgcheck analyses: the cheap prefilter before any parse.
+
+A module is *in scope* when its text mentions ``steamship`` or it imports (transitively) a
+project module that is in scope. Only in-scope modules can define or use packages, mixins,
+route decorators or ``invoke_later`` that pkgcheck can resolve, so only they are parsed; the rest
+are read and scanned for imports with a regular expression. Most files of a real project (and
+all of the standard library) never pass.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Set
+
+from linter.index import Project, iter_python_files
+
+_IMPORT = re.compile(
+    rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+([^\n#;]*)|import[ \t]+([^\n#;]*))",
+    re.MULTILINE,
+)
+_MARK = b"steamship"
+
+
+def imported_names(data: bytes, module: str, is_package: bool) -> List[str]:
+    """Absolute module names that ``data`` may import (over-approximated)."""
+    names: List[str] = []
+    package = module if is_package else module.rpartition(".")[0]
+    for match in _IMPORT.finditer(data):
+        dots, base, what, plain = match.groups()
+        if plain is not None:
+            for part in plain.decode("utf-8", "replace").split(","):
+                name = part.strip().split(" as ")[0].strip()
+                if name:
+                    names.append(name)
+            continue
+        target = base.decode("utf-8", "replace")
+        level = len(dots)
+        if level:
+            parts = package.split(".") if package else []
+            if level - 1 > len(parts):
+                continue
+            prefix = parts[: len(parts) - (level - 1)]
+            target = ".".join(prefix + ([target] if target else []))
+        if target:
+            names.append(target)
+        for part in what.decode("utf-8", "replace").strip("()\\ \t").split(","):
+            name = part.strip().split(" as ")[0].strip()
+            if name and name != "*" and name.isidentifier():
+                names.append(f"{target}.{name}" if target else name)
+    return names
+
+
+def in_scope(project: Project, files: Sequence[Path]) -> List[Path]:
+    """The subset of ``files`` that is in scope, in the given order."""
+    data: Dict[Path, bytes] = {}
+    relevant: Set[Path] = set()
+    for path in files:
+        if path in project.overrides:
+            content = project.overrides[path].encode("utf-8", "surrogatepass")
+        else:
+            try:
+                content = path.read_bytes()
+            except OSError:
+                relevant.add(path)  # unreadable: let the loader report it
+                continue
+        data[path] = content
+        if _MARK in content:
+            relevant.add(path)
+    if not relevant:
+        return []
+    # Import graph over the project's own modules, then the fixpoint of "imports a relevant
+    # module".
+    by_file: Dict[Path, str] = {}
+    for path in files:
+        by_file[path] = project.module_name(path)[0]
+    importers: Dict[Path, List[Path]] = {}
+    for path, content in data.items():
+        if path in relevant:
+            continue
+        name, is_package = project.module_name(path)
+        for imported in imported_names(content, name, is_package):
+            found = _resolve_file(project, imported, path)
+            if found is not None:
+                importers.setdefault(found, []).append(path)
+    pending = list(relevant)
+    while pending:
+        current = pending.pop()
+        for importer in importers.get(current, ()):
+            if importer not in relevant:
+                relevant.add(importer)
+                pending.append(importer)
+    return [path for path in files if path in relevant]
+
+
+def _resolve_file(project: Project, name: str, near: Path) -> Optional[Path]:
+    if project.is_steamship(name):
+        return None
+    parts = name.split(".")
+    # ``from a.b import c`` may name a module a.b.c or a name in a.b: try the longest first.
+    while parts:
+        found = project.find(".".join(parts), near)
+        if found is not None:
+            return Path(os.path.abspath(found[0]))
+        parts = parts[:-1]
+    return None
+
+
+def project_files(project: Project, excludes: Iterable[str]) -> List[Path]:
+    return [Path(os.path.abspath(p)) for p in iter_python_files([project.root], excludes)]

@@ -1,0 +1,679 @@
+"""SHP4xx: ``invoke_later`` calls — the route they name, its verb, its arguments, the call."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Dict, Iterator, List, Optional, Set, Tuple
+
+from linter.context import Context
+from linter.facts import CallFact, Expr, FunctionFact, ModuleFacts, ParamFact
+from linter.index import INVOCABLE, PACKAGE_SERVICE, VERB, Ref
+from linter.spec import Route, Spec, Where, clean_path
+from rules import Finding, Rule
+
+SIGNATURE = ("method", "verb", "wait_on_tasks", "arguments", "delay_ms")
+CONSEQUENCE = 'the background task fails with "No handler for {verb} {path}"'
+
+
+@dataclass
+class Call:
+    """One invoke_later call, its arguments sorted out, and who receives it."""
+
+    module: ModuleFacts
+    fact: CallFact
+    function: Optional[FunctionFact]
+    cls: Optional[Ref]
+    args: Dict[str, Expr]
+    #: positional or keyword arguments invoke_later does not take
+    extra: List[str]
+    #: the packages that can receive the call (None: cannot tell)
+    packages: Optional[List[Ref]]
+    #: why the call has no invocation context, or None
+    no_context: Optional[str]
+
+    @property
+    def where(self) -> Where:
+        return Where(self.module.name, self.fact.node)
+
+
+def sort_arguments(call: CallFact) -> Tuple[Dict[str, Expr], List[str]]:
+    args: Dict[str, Expr] = {}
+    extra: List[str] = []
+    for index, expr in enumerate(call.call.items):
+        if expr.kind == "starred":
+            extra.append("*" + expr.source)
+            break
+        if index < len(SIGNATURE):
+            args[SIGNATURE[index]] = expr
+        else:
+            extra.append(expr.source)
+    for key, expr in call.call.keywords:
+        if key is None:
+            extra.append("**" + expr.source)
+        elif key in SIGNATURE and key not in args:
+            args[key] = expr
+        else:
+            extra.append(f"{key}=")
+    return args, extra
+
+
+class Receivers:
+    """Resolves what an invoke_later call is called on."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.project = context.project
+        self.builder = context.builder
+
+    def is_package_type(self, ref: Optional[Ref]) -> bool:
+        if ref is None or ref.kind != "class":
+            return False
+        return ref.key in (PACKAGE_SERVICE, INVOCABLE) or bool(self.builder.is_package(ref))
+
+    def annotation_type(self, module: ModuleFacts, expr: Optional[Expr]) -> Optional[Ref]:
+        if expr is None:
+            return None
+        if expr.kind == "str":
+            # "MyPackage": a forward reference
+            dotted = expr.value if isinstance(expr.value, str) and expr.value.replace(".", "").isidentifier() else None
+            return self.project.resolve(module, dotted) if dotted else None
+        if expr.kind == "subscript" and expr.dotted and expr.dotted.rpartition(".")[2] == "Optional" and expr.items:
+            return self.annotation_type(module, expr.items[0])
+        if expr.kind in ("name", "attribute") and expr.dotted:
+            return self.project.resolve(module, expr.dotted)
+        return None
+
+    def attribute_type(self, cls: Ref, attr: str) -> Optional[Ref]:
+        """The class an instance attribute holds: class-level annotation, or an ``__init__``
+        assignment from an annotated parameter or a constructor call."""
+        mro, _ = self.project.mro(cls)
+        for item in mro:
+            fact = self.project.class_fact(item)
+            module = self.project.module(item.module) if item.kind == "class" else None
+            if fact is None or module is None:
+                continue
+            assign = fact.assign(attr)
+            if assign is not None and assign.annotation is not None:
+                return self.annotation_type(module, assign.annotation)
+            for method in fact.methods:
+                for name, value in method.self_assigns:
+                    if name != attr:
+                        continue
+                    if value.kind == "name":
+                        param = method.param(value.dotted or "")
+                        if param is not None and param.annotation is not None:
+                            return self.annotation_type(module, param.annotation)
+                    if value.kind == "call" and value.func is not None and value.func.dotted:
+                        ref = self.project.resolve(module, value.func.dotted)
+                        if ref is not None and ref.kind == "class":
+                            return ref
+        return None
+
+    def receivers(self, call: Call) -> None:
+        """Fill in ``call.packages`` and ``call.no_context``."""
+        fact = call.fact
+        receiver = fact.receiver
+        if receiver is None:
+            return
+        builder = self.builder
+        if fact.scope in ("module", "class"):
+            ref = self.project.resolve(call.module, receiver.dotted) if receiver.dotted else None
+            if self.is_package_type(ref):
+                call.no_context = "at module level" if fact.scope == "module" else "in a class body"
+            return
+        cls = call.cls
+        function = call.function
+        in_init = function is not None and function.name == "__init__"
+        if receiver.kind == "name" and receiver.dotted == "self" and cls is not None:
+            if builder.is_package(cls):
+                call.packages = [cls]
+                if in_init:
+                    call.no_context = f"in {cls.qualname}.__init__"
+            elif builder.is_mixin(cls):
+                call.no_context = f"on a mixin ({cls.qualname} has no invoke_later: AttributeError)"
+            return
+        target: Optional[Ref] = None
+        if (
+            receiver.kind == "attribute"
+            and receiver.dotted
+            and receiver.dotted.count(".") == 1
+            and receiver.dotted.startswith("self.")
+            and cls is not None
+        ):
+            target = self.attribute_type(cls, receiver.dotted[5:])
+        elif receiver.kind == "name" and function is not None and receiver.dotted:
+            param = function.param(receiver.dotted)
+            if param is not None:
+                target = self.annotation_type(call.module, param.annotation)
+        if not self.is_package_type(target):
+            return
+        assert target is not None
+        if cls is not None and builder.is_mixin(cls):
+            packages = [p for p in self.context.packages_adding(cls) if self._within(p, target)]
+            if in_init:
+                call.no_context = f"in {cls.qualname}.__init__, which runs while the package is being built"
+        else:
+            packages = self.context.subclasses(target)
+        call.packages = packages
+
+    def _within(self, package: Ref, target: Ref) -> bool:
+        return any(item.key == target.key for item in self.project.mro(package)[0])
+
+
+def calls(context: Context) -> Iterator[Call]:
+    receivers = Receivers(context)
+    for module in context.modules:
+        for fact in module.calls:
+            if fact.method != "invoke_later":
+                continue
+            function = context.function_of(module, fact.function_qualname)
+            cls = Ref("class", module.name, fact.class_qualname) if fact.class_qualname else None
+            args, extra = sort_arguments(fact)
+            call = Call(module, fact, function, cls, args, extra, None, None)
+            receivers.receivers(call)
+            yield call
+
+
+def memo_calls(context: Context) -> List[Call]:
+    cached = getattr(context, "_invoke_later_calls", None)
+    if cached is None:
+        cached = list(calls(context))
+        context._invoke_later_calls = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def route_path(context: Context, call: Call) -> Optional[str]:
+    """The route path the call names, when it is a constant."""
+    known, value = context.project.constant(call.module, call.args.get("method"))
+    return clean_path(value) if known and isinstance(value, str) else None
+
+
+def verb_of(context: Context, call: Call) -> Tuple[Optional[str], bool]:
+    """(verb, known): POST when not given; None+False when it is not a Verb member."""
+    expr = call.args.get("verb")
+    if expr is None:
+        return "POST", True
+    verb = context.builder.verb_of(call.module, expr)
+    return verb, verb is not None
+
+
+def routes_known(spec: Optional[Spec]) -> bool:
+    """Whether the spec lists every route (no unresolved base, mixin or add_mixin)."""
+    return spec is not None and spec.complete
+
+
+def checkable(context: Context, call: Call) -> List[Tuple[Ref, Spec]]:
+    if not call.packages or call.no_context:
+        return []
+    result = []
+    for package in call.packages:
+        spec = context.instance_spec(package)
+        if not routes_known(spec):
+            return []  # one unknown package: stay quiet for all
+        assert spec is not None
+        result.append((package, spec))
+    return result
+
+
+def short(ref: Ref) -> str:
+    return ref.qualname.rpartition(".")[2]
+
+
+class UnknownInvokeLaterRoute(Rule):
+    """``invoke_later`` naming a route the package does not have.
+
+    ## Why is this bad?
+    ``invoke_later(method, ...)`` (steamship 2.17.34) schedules a call of the route whose *path*
+    is ``method`` — not the Python method name — on the package instance. Nothing checks it at
+    the call: the background task later fails with ``No handler for POST /name``, where nobody
+    is watching.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Indexer(PackageService):
+        @post("index_file")
+        def index(self, file_id: str) -> str:
+            return file_id
+
+        @post("upload")
+        def upload(self, file_id: str) -> str:
+            self.invoke_later("index", arguments={"file_id": file_id})
+            return file_id
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Indexer(PackageService):
+        @post("index_file")
+        def index(self, file_id: str) -> str:
+            return file_id
+
+        @post("upload")
+        def upload(self, file_id: str) -> str:
+            self.invoke_later("index_file", arguments={"file_id": file_id})
+            return file_id
+    ```
+    """
+
+    code = "SHP401"
+    message = "no route {route} on {package}{hint}; the background task fails with \"No handler for {route}\""
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for call in memo_calls(context):
+            path = route_path(context, call)
+            verb, verb_known = verb_of(context, call)
+            if path is None or not verb_known:
+                continue
+            lacking = []
+            hint = ""
+            for package, spec in checkable(context, call):
+                if any(key[1] == path for key in spec.routes):
+                    continue  # the path exists with another verb: SHP402
+                lacking.append(short(package))
+                if not hint:
+                    hint = suggest(context, call, spec, path)
+            if lacking:
+                yield self.finding(
+                    call.where, route=f"{verb} {path}", package=", ".join(lacking), hint=hint
+                )
+
+
+def suggest(context: Context, call: Call, spec: Spec, path: str) -> str:
+    known, raw = context.project.constant(call.module, call.args.get("method"))
+    name = raw.strip("/") if known and isinstance(raw, str) else ""
+    for route in spec.methods():
+        if route.method_name == name and route.path != path and route.origin != "reserved":
+            return f"; {name} is the Python method of {route.verb} {route.path}: invoke_later takes the path, {route.path.lstrip('/')!r}"
+    candidates = [r.path for r in spec.methods() if r.origin != "reserved"]
+    close = difflib.get_close_matches(path, candidates, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return ""
+
+
+class InvokeLaterVerbMismatch(Rule):
+    """``invoke_later`` with a verb the named route does not have.
+
+    ## Why is this bad?
+    ``invoke_later`` defaults to ``Verb.POST``; steamship 2.17.34 looks the call up by verb and
+    path, so scheduling a ``@get`` route without ``verb=Verb.GET`` (or the reverse) fails in the
+    background task with ``No handler for POST /path``.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, get, post
+
+    class Reports(PackageService):
+        @get("build_report")
+        def build_report(self) -> str:
+            return "report"
+
+        @post("nightly")
+        def nightly(self) -> str:
+            self.invoke_later("build_report")
+            return "scheduled"
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, get, post
+    from steamship.utils.url import Verb
+
+    class Reports(PackageService):
+        @get("build_report")
+        def build_report(self) -> str:
+            return "report"
+
+        @post("nightly")
+        def nightly(self) -> str:
+            self.invoke_later("build_report", verb=Verb.GET)
+            return "scheduled"
+    ```
+    """
+
+    code = "SHP402"
+    message = "{package} has {path} only as {have}, not {verb}; the background task fails with \"No handler for {verb} {path}\""
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for call in memo_calls(context):
+            path = route_path(context, call)
+            verb, verb_known = verb_of(context, call)
+            if path is None or not verb_known:
+                continue
+            for package, spec in checkable(context, call):
+                verbs = sorted(v for v, p in spec.routes if p == path)
+                if verbs and verb not in verbs:
+                    yield self.finding(
+                        call.where, package=short(package), path=path, have=" and ".join(verbs), verb=verb
+                    )
+
+
+def accepted(function: FunctionFact) -> Tuple[Set[str], Set[str], bool]:
+    """(names that can be passed by keyword, required ones, takes **kwargs)."""
+    names: Set[str] = set()
+    required: Set[str] = set()
+    varkw = False
+    for index, param in enumerate(function.params):
+        if index == 0 and param.name == "self" and param.kind in ("posonly", "normal"):
+            continue
+        if param.kind == "varkw":
+            varkw = True
+        elif param.kind in ("normal", "kwonly"):
+            names.add(param.name)
+            if param.default is None:
+                required.add(param.name)
+    return names, required, varkw
+
+
+def argument_keys(context: Context, call: Call) -> Optional[Tuple[List[Tuple[str, Expr]], bool]]:
+    """(literal keys with their nodes, fully known) of ``arguments``; None when unknown."""
+    expr = call.args.get("arguments")
+    if expr is None or expr.kind == "none":
+        return [], True
+    if expr.kind == "dict":
+        keys = []
+        complete = True
+        for key, _ in expr.entries:
+            if key is None:
+                complete = False
+                continue
+            known, value = context.project.constant(call.module, key)
+            if known and isinstance(value, str):
+                keys.append((value, key))
+            else:
+                complete = False
+        return keys, complete
+    if expr.kind == "call" and expr.func is not None and expr.func.dotted == "dict":
+        ref = context.project.resolve(call.module, "dict")
+        if ref is None or ref.kind != "builtin" or expr.items:
+            return None
+        keys = [(key, value) for key, value in expr.keywords if key is not None]
+        return keys, all(key is not None for key, _ in expr.keywords)
+    return None
+
+
+class InvokeLaterArguments(Rule):
+    """``invoke_later`` arguments the route method does not accept, or lacking a required one.
+
+    ## Why is this bad?
+    Steamship 2.17.34 calls the route method with ``**arguments``: an unknown key (unless the
+    method takes ``**kwargs``) or a missing required parameter raises ``TypeError`` in the
+    background task, long after the call site looked fine.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Mailer(PackageService):
+        @post("send")
+        def send(self, to: str, body: str) -> str:
+            return to
+
+        @post("welcome")
+        def welcome(self, to: str) -> str:
+            self.invoke_later("send", arguments={"recipient": to, "body": "hi"})
+            return to
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Mailer(PackageService):
+        @post("send")
+        def send(self, to: str, body: str) -> str:
+            return to
+
+        @post("welcome")
+        def welcome(self, to: str) -> str:
+            self.invoke_later("send", arguments={"to": to, "body": "hi"})
+            return to
+    ```
+    """
+
+    code = "SHP403"
+    message = "arguments for {route} {problem} of {method} ({method_at}); the background task raises TypeError"
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for call in memo_calls(context):
+            path = route_path(context, call)
+            verb, verb_known = verb_of(context, call)
+            if path is None or not verb_known:
+                continue
+            keys = argument_keys(context, call)
+            if keys is None:
+                continue
+            literal_keys, complete = keys
+            for package, spec in checkable(context, call):
+                route = spec.routes.get((verb, path))
+                if route is None or route.function is None or not route.args_known:
+                    continue
+                names, required, varkw = accepted(route.function)
+                method_at = Where(route.function_class.module, route.function.node) if route.function_class else "?"
+                given = {key for key, _ in literal_keys}
+                unknown = [key for key, _ in literal_keys if key not in names and not varkw]
+                if unknown:
+                    yield self.finding(
+                        call.where,
+                        route=f"{verb} {path}",
+                        problem="include " + ", ".join(repr(k) for k in unknown) + ", not a parameter",
+                        method=route.function.name,
+                        method_at=method_at,
+                    )
+                missing = sorted(required - given) if complete else []
+                if missing:
+                    yield self.finding(
+                        call.where,
+                        route=f"{verb} {path}",
+                        problem="lack " + ", ".join(repr(k) for k in missing) + ", a required parameter",
+                        method=route.function.name,
+                        method_at=method_at,
+                    )
+
+
+class InvokeLaterBadCall(Rule):
+    """An ``invoke_later`` call whose own arguments are wrong.
+
+    ## Why is this bad?
+    ``PackageService.invoke_later(method, verb=Verb.POST, wait_on_tasks=None, arguments=None,
+    delay_ms=None)`` in steamship 2.17.34 calls ``verb.value``, so ``verb="GET"`` raises
+    ``AttributeError``; ``arguments`` must be a mapping of the route's keyword arguments;
+    ``wait_on_tasks`` a list of tasks; ``delay_ms`` a non-negative number of milliseconds. A call
+    without a method, or with keywords ``invoke_later`` does not take, raises ``TypeError`` at
+    once.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, get, post
+
+    class Reports(PackageService):
+        @get("build_report")
+        def build_report(self) -> str:
+            return "report"
+
+        @post("nightly")
+        def nightly(self) -> str:
+            self.invoke_later("build_report", verb="GET")
+            return "scheduled"
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, get, post
+    from steamship.utils.url import Verb
+
+    class Reports(PackageService):
+        @get("build_report")
+        def build_report(self) -> str:
+            return "report"
+
+        @post("nightly")
+        def nightly(self) -> str:
+            self.invoke_later("build_report", verb=Verb.GET)
+            return "scheduled"
+    ```
+    """
+
+    code = "SHP404"
+    message = "{problem}; {effect}"
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for call in memo_calls(context):
+            if call.packages is None and call.no_context is None:
+                continue  # not known to be steamship's invoke_later
+            for problem, effect, node in self.problems(context, call):
+                yield self.finding(Where(call.module.name, node), problem=problem, effect=effect)
+
+    def problems(self, context: Context, call: Call) -> Iterator[Tuple[str, str, int]]:
+        args = call.args
+        node = call.fact.node
+        if "method" not in args:
+            yield "invoke_later without a method", "the call raises TypeError", node
+        for extra in call.extra:
+            if not extra.startswith("*"):
+                yield f"invoke_later does not take {extra.rstrip('=')}", "the call raises TypeError", node
+        verb = args.get("verb")
+        if verb is not None and verb.kind != "none":
+            if verb.is_literal or verb.kind in ("fstring", "list", "dict", "tuple"):
+                yield (
+                    f"verb={verb.source} is not a Verb member",
+                    "invoke_later calls verb.value and raises AttributeError",
+                    verb.node,
+                )
+            elif verb.kind == "attribute" and verb.dotted:
+                ref = context.project.resolve(call.module, verb.dotted)
+                owner = ref.qualname.rpartition(".")[0] if ref is not None and ref.kind == "attribute" else None
+                if owner is not None and (ref.module, owner) == VERB and context.builder.verb_of(call.module, verb) is None:
+                    yield f"{verb.source} is not a member of Verb", "the call raises AttributeError", verb.node
+        arguments = args.get("arguments")
+        if arguments is not None and (
+            arguments.kind in ("list", "tuple", "set", "str", "int", "float", "bool", "fstring", "bytes")
+        ):
+            yield (
+                f"arguments={arguments.source} is not a mapping",
+                "the route cannot receive it as keyword arguments",
+                arguments.node,
+            )
+        tasks = args.get("wait_on_tasks")
+        if tasks is not None and tasks.kind in ("str", "int", "float", "bool", "dict", "fstring", "bytes"):
+            yield f"wait_on_tasks={tasks.source} is not a list of tasks", "the call fails", tasks.node
+        delay = args.get("delay_ms")
+        if delay is not None:
+            if delay.kind == "int" and isinstance(delay.value, int) and delay.value < 0:
+                yield f"delay_ms={delay.source} is negative", "the task cannot be delayed into the past", delay.node
+            elif delay.kind in ("float", "str", "fstring", "list", "dict", "bool"):
+                yield f"delay_ms={delay.source} is not a whole number of milliseconds", "the call fails", delay.node
+
+
+class InvokeLaterWithoutContext(Rule):
+    """``invoke_later`` where there is no invocation context, or on something that is not a package.
+
+    ## Why is this bad?
+    ``invoke_later`` (steamship 2.17.34) needs ``self.context``, which only exists while a
+    request is being served: from ``__init__`` (the package's, or a mixin's constructor that
+    runs inside it), a class body or module level it raises ``SteamshipError``. A mixin has no
+    ``invoke_later`` at all: ``self.invoke_later`` in a mixin raises ``AttributeError``; call it
+    on the package the mixin holds.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Warmup(PackageService):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.invoke_later("warm")
+
+        @post("warm")
+        def warm(self) -> str:
+            return "warm"
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Warmup(PackageService):
+        @post("start")
+        def start(self) -> str:
+            self.invoke_later("warm")
+            return "started"
+
+        @post("warm")
+        def warm(self) -> str:
+            return "warm"
+    ```
+    """
+
+    code = "SHP405"
+    message = "invoke_later {where}; {effect}"
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for call in memo_calls(context):
+            if call.no_context is None:
+                continue
+            if call.no_context.startswith("on a mixin"):
+                effect = "call it on the package the mixin holds"
+            else:
+                effect = "there is no invocation context, so it raises SteamshipError"
+            yield self.finding(call.where, where=call.no_context, effect=effect)
+
+
+class UnverifiableInvokeLater(Rule):
+    """``invoke_later`` that pkgcheck cannot verify (opt-in).
+
+    ## Why is this bad?
+    When the route name is computed, or the package that receives the call cannot be resolved,
+    no rule can check it: a typo fails only in the background task (steamship 2.17.34 reports
+    ``No handler for ...`` there). Opt in to list such calls and make them checkable (a literal
+    route, an annotated receiver).
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Jobs(PackageService):
+        @post("run")
+        def run(self, job: str) -> str:
+            self.invoke_later(f"job_{job}")
+            return job
+
+        @post("job_a")
+        def job_a(self) -> str:
+            return "a"
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Jobs(PackageService):
+        @post("run")
+        def run(self, job: str) -> str:
+            self.invoke_later("job_a")
+            return job
+
+        @post("job_a")
+        def job_a(self) -> str:
+            return "a"
+    ```
+    """
+
+    code = "SHP406"
+    message = "invoke_later {why}; pkgcheck cannot verify the route"
+    opt_in = True
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for call in memo_calls(context):
+            if call.no_context is not None:
+                continue
+            if call.packages is None:
+                receiver = call.fact.receiver.source if call.fact.receiver is not None else "?"
+                yield self.finding(call.where, why=f"on {receiver}, whose package cannot be resolved")
+            elif "method" in call.args and route_path(context, call) is None:
+                yield self.finding(call.where, why=f"names a computed route ({call.args['method'].source})")

@@ -1,0 +1,659 @@
+"""SHP3xx: mixins — USED_MIXIN_CLASSES, add_mixin, and the routes they bring."""
+
+from __future__ import annotations
+
+from typing import Dict, Iterator, List, Optional, Set, Tuple
+
+from linter.context import Context
+from linter.index import Ref
+from linter.spec import Event, MixinUse, Route, Spec, Where
+from rules import Finding, Rule
+
+
+def in_project(context: Context, where: Optional[Where]) -> bool:
+    return where is not None and any(module.name == where.module for module in context.modules)
+
+
+def anchor(context: Context, site: Optional[Where], root: Optional[Where]) -> Optional[Where]:
+    """Report where the user can edit: the site itself when it is the project's code, else the
+    package's own add_mixin call that led into a library mixin's constructor."""
+    if in_project(context, site):
+        return site
+    if in_project(context, root):
+        return root
+    return None
+
+
+def package_specs(context: Context) -> Iterator[Tuple[Ref, Optional[Spec], Optional[Spec]]]:
+    for package in context.packages():
+        yield package, context.class_spec(package), context.instance_spec(package)
+
+
+def route_place(route: Route) -> object:
+    return route.decl.decorator if route.decl is not None else "built in"
+
+
+def short(ref: Optional[Ref]) -> str:
+    return ref.qualname.rpartition(".")[2] if ref is not None else "?"
+
+
+class RouteConflict(Rule):
+    """A mixin route collides with a route the package already has, with no permit flag.
+
+    ## Why is this bad?
+    ``PackageService.scan_mixin`` (steamship 2.17.34) refuses a verb and path that is already
+    registered: a mixin listed in ``USED_MIXIN_CLASSES`` raises ``RouteConflictError`` when the
+    package class is defined — the package cannot even be imported — and one passed to
+    ``add_mixin`` raises it when the package is instantiated. Two mixins sharing a route fail the
+    same way. (Adding the same mixin class that ``USED_MIXIN_CLASSES`` already scanned is
+    allowed.)
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+    from steamship.invocable.package_mixin import PackageMixin
+
+    class HealthMixin(PackageMixin):
+        @post("status")
+        def status(self) -> str:
+            return "ok"
+
+    class Bot(PackageService):
+        USED_MIXIN_CLASSES = [HealthMixin]
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.add_mixin(HealthMixin())
+
+        @post("status")
+        def status(self) -> str:
+            return "busy"
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+    from steamship.invocable.package_mixin import PackageMixin
+
+    class HealthMixin(PackageMixin):
+        @post("health")
+        def health(self) -> str:
+            return "ok"
+
+    class Bot(PackageService):
+        USED_MIXIN_CLASSES = [HealthMixin]
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.add_mixin(HealthMixin())
+
+        @post("status")
+        def status(self) -> str:
+            return "busy"
+    ```
+    """
+
+    code = "SHP301"
+    message = "{route} of {mixin} ({mixin_at}) collides with the route of {other} ({other_at}); {effect}"
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for package, class_spec, instance_spec in package_specs(context):
+            for spec in (class_spec, instance_spec):
+                if spec is None:
+                    continue
+                for event in spec.events:
+                    if event.kind != "conflict" or event.other is None:
+                        continue
+                    at = anchor(context, event.site, event.root)
+                    if at is None:
+                        continue
+                    verb = "importing" if event.level == "class" else "instantiating"
+                    yield self.finding(
+                        at,
+                        route=f"{event.route.verb} {event.route.path}",
+                        mixin=event.route.class_name,
+                        mixin_at=route_place(event.route),
+                        other=event.other.class_name,
+                        other_at=route_place(event.other),
+                        effect=f"{verb} {short(package)} raises RouteConflictError",
+                    )
+
+
+class PermittedOverwrite(Rule):
+    """``add_mixin(..., permit_overwrite_of_existing_methods=True)`` that really replaces a route.
+
+    ## Why is this bad?
+    With the flag, steamship 2.17.34 lets the mixin's method silently take over a route another
+    class serves: the package's own method (or another mixin's) is never called again. The flag is
+    meant for deliberate overrides; pkgcheck reports the routes it actually replaces so that the
+    replacement is a decision, not an accident.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+    from steamship.invocable.package_mixin import PackageMixin
+
+    class Audit(PackageMixin):
+        @post("status")
+        def status(self) -> str:
+            return "audited"
+
+    class Bot(PackageService):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.add_mixin(Audit(), permit_overwrite_of_existing_methods=True)
+
+        @post("status")
+        def status(self) -> str:
+            return "ok"
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+    from steamship.invocable.package_mixin import PackageMixin
+
+    class Audit(PackageMixin):
+        @post("audit_status")
+        def audit_status(self) -> str:
+            return "audited"
+
+    class Bot(PackageService):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.add_mixin(Audit())
+
+        @post("status")
+        def status(self) -> str:
+            return "ok"
+    ```
+    """
+
+    code = "SHP302"
+    message = "{mixin} replaces {route} of {other} ({other_at}) because overwriting is permitted; {other}'s method is never served"
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for _, _, spec in package_specs(context):
+            if spec is None:
+                continue
+            for event in spec.events:
+                if event.kind != "overwrite" or event.other is None:
+                    continue
+                at = anchor(context, event.site, event.root)
+                if at is None:
+                    continue
+                yield self.finding(
+                    at,
+                    mixin=event.route.class_name,
+                    route=f"{event.route.verb} {event.route.path}",
+                    other=event.other.class_name,
+                    other_at=route_place(event.other),
+                )
+
+
+def instance_uses(spec: Optional[Spec]) -> List[MixinUse]:
+    return [u for u in (spec.mixin_uses if spec else []) if u.level == "instance"]
+
+
+def unresolved_adds(spec: Optional[Spec]) -> bool:
+    """The instance spec could not follow some add_mixin or __init__: stay quiet."""
+    return spec is None or any(
+        note.startswith(("add_mixin argument", "__init__", "add_mixin permit")) for note in spec.notes
+    ) or any(u.argument == "unknown" for u in instance_uses(spec))
+
+
+class MixinNeverAdded(Rule):
+    """A mixin in ``USED_MIXIN_CLASSES`` that no code path passes to ``add_mixin``.
+
+    ## Why is this bad?
+    Listing a mixin makes steamship 2.17.34 put its routes into the package's spec when the
+    class is defined, but those routes are bound to no instance: calling one fails with
+    ``TypeError: ... missing 1 required positional argument: 'self'``. Only ``add_mixin`` of an
+    instance (in ``__init__``, a base class's ``__init__``, or a mixin's own ``__init__``) binds
+    them.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+    from steamship.invocable.package_mixin import PackageMixin
+
+    class Greeter(PackageMixin):
+        @post("greet")
+        def greet(self) -> str:
+            return "hi"
+
+    class Bot(PackageService):
+        USED_MIXIN_CLASSES = [Greeter]
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+    from steamship.invocable.package_mixin import PackageMixin
+
+    class Greeter(PackageMixin):
+        @post("greet")
+        def greet(self) -> str:
+            return "hi"
+
+    class Bot(PackageService):
+        USED_MIXIN_CLASSES = [Greeter]
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.add_mixin(Greeter())
+    ```
+    """
+
+    code = "SHP303"
+    message = (
+        "{mixin} is listed for {package} but never passed to add_mixin; its routes ({routes}) "
+        "are served without an instance and fail with TypeError (missing 'self')"
+    )
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        project = context.project
+        for package, class_spec, instance_spec in package_specs(context):
+            if class_spec is None or unresolved_adds(instance_spec):
+                continue
+            added: Set[Tuple[str, str]] = set()
+            for use in instance_uses(instance_spec):
+                if use.mixin is not None and use.argument == "instance":
+                    for ancestor in project.mro(use.mixin)[0]:
+                        added.add(ancestor.key)
+            for use in class_spec.mixin_uses:
+                if use.level != "class" or use.mixin is None or use.mixin.key in added:
+                    continue
+                if not in_project(context, use.site):
+                    continue
+                routes = context.builder.find_route_methods(use.mixin)
+                if not routes:
+                    continue
+                shown = ", ".join(sorted({f"{d.verb} {d.path}" for d in routes})[:3])
+                if len(routes) > 3:
+                    shown += ", …"
+                yield self.finding(use.site, mixin=short(use.mixin), package=short(package), routes=shown)
+
+
+class AddMixinNotInstance(Rule):
+    """``add_mixin`` given a class, or something that is not a PackageMixin instance.
+
+    ## Why is this bad?
+    ``add_mixin`` (steamship 2.17.34) scans the routes of ``type(argument)``. Given the class
+    ``M`` instead of ``M(...)``, it scans ``M``'s metaclass: no routes are added, silently, and
+    ``instance_init`` later calls ``M.instance_init()`` without an instance. Anything else that
+    is not a mixin instance adds nothing either.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+    from steamship.invocable.package_mixin import PackageMixin
+
+    class Greeter(PackageMixin):
+        @post("greet")
+        def greet(self) -> str:
+            return "hi"
+
+    class Bot(PackageService):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.add_mixin(Greeter)
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+    from steamship.invocable.package_mixin import PackageMixin
+
+    class Greeter(PackageMixin):
+        @post("greet")
+        def greet(self) -> str:
+            return "hi"
+
+    class Bot(PackageService):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.add_mixin(Greeter())
+    ```
+    """
+
+    code = "SHP304"
+    message = "add_mixin is given {what}; no routes are added"
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for _, _, spec in package_specs(context):
+            for use in instance_uses(spec):
+                at = anchor(context, use.site, use.root)
+                if at is None:
+                    continue
+                argument = use.call.call.items[0].source if use.call and use.call.call.items else "?"
+                if use.argument == "class" and use.mixin is not None:
+                    what = f"the class {short(use.mixin)}, not an instance of it"
+                elif use.argument == "other":
+                    what = f"{argument}, which is not a PackageMixin instance"
+                elif (
+                    use.argument == "instance"
+                    and use.mixin is not None
+                    and context.builder.is_mixin(use.mixin) is False
+                    and not context.builder.find_route_methods(use.mixin)
+                ):
+                    what = f"an instance of {short(use.mixin)}, which is not a PackageMixin and has no routes"
+                else:
+                    continue
+                yield self.finding(at, what=what)
+
+
+class MixinAddedTwice(Rule):
+    """The same mixin class added twice to one package.
+
+    ## Why is this bad?
+    steamship 2.17.34 lets a mixin class re-register its own routes: the second instance
+    silently takes every route of the first, whose state (clients, configuration) is then
+    unreachable from any route. It often happens when a mixin such as
+    ``IndexerPipelineMixin`` already adds ``FileImporterMixin`` and the package adds it again.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+    from steamship.invocable.package_mixin import PackageMixin
+
+    class Greeter(PackageMixin):
+        def __init__(self, greeting: str):
+            self.greeting = greeting
+
+        @post("greet")
+        def greet(self) -> str:
+            return self.greeting
+
+    class Bot(PackageService):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.add_mixin(Greeter("hi"))
+            self.add_mixin(Greeter("hello"))
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+    from steamship.invocable.package_mixin import PackageMixin
+
+    class Greeter(PackageMixin):
+        def __init__(self, greeting: str):
+            self.greeting = greeting
+
+        @post("greet")
+        def greet(self) -> str:
+            return self.greeting
+
+    class Bot(PackageService):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.add_mixin(Greeter("hello"))
+    ```
+    """
+
+    code = "SHP305"
+    message = "{mixin} is already added at {first_at}; this second instance silently replaces its routes"
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for _, _, spec in package_specs(context):
+            first: Dict[Tuple[str, str], MixinUse] = {}
+            for use in instance_uses(spec):
+                if use.argument != "instance" or use.mixin is None:
+                    continue
+                if not context.builder.find_route_methods(use.mixin):
+                    continue
+                earlier = first.get(use.mixin.key)
+                if earlier is None:
+                    first[use.mixin.key] = use
+                    continue
+                if use.conditional or earlier.conditional:
+                    continue
+                at = anchor(context, use.site, use.root)
+                if at is None or at == anchor(context, earlier.site, earlier.root):
+                    continue
+                yield self.finding(at, mixin=short(use.mixin), first_at=earlier.site)
+
+
+class AddMixinOutsideInit(Rule):
+    """``add_mixin`` called outside ``__init__`` (in a route, ``instance_init``, a helper).
+
+    ## Why is this bad?
+    Steamship 2.17.34 builds a fresh package instance for every invocation and reads its spec
+    from what ``__init__`` registered. Routes added later exist only on that one instance, for
+    that one invocation: the next request does not find them ("No handler for ...").
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+    from steamship.invocable.package_mixin import PackageMixin
+
+    class Greeter(PackageMixin):
+        @post("greet")
+        def greet(self) -> str:
+            return "hi"
+
+    class Bot(PackageService):
+        def instance_init(self):
+            self.add_mixin(Greeter())
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+    from steamship.invocable.package_mixin import PackageMixin
+
+    class Greeter(PackageMixin):
+        @post("greet")
+        def greet(self) -> str:
+            return "hi"
+
+    class Bot(PackageService):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.add_mixin(Greeter())
+    ```
+    """
+
+    code = "SHP306"
+    message = "add_mixin in {function} runs outside __init__; the routes it adds exist only for that one invocation"
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        reached: Set[Where] = set()
+        packages = context.packages()
+        for package in packages:
+            spec = context.instance_spec(package)
+            for use in instance_uses(spec):
+                reached.add(use.site)
+        package_keys = {p.key for p in packages}
+        for module in context.modules:
+            for cls in module.classes:
+                if (module.name, cls.qualname) not in package_keys:
+                    continue
+                for method in cls.methods:
+                    if method.name == "__init__":
+                        continue
+                    for kind, index in method.events:
+                        if kind != "call":
+                            continue
+                        call = module.calls[index]
+                        if call.method != "add_mixin" or call.receiver is None:
+                            continue
+                        if call.receiver.kind != "name" or call.receiver.dotted != "self":
+                            continue
+                        site = Where(module.name, call.node)
+                        if site in reached:
+                            continue
+                        yield self.finding(site, function=method.qualname)
+
+
+class NotAMixin(Rule):
+    """A mixin slot filled with something that is not a PackageMixin class.
+
+    ## Why is this bad?
+    ``PackageService.__init_subclass__`` (steamship 2.17.34) iterates ``USED_MIXIN_CLASSES``
+    and reads ``__module__``/``__qualname__`` of each entry: a single class instead of a list
+    raises ``TypeError`` (not iterable) and a string raises ``AttributeError`` when the package
+    class is defined. A class that is not a ``PackageMixin`` is scanned anyway, but its routes
+    are bound to no mixin instance and steamship's mixin bookkeeping (``instance_init``) fails
+    on it.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Helpers:
+        @post("help")
+        def help(self) -> str:
+            return "?"
+
+    class Bot(PackageService):
+        USED_MIXIN_CLASSES = [Helpers]
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+    from steamship.invocable.package_mixin import PackageMixin
+
+    class Helpers(PackageMixin):
+        @post("help")
+        def help(self) -> str:
+            return "?"
+
+    class Bot(PackageService):
+        USED_MIXIN_CLASSES = [Helpers]
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.add_mixin(Helpers())
+    ```
+    """
+
+    code = "SHP307"
+    message = "{what}; {effect}"
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        builder = context.builder
+        packages = {p.key for p in context.packages()}
+        for module in context.modules:
+            for cls in module.classes:
+                if (module.name, cls.qualname) not in packages:
+                    continue
+                assign = cls.assign("USED_MIXIN_CLASSES")
+                if assign is None or assign.value is None:
+                    continue
+                value = assign.value
+                if value.kind in ("name", "attribute"):
+                    ref = context.project.resolve(module, value.dotted)
+                    if ref is not None and ref.kind == "class":
+                        yield self.finding(
+                            Where(module.name, value.node),
+                            what=f"USED_MIXIN_CLASSES is the class {value.source}, not a list of classes",
+                            effect=f"defining {cls.name} raises TypeError (not iterable)",
+                        )
+                    continue
+                if value.kind in ("set", "dict", "str"):
+                    yield self.finding(
+                        Where(module.name, value.node),
+                        what=f"USED_MIXIN_CLASSES is a {value.kind}, not a list or tuple of classes",
+                        effect="steamship iterates it in an order (or with items) you did not intend",
+                    )
+                    continue
+                if value.kind not in ("list", "tuple"):
+                    continue
+                for item in value.items:
+                    if item.kind == "str":
+                        yield self.finding(
+                            Where(module.name, item.node),
+                            what=f"USED_MIXIN_CLASSES lists the string {item.source}, not a class",
+                            effect=f"defining {cls.name} raises AttributeError",
+                        )
+                        continue
+                    if item.kind not in ("name", "attribute"):
+                        continue
+                    ref = context.project.resolve(module, item.dotted)
+                    if ref is None or ref.kind != "class":
+                        continue
+                    if builder.is_mixin(ref) is False:
+                        yield self.finding(
+                            Where(module.name, item.node),
+                            what=f"{item.source} is not a PackageMixin subclass",
+                            effect="its routes are served without a mixin instance and fail",
+                        )
+        for package in context.packages():
+            for use in instance_uses(context.instance_spec(package)):
+                if use.argument != "instance" or use.mixin is None:
+                    continue
+                if builder.is_mixin(use.mixin) is False and builder.find_route_methods(use.mixin):
+                    at = anchor(context, use.site, use.root)
+                    if at is not None:
+                        yield self.finding(
+                            at,
+                            what=f"add_mixin is given an instance of {short(use.mixin)}, which is not a PackageMixin",
+                            effect="its routes are added but instance_init fails on it",
+                        )
+
+
+class AddMixinNotListed(Rule):
+    """``add_mixin`` of a mixin that ``USED_MIXIN_CLASSES`` does not list (opt-in).
+
+    ## Why is this bad?
+    The instance serves the mixin's routes, but the class-level spec (what steamship 2.17.34
+    reads from the class, e.g. to publish the package's interface) lacks them. Steamship's own
+    examples do this, hence opt-in.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+    from steamship.invocable.package_mixin import PackageMixin
+
+    class Greeter(PackageMixin):
+        @post("greet")
+        def greet(self) -> str:
+            return "hi"
+
+    class Bot(PackageService):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.add_mixin(Greeter())
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+    from steamship.invocable.package_mixin import PackageMixin
+
+    class Greeter(PackageMixin):
+        @post("greet")
+        def greet(self) -> str:
+            return "hi"
+
+    class Bot(PackageService):
+        USED_MIXIN_CLASSES = [Greeter]
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.add_mixin(Greeter())
+    ```
+    """
+
+    code = "SHP308"
+    message = "{mixin} is added but not listed in USED_MIXIN_CLASSES of {package}; the class-level spec lacks its routes"
+    opt_in = True
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for package, class_spec, instance_spec in package_specs(context):
+            if class_spec is None:
+                continue
+            listed = set(class_spec.used_mixins or [])
+            for use in instance_uses(instance_spec):
+                if use.argument != "instance" or use.mixin is None:
+                    continue
+                if f"{use.mixin.module}.{use.mixin.qualname}" in listed:
+                    continue
+                if not in_project(context, use.site):
+                    continue  # added by a library mixin's own __init__
+                if not context.builder.find_route_methods(use.mixin):
+                    continue
+                yield self.finding(use.site, mixin=short(use.mixin), package=short(package))

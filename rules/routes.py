@@ -1,0 +1,507 @@
+"""SHP0xx–SHP1xx: files pkgcheck cannot read, and route declarations."""
+
+from __future__ import annotations
+
+from typing import Iterator, List, Optional, Tuple
+
+from linter.context import Context
+from linter.facts import FunctionFact, ModuleFacts
+from linter.index import Ref
+from linter.spec import RESERVED, RouteDecl, Where, clean_path
+from rules import Finding, Rule
+
+
+class UnparsableFile(Rule):
+    """A file pkgcheck cannot read or parse.
+
+    Reported by the standalone checker only: flake8 reports the same file as E999 itself.
+
+    ## Why is this bad?
+    Nothing in the file is checked: a route conflict or a misspelt ``invoke_later`` in it goes
+    unnoticed until the deployed package fails to import.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Broken(PackageService):
+        @post("x"
+        def x(self) -> str: ...
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Fixed(PackageService):
+        @post("x")
+        def x(self) -> str:
+            return "x"
+    ```
+    """
+
+    code = "SHP001"
+    message = "{problem}; nothing in this file is checked"
+    only = "cli"
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        # Files without facts have no nodes to point at: the checker turns each ParseFailure
+        # into SHP001 itself, with the parser's own position.
+        return iter(())
+
+
+def route_classes(context: Context) -> Iterator[Tuple[ModuleFacts, Ref, str]]:
+    """Project classes whose routes the runtime reads: (module, class, "package" or "mixin")."""
+    for module, _, ref in context.classes():
+        if context.builder.is_invocable(ref):
+            yield module, ref, "package"
+        elif context.builder.is_mixin(ref):
+            yield module, ref, "mixin"
+
+
+def declared(context: Context, ref: Ref) -> List[RouteDecl]:
+    return context.builder.declared_routes(ref)[0]
+
+
+def all_functions(module: ModuleFacts) -> Iterator[FunctionFact]:
+    yield from module.functions
+    for cls in module.classes:
+        yield from cls.methods
+
+
+def route_label(decl: RouteDecl) -> str:
+    return f"{decl.verb} {decl.path}"
+
+
+class DuplicateRoute(Rule):
+    """Two routes of one class have the same verb and normalised path.
+
+    ## Why is this bad?
+    Steamship 2.17.34 registers a class's routes in definition order with overwriting
+    allowed: the later method silently takes the route and the earlier one is never served.
+    Paths are normalised first, so ``@post("x")`` and ``@post("/x")`` are the same route.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Notes(PackageService):
+        @post("add")
+        def add(self, text: str) -> str:
+            return text
+
+        @post("/add")
+        def add_many(self, texts: list) -> str:
+            return ",".join(texts)
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Notes(PackageService):
+        @post("add")
+        def add(self, text: str) -> str:
+            return text
+
+        @post("add_many")
+        def add_many(self, texts: list) -> str:
+            return ",".join(texts)
+    ```
+    """
+
+    code = "SHP101"
+    message = (
+        "{route} of {method} repeats the route of {other} ({other_at}); the later one silently "
+        "wins, so {other} is never served"
+    )
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for _, ref, _ in route_classes(context):
+            seen = {}
+            for decl in declared(context, ref):
+                key = (decl.verb, decl.path)
+                if key in seen:
+                    first = seen[key]
+                    yield self.finding(
+                        decl.decorator,
+                        route=route_label(decl),
+                        method=decl.method_name,
+                        other=first.method_name,
+                        other_at=first.decorator,
+                    )
+                seen[key] = decl
+
+
+class ReservedRoute(Rule):
+    """A route at a verb and path steamship reserves for itself.
+
+    ## Why is this bad?
+    Every package gets ``GET /__dir__``, ``POST /__dir__`` and ``POST /__instance_init__``,
+    registered after the package's own routes with overwriting allowed (steamship 2.17.34,
+    ``Invocable.__init_subclass__``). A route of yours at one of them is silently replaced and
+    never served.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, get
+
+    class Inspect(PackageService):
+        @get("__dir__")
+        def describe(self) -> dict:
+            return {}
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, get
+
+    class Inspect(PackageService):
+        @get("describe")
+        def describe(self) -> dict:
+            return {}
+    ```
+    """
+
+    code = "SHP102"
+    message = "{route} is reserved by steamship; {method} is silently replaced by the built-in route and never served"
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        reserved = {(verb, path) for verb, path, _, _ in RESERVED}
+        for _, ref, kind in route_classes(context):
+            if kind != "package":
+                continue  # a mixin's reserved route is a RouteConflictError: SHP301
+            for decl in declared(context, ref):
+                if (decl.verb, decl.path) in reserved:
+                    yield self.finding(decl.decorator, route=route_label(decl), method=decl.method_name)
+
+
+class OverrideSpelling(Rule):
+    """A subclass route overrides a base route but spells the path differently.
+
+    ## Why is this bad?
+    ``merge_routes_respecting_override`` (steamship 2.17.34) decides that a subclass route
+    overrides a base route by comparing the *raw* path strings, before normalisation. Base
+    ``@post("/x")`` and subclass ``@post("x")`` are the same route, but not an override: both
+    are registered, the base's last, so the base method keeps serving ``POST /x`` and the
+    override is dead code.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Base(PackageService):
+        @post("/greet")
+        def greet(self) -> str:
+            return "hello"
+
+    class Child(Base):
+        @post("greet")
+        def greet_politely(self) -> str:
+            return "good day"
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Base(PackageService):
+        @post("/greet")
+        def greet(self) -> str:
+            return "hello"
+
+    class Child(Base):
+        @post("/greet")
+        def greet_politely(self) -> str:
+            return "good day"
+    ```
+    """
+
+    code = "SHP103"
+    message = (
+        "{route} spells its path {raw!r} but overrides {base} ({base_at}), which spells it "
+        "{base_raw!r}; the runtime compares raw paths, so {base} keeps serving it and "
+        "{method} is dead"
+    )
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for _, ref, _ in route_classes(context):
+            events: List[Tuple[str, RouteDecl, RouteDecl]] = []
+            context.builder.find_route_methods(ref, events)
+            for kind, decl, base in events:
+                if kind != "override_spelling" or decl.declared_in.key != ref.key:
+                    continue
+                yield self.finding(
+                    decl.decorator,
+                    route=route_label(decl),
+                    raw=decl.raw_path,
+                    base=f"{base.declared_in.qualname}.{base.method_name}",
+                    base_at=base.decorator,
+                    base_raw=base.raw_path,
+                    method=decl.method_name,
+                )
+
+
+class BareRouteDecorator(Rule):
+    """A route decorator used without a call, or called without a path.
+
+    ## Why is this bad?
+    In steamship 2.17.34, ``@post`` without parentheses calls ``post(function)``: no route is
+    registered and the method is replaced by a decorator function. ``@post()`` without a path
+    raises ``TypeError`` when the class is defined, so the package cannot be imported.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Echo(PackageService):
+        @post
+        def echo(self, text: str) -> str:
+            return text
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Echo(PackageService):
+        @post("echo")
+        def echo(self, text: str) -> str:
+            return text
+    ```
+    """
+
+    code = "SHP104"
+    message = "{decorator} {effect}"
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for module in context.modules:
+            for function in all_functions(module):
+                found = context.builder.route_decorator(module, function)
+                if found is None or found[2] is None:
+                    continue
+                _, decorator, problem = found
+                if problem == "bare":
+                    effect = f"without a call registers no route and replaces {function.name} with a decorator function"
+                else:
+                    effect = "without a path raises TypeError when the class is defined; the package cannot be imported"
+                yield self.finding(
+                    Where(module.name, decorator.node), decorator="@" + decorator.source, effect=effect
+                )
+
+
+class MisplacedRoute(Rule):
+    """A route decorator where the runtime never looks for routes.
+
+    ## Why is this bad?
+    Steamship 2.17.34 collects routes from the class dictionaries of ``PackageService`` and
+    ``PackageMixin`` subclasses (``find_route_methods``). A decorated module-level function, a
+    function nested in another, or a method of any other class is never registered and never
+    served.
+
+    ## Example
+    ```python
+    from steamship.invocable import post
+
+    @post("health")
+    def health() -> str:
+        return "ok"
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Service(PackageService):
+        @post("health")
+        def health(self) -> str:
+            return "ok"
+    ```
+    """
+
+    code = "SHP105"
+    message = "route decorator on {place} registers nothing; {route} is never served"
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        builder = context.builder
+        for module in context.modules:
+            for function in all_functions(module):
+                found = builder.route_decorator(module, function)
+                if found is None or found[2] == "bare":
+                    continue
+                verb, decorator, _ = found
+                place = None
+                if function.scope == "module":
+                    place = f"module-level function {function.name}"
+                elif function.scope == "function":
+                    place = f"nested function {function.name}"
+                elif function.class_qualname is not None:
+                    ref = Ref("class", module.name, function.class_qualname)
+                    cls = context.project.class_fact(ref)
+                    if cls is not None and cls.local:
+                        continue  # a class built inside a function: cannot tell
+                    if builder.is_invocable(ref) is False and builder.is_mixin(ref) is False:
+                        place = f"{function.qualname} of {function.class_qualname}, which is not a PackageService or PackageMixin subclass"
+                if place is None:
+                    continue
+                path = _path_text(context, module, decorator)
+                yield self.finding(
+                    Where(module.name, decorator.node), place=place, route=f"{verb} {path}"
+                )
+
+
+def _path_text(context: Context, module: ModuleFacts, decorator) -> str:  # type: ignore[no-untyped-def]
+    expr = decorator.keyword("path") or (decorator.items[0] if decorator.items else None)
+    known, value = context.project.constant(module, expr)
+    return clean_path(value) if known and isinstance(value, str) else "(computed path)"
+
+
+class DroppedConfig(Rule):
+    """A route decorator keyword whose value steamship silently drops from the config.
+
+    ## Why is this bad?
+    ``endpoint`` (steamship 2.17.34) keeps a keyword in the route's ``config`` only when its
+    value is a ``str``, ``bool``, ``int`` or ``float``: ``@post("z", public=True,
+    timeout=None, tags=["a"])`` serves config ``{"public": True}``; ``timeout`` and ``tags``
+    vanish without a word, so whatever the engine would have done with them never happens.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Service(PackageService):
+        @post("run", public=True, tags=["beta"])
+        def run(self) -> str:
+            return "ok"
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Service(PackageService):
+        @post("run", public=True, tags="beta")
+        def run(self) -> str:
+            return "ok"
+    ```
+    """
+
+    code = "SHP106"
+    message = "{key}={value} is not a str, bool, int or float; steamship silently drops it from the config of {route}"
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for module, ref, _ in route_classes(context):
+            for decl in declared(context, ref):
+                if decl.declared_in.module != module.name or decl.decorator_expr is None:
+                    continue
+                for key, value in decl.decorator_expr.keywords:
+                    if key in decl.dropped:
+                        yield self.finding(
+                            Where(module.name, value.node),
+                            key=key,
+                            value=value.source,
+                            route=route_label(decl),
+                        )
+
+
+class AsyncRoute(Rule):
+    """An ``async def`` route.
+
+    ## Why is this bad?
+    Steamship 2.17.34 registers the route but calls it synchronously: the caller receives an
+    un-awaited coroutine object instead of the result, and the body never runs.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Service(PackageService):
+        @post("fetch")
+        async def fetch(self, url: str) -> str:
+            return url
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Service(PackageService):
+        @post("fetch")
+        def fetch(self, url: str) -> str:
+            return url
+    ```
+    """
+
+    code = "SHP107"
+    message = "{route} is async; steamship calls it without awaiting, so callers get a coroutine and the body never runs"
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for module, ref, _ in route_classes(context):
+            for decl in declared(context, ref):
+                if decl.function.is_async and decl.declared_in.module == module.name:
+                    yield self.finding(Where(module.name, decl.function.name_node), route=route_label(decl))
+
+
+def path_problem(raw: str) -> Optional[str]:
+    """What makes a route path mean something other than it looks, or None."""
+    if raw != raw.strip() or any(ch.isspace() for ch in raw):
+        return "contains whitespace, which is part of the route: callers who trim it get no handler"
+    if "?" in raw or "#" in raw:
+        return "contains '?' or '#', which a URL never delivers as part of the path: no caller reaches it"
+    if "{" in raw or "}" in raw:
+        return "has a {placeholder}; steamship matches paths literally, so only the literal braces reach it"
+    if raw.startswith("//"):
+        return (
+            f"starts with '//': steamship serves it as {clean_path(raw)} but compares raw paths "
+            "for overrides and mixins, where it does not match that route"
+        )
+    if "//" in raw:
+        return "contains '//', which clients and proxies collapse to '/': no caller reaches it"
+    if len(raw) > 1 and raw.endswith("/"):
+        return f"ends with '/', which steamship keeps: this is not the route {clean_path(raw.rstrip('/'))}"
+    return None
+
+
+class SuspiciousPath(Rule):
+    """A route path whose meaning differs from its look.
+
+    ## Why is this bad?
+    ``MethodSpec.clean_path`` (steamship 2.17.34) only adds a leading slash and strips one of
+    two leading slashes; everything else is matched literally. A trailing slash makes ``/y/`` a
+    different route from ``/y``; whitespace, ``?``, ``#`` and ``{param}`` placeholders are
+    part of the path, so the route is never reached by the URL a caller would write.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, get
+
+    class Service(PackageService):
+        @get("status/")
+        def status(self) -> str:
+            return "ok"
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, get
+
+    class Service(PackageService):
+        @get("status")
+        def status(self) -> str:
+            return "ok"
+    ```
+    """
+
+    code = "SHP108"
+    message = "path {raw!r} {problem}"
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for module, ref, _ in route_classes(context):
+            for decl in declared(context, ref):
+                if decl.declared_in.module != module.name:
+                    continue
+                problem = path_problem(decl.raw_path)
+                if problem is None:
+                    continue
+                node = decl.path_expr.node if decl.path_expr is not None else decl.decorator.node
+                yield self.finding(Where(module.name, node), raw=decl.raw_path, problem=problem)

@@ -1,0 +1,224 @@
+"""SHP2xx: the signatures of route methods."""
+
+from __future__ import annotations
+
+from typing import Iterator, Tuple
+
+from linter.context import Context
+from linter.facts import ModuleFacts, ParamFact
+from linter.spec import RouteDecl, Where
+from linter.typerepr import render
+from rules import Finding, Rule
+from rules.routes import declared, route_classes, route_label
+
+
+def routes_here(context: Context) -> Iterator[Tuple[ModuleFacts, RouteDecl, str]]:
+    """Route methods declared in the project's modules: (module, route, package|mixin)."""
+    for module, ref, kind in route_classes(context):
+        for decl in declared(context, ref):
+            if decl.declared_in.module == module.name:
+                yield module, decl, kind
+
+
+def parameters(decl: RouteDecl) -> Iterator[ParamFact]:
+    params = decl.function.params
+    for index, param in enumerate(params):
+        if index == 0 and param.kind in ("posonly", "normal") and param.name == "self":
+            continue
+        yield param
+
+
+class PositionalOnlyParameter(Rule):
+    """A route parameter that cannot be passed by name: positional-only, or ``*args``.
+
+    ## Why is this bad?
+    Steamship 2.17.34 calls a route as ``method(**arguments)``. A positional-only parameter
+    can never receive a value — without a default every call raises ``TypeError`` — and
+    ``*args`` is always empty. Real example: ``telegram_disconnect_webhook(self, *args,
+    **kwargs)`` in steamship's own Telegram transport.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Service(PackageService):
+        @post("sum")
+        def total(self, *numbers: int) -> int:
+            return sum(numbers)
+    ```
+
+    ## Use instead
+    ```python
+    from typing import List
+
+    from steamship.invocable import PackageService, post
+
+    class Service(PackageService):
+        @post("sum")
+        def total(self, numbers: List[int]) -> int:
+            return sum(numbers)
+    ```
+    """
+
+    code = "SHP201"
+    message = "parameter {param} of {route} {effect}"
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for module, decl, _ in routes_here(context):
+            for param in parameters(decl):
+                if param.kind == "vararg":
+                    effect = "is *args: steamship passes arguments by name, so it is always empty"
+                    name = "*" + param.name
+                elif param.kind == "posonly":
+                    name = param.name
+                    effect = (
+                        "is positional-only: steamship passes arguments by name, so "
+                        + ("callers can never set it" if param.default is not None else "every call raises TypeError")
+                    )
+                else:
+                    continue
+                yield self.finding(Where(module.name, param.node), param=name, route=route_label(decl), effect=effect)
+
+
+class UnannotatedParameter(Rule):
+    """A route parameter without a type annotation (opt-in).
+
+    ## Why is this bad?
+    The spec a package serves (``GET /__dir__``) lists each argument's ``kind`` as
+    ``str(annotation)``; without one steamship 2.17.34 shows ``<class 'inspect._empty'>``,
+    so generated clients and docs cannot know the type.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Service(PackageService):
+        @post("greet")
+        def greet(self, name) -> str:
+            return f"hi {name}"
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Service(PackageService):
+        @post("greet")
+        def greet(self, name: str) -> str:
+            return f"hi {name}"
+    ```
+    """
+
+    code = "SHP202"
+    message = "parameter {param} of {route} has no annotation; the spec shows its kind as inspect._empty"
+    opt_in = True
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for module, decl, _ in routes_here(context):
+            for param in parameters(decl):
+                if param.annotation is None and param.kind in ("posonly", "normal", "kwonly"):
+                    yield self.finding(Where(module.name, param.node), param=param.name, route=route_label(decl))
+
+
+class MissingReturnAnnotation(Rule):
+    """A route without a return annotation (opt-in).
+
+    ## Why is this bad?
+    Steamship 2.17.34 serves ``str(signature.return_annotation)`` as the route's ``returns``;
+    without an annotation it is ``<class 'inspect._empty'>`` and clients cannot know what they
+    get back.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Service(PackageService):
+        @post("greet")
+        def greet(self, name: str):
+            return f"hi {name}"
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Service(PackageService):
+        @post("greet")
+        def greet(self, name: str) -> str:
+            return f"hi {name}"
+    ```
+    """
+
+    code = "SHP203"
+    message = "{route} has no return annotation; the spec shows it returns inspect._empty"
+    opt_in = True
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for module, decl, _ in routes_here(context):
+            if decl.function.returns is None:
+                yield self.finding(Where(module.name, decl.function.name_node), route=route_label(decl))
+
+
+class OptionalAliasParameter(Rule):
+    """A route parameter annotated ``Optional[X]`` where X is a ``typing`` alias or a string.
+
+    ## Why is this bad?
+    For an ``Optional[X]`` parameter, steamship 2.17.34's ``ArgSpec`` checks whether X is an
+    Enum with ``issubclass(X, Enum)``. When X is a ``typing`` alias (``Dict[str, Any]``,
+    ``List[str]``, bare ``Dict``) or a forward reference (``Optional['Foo']``) that raises
+    ``TypeError: issubclass() arg 1 must be a class`` while the class is being defined: the
+    package cannot be imported (or, for a mixin's route, the package that adds it cannot start).
+    Observed on Python 3.11; ``Optional[dict]``, ``Optional[list[str]]`` and modules with
+    ``from __future__ import annotations`` are fine.
+
+    ## Example
+    ```python
+    from typing import Any, Dict, Optional
+
+    from steamship.invocable import PackageService, post
+
+    class Service(PackageService):
+        @post("save")
+        def save(self, metadata: Optional[Dict[str, Any]] = None) -> str:
+            return "ok"
+    ```
+
+    ## Use instead
+    ```python
+    from typing import Optional
+
+    from steamship.invocable import PackageService, post
+
+    class Service(PackageService):
+        @post("save")
+        def save(self, metadata: Optional[dict] = None) -> str:
+            return "ok"
+    ```
+    """
+
+    code = "SHP204"
+    message = "parameter {param} is annotated {annotation}; steamship calls issubclass() on {inner}, which raises TypeError, so {effect}"
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for module, decl, kind in routes_here(context):
+            if module.future_annotations:
+                continue
+            for param in parameters(decl):
+                if param.annotation is None:
+                    continue
+                rendered = render(context.project, module, param.annotation, is_param=True)
+                if rendered.crash is None:
+                    continue
+                cls = decl.declared_in.qualname
+                effect = (
+                    f"defining {cls} fails and the package cannot be imported"
+                    if kind == "package"
+                    else f"every package that uses {cls} fails to import or start"
+                )
+                yield self.finding(
+                    Where(module.name, param.node),
+                    param=param.name,
+                    annotation=param.annotation.source,
+                    inner=rendered.crash,
+                    effect=effect,
+                )

@@ -1,0 +1,212 @@
+"""A cached virtualenv holding the reference runtime (steamship) for the oracle tests.
+
+The oracle tests compare pkgcheck's statically reconstructed specs with what steamship itself
+builds at import/instantiation time. steamship is deliberately NOT a dependency of pkgcheck, so
+the tests run steamship in a separate venv, created here with nothing but the running Python's
+``venv`` module and pip (network access to PyPI needed on the first run only).
+
+Location: ``$PKGCHECK_ORACLE_VENV`` if set, else
+``~/.cache/pkgcheck/oracle-venv-steamship-<version>-py<major><minor>``.
+
+A marker file is written only after a successful install and check; a venv without it (e.g. an
+interrupted earlier build) is deleted and built again.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Optional
+
+STEAMSHIP_VERSION = "2.17.34"
+ENV_VAR = "PKGCHECK_ORACLE_VENV"
+MARKER_NAME = ".pkgcheck-oracle-ready.json"
+PIP_TIMEOUT_S = 1200
+
+
+class OracleVenvError(RuntimeError):
+    """The oracle venv could not be built or is unusable."""
+
+
+@dataclass(frozen=True)
+class OracleVenv:
+    root: Path
+    python: Path
+    site_packages: Path
+    steamship_dir: Path
+    steamship_version: str
+
+    @property
+    def agents_examples_dir(self) -> Path:
+        return self.steamship_dir / "agents" / "examples"
+
+
+def default_venv_dir() -> Path:
+    override = os.environ.get(ENV_VAR)
+    if override:
+        return Path(override).expanduser().resolve()
+    tag = f"py{sys.version_info[0]}{sys.version_info[1]}"
+    return Path.home() / ".cache" / "pkgcheck" / f"oracle-venv-steamship-{STEAMSHIP_VERSION}-{tag}"
+
+
+def venv_python(root: Path) -> Path:
+    if os.name == "nt":
+        return root / "Scripts" / "python.exe"
+    return root / "bin" / "python"
+
+
+def _run(cmd, what: str, timeout: float) -> subprocess.CompletedProcess:
+    try:
+        proc = subprocess.run(
+            [str(c) for c in cmd],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            universal_newlines=True,
+            timeout=timeout,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise OracleVenvError(f"{what} failed: {exc}") from exc
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stdout.splitlines()[-40:])
+        raise OracleVenvError(
+            f"{what} failed (exit {proc.returncode}).\n  command: {' '.join(map(str, cmd))}\n"
+            f"  last output lines:\n{tail}"
+        )
+    return proc
+
+
+@contextlib.contextmanager
+def _lock(root: Path) -> Iterator[None]:
+    """Serialise builds of one venv across processes (e.g. pytest-xdist workers)."""
+    root.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    lock_path = root.parent / (root.name + ".lock")
+    with open(lock_path, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+_PROBE = (
+    "import json, os, sys, steamship; "
+    "d = os.path.dirname(os.path.abspath(steamship.__file__)); "
+    "print(json.dumps({'steamship_dir': d, 'site_packages': os.path.dirname(d), "
+    "'version': steamship.__version__, 'python': sys.version.split()[0]}))"
+)
+
+
+def _probe(python: Path) -> dict:
+    proc = _run([python, "-c", _PROBE], "importing steamship in the oracle venv", timeout=300)
+    try:
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError) as exc:
+        raise OracleVenvError(f"unexpected output probing the oracle venv: {proc.stdout!r}") from exc
+
+
+def _from_marker(root: Path) -> Optional[OracleVenv]:
+    marker = root / MARKER_NAME
+    python = venv_python(root)
+    if not marker.is_file() or not python.exists():
+        return None
+    try:
+        data = json.loads(marker.read_text())
+    except ValueError:
+        return None
+    if data.get("steamship_version") != STEAMSHIP_VERSION:
+        return None
+    steamship_dir = Path(data.get("steamship_dir", ""))
+    if not (steamship_dir / "invocable" / "package_service.py").is_file():
+        return None
+    return OracleVenv(
+        root=root,
+        python=python,
+        site_packages=steamship_dir.parent,
+        steamship_dir=steamship_dir,
+        steamship_version=STEAMSHIP_VERSION,
+    )
+
+
+def _remove_stale(root: Path) -> None:
+    if not root.exists():
+        return
+    looks_like_venv = (root / "pyvenv.cfg").exists() or (root / MARKER_NAME).exists()
+    if root.is_dir() and (looks_like_venv or not any(root.iterdir())):
+        shutil.rmtree(root)
+        return
+    raise OracleVenvError(
+        f"{root} exists but is not a (half-built) oracle venv; refusing to delete it. "
+        f"Remove it or point ${ENV_VAR} elsewhere."
+    )
+
+
+def ensure_oracle_venv(
+    root: Optional[Path] = None, log: Callable[[str], None] = lambda msg: None
+) -> OracleVenv:
+    """Return the oracle venv, building it first if needed. Raises OracleVenvError."""
+    root = Path(root) if root is not None else default_venv_dir()
+    found = _from_marker(root)
+    if found is not None:
+        return found
+    with _lock(root):
+        found = _from_marker(root)  # another process may have built it meanwhile
+        if found is not None:
+            return found
+        started = time.time()
+        log(f"building oracle venv with steamship=={STEAMSHIP_VERSION} at {root}")
+        _remove_stale(root)
+        hint = (
+            "\nThe oracle tests need a venv with steamship=={v} (built with `{py} -m venv` and "
+            "pip, needs network access to PyPI once). Fix the cause above, or set ${env} to a "
+            "writable location."
+        ).format(v=STEAMSHIP_VERSION, py=sys.executable, env=ENV_VAR)
+        try:
+            _run([sys.executable, "-m", "venv", root], "creating the oracle venv", timeout=600)
+            python = venv_python(root)
+            if not python.exists():
+                raise OracleVenvError(f"venv created but {python} is missing")
+            _run(
+                [
+                    python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
+                    f"steamship=={STEAMSHIP_VERSION}",
+                ],
+                f"pip install steamship=={STEAMSHIP_VERSION} into the oracle venv",
+                timeout=PIP_TIMEOUT_S,
+            )
+            info = _probe(python)
+            if info.get("version") != STEAMSHIP_VERSION:
+                raise OracleVenvError(
+                    f"oracle venv has steamship {info.get('version')}, expected {STEAMSHIP_VERSION}"
+                )
+        except OracleVenvError as exc:
+            raise OracleVenvError(str(exc) + hint) from exc
+        marker = root / MARKER_NAME
+        tmp = root / (MARKER_NAME + ".tmp")
+        tmp.write_text(
+            json.dumps(
+                {
+                    "steamship_version": STEAMSHIP_VERSION,
+                    "steamship_dir": info["steamship_dir"],
+                    "python": info["python"],
+                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                },
+                indent=1,
+            )
+        )
+        os.replace(tmp, marker)
+        log(f"oracle venv ready in {time.time() - started:.0f}s")
+    found = _from_marker(root)
+    if found is None:
+        raise OracleVenvError(f"oracle venv at {root} was built but fails its own check")
+    return found

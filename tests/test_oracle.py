@@ -1,0 +1,360 @@
+"""Oracle tests: pkgcheck's static spec reconstruction versus steamship's own runtime.
+
+For every oracle input (each fixture dir under tests/fixtures/ with at least one importable
+package, plus the installed steamship's ``agents/examples``), the runtime spec is dumped by
+``tests/oracle/runtime_dump.py`` running in the oracle venv (see ``tests/oracle/venv.py``), and
+compared with ``python -m linter spec PATH --level class|instance``.
+
+Strict (per input and level): package keys, name, doc, sdkVersion, usedMixins, the set of
+(verb, path), and per route className, arg names, config.
+Strict (separate test): per route doc and enum ``values`` of args.
+Soft (one test over all inputs): ``returns`` and arg ``kind`` must agree in >= 95% of cases.
+
+Packages the runtime cannot import or instantiate are skipped at that level and listed in the
+reports. Full JSON of both sides is written to a temp dir named in each failure message.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import pytest
+from oracle.compare import (
+    LEVELS,
+    SoftComparison,
+    compare_details,
+    compare_level,
+    format_problems,
+    route_label,
+    soft_comparisons,
+    split_runtime,
+)
+from oracle.venv import OracleVenv
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES_DIR = REPO_ROOT / "tests" / "fixtures"
+RUNTIME_DUMP = REPO_ROOT / "tests" / "oracle" / "runtime_dump.py"
+STEAMSHIP_EXAMPLES = "steamship-agents-examples"
+MIN_SOFT_AGREEMENT = 0.95
+SUBPROCESS_TIMEOUT_S = 600
+RESERVED_PATHS = frozenset({"/__dir__", "/__instance_init__"})
+
+# Runtime failures that fixtures provoke on purpose. Any other import or instantiation error in a
+# fixture with importable packages fails test_runtime_oracle_sanity (so a fixture cannot break
+# silently and drop out of the comparison).
+EXPECTED_RUNTIME_FAILURES: Dict[str, Dict[str, List[str]]] = {
+    # api.Exporter lists a mixin whose route collides with its own: RouteConflictError at import.
+    "class_route_conflict": {"import": ["api"]},
+    # api.Monitor adds a colliding mixin in __init__: RouteConflictError at instantiation.
+    "instance_route_conflict": {"instance": ["api.Monitor"]},
+    # legacy.LegacyTagger has an Optional[List[str]] parameter: steamship's ArgSpec calls
+    # issubclass(List[str], Enum) and raises TypeError at import.
+    "optional_generic_arg": {"import": ["legacy"]},
+}
+
+# Packages that must be found in steamship's agents/examples (guards against a silently empty dump).
+EXPECTED_EXAMPLE_PACKAGES = [
+    "steamship.agents.examples.chatgpt_api.MyAssistant",
+    "steamship.agents.examples.document_qa_agent.ExampleDocumentQAService",
+    "steamship.agents.examples.telegram_bot.TelegramBot",
+]
+
+
+def _fixture_inputs() -> List[str]:
+    if not FIXTURES_DIR.is_dir():
+        return []
+    names = []
+    for child in sorted(FIXTURES_DIR.iterdir()):
+        if not child.is_dir() or child.name.startswith((".", "_")):
+            continue
+        if any(
+            not any(part.startswith(".") for part in p.relative_to(child).parts)
+            for p in child.rglob("*.py")
+        ):
+            names.append(child.name)
+    return names
+
+
+ORACLE_INPUTS = _fixture_inputs() + [STEAMSHIP_EXAMPLES]
+
+
+def _tail(text: str, lines: int = 40) -> str:
+    return "\n".join(text.splitlines()[-lines:])
+
+
+class OracleRun:
+    """Runs (and caches, for the session) the runtime dump and pkgcheck for each input."""
+
+    def __init__(self, venv: OracleVenv, workdir: Path, debugdir: Path):
+        self.venv = venv
+        self.workdir = workdir
+        self.debugdir = debugdir
+        self._runtime: Dict[str, Dict[str, Any]] = {}
+        self._pkgcheck: Dict[Tuple[str, str], Tuple[Optional[Dict[str, Any]], Optional[str]]] = {}
+
+    def input_path(self, input_id: str) -> Path:
+        if input_id == STEAMSHIP_EXAMPLES:
+            return self.venv.agents_examples_dir
+        return FIXTURES_DIR / input_id
+
+    def runtime(self, input_id: str) -> Dict[str, Any]:
+        if input_id not in self._runtime:
+            path = self.input_path(input_id)
+            env = dict(os.environ)
+            env.pop("PYTHONPATH", None)
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+            cwd = self.workdir / input_id
+            cwd.mkdir(parents=True, exist_ok=True)
+            cmd = [str(self.venv.python), str(RUNTIME_DUMP), str(path)]
+            try:
+                proc = subprocess.run(
+                    cmd, cwd=str(cwd), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    universal_newlines=True, timeout=SUBPROCESS_TIMEOUT_S,
+                )
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"runtime_dump timed out on {path}", pytrace=False)
+            if proc.returncode != 0:
+                pytest.fail(
+                    f"runtime_dump failed on {path} (exit {proc.returncode}); this is a harness "
+                    f"problem, not a pkgcheck one.\n{' '.join(cmd)}\n{_tail(proc.stderr)}",
+                    pytrace=False,
+                )
+            try:
+                data = json.loads(proc.stdout)
+            except ValueError:
+                pytest.fail(
+                    f"runtime_dump printed invalid JSON for {path}:\n{proc.stdout[:2000]}\n"
+                    f"{_tail(proc.stderr)}",
+                    pytrace=False,
+                )
+            self._write_debug(f"{input_id}.runtime.json", data)
+            self._runtime[input_id] = data
+        return self._runtime[input_id]
+
+    def pkgcheck(self, input_id: str, level: str) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
+        """(spec mapping, None) or (None, error description)."""
+        key = (input_id, level)
+        if key not in self._pkgcheck:
+            path = self.input_path(input_id)
+            cmd = [sys.executable, "-m", "linter", "spec", str(path), "--level", level]
+            result: Tuple[Optional[Dict[str, Any]], Optional[str]]
+            try:
+                proc = subprocess.run(
+                    cmd, cwd=str(REPO_ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    universal_newlines=True, timeout=SUBPROCESS_TIMEOUT_S,
+                )
+            except subprocess.TimeoutExpired:
+                result = (None, f"`{' '.join(cmd)}` timed out after {SUBPROCESS_TIMEOUT_S}s")
+            else:
+                try:
+                    data = json.loads(proc.stdout)
+                except ValueError:
+                    data = None
+                if isinstance(data, dict) and all(isinstance(v, dict) for v in data.values()):
+                    result = (data, None)
+                    self._write_debug(f"{input_id}.{level}.pkgcheck.json", data)
+                else:
+                    result = (
+                        None,
+                        f"`{' '.join(cmd)}` (cwd {REPO_ROOT}) exited {proc.returncode} without "
+                        f"printing a JSON object of package specs.\n"
+                        f"--- stdout (start) ---\n{proc.stdout[:1500]}\n"
+                        f"--- stderr (end) ---\n{_tail(proc.stderr)}",
+                    )
+            self._pkgcheck[key] = result
+        return self._pkgcheck[key]
+
+    def _write_debug(self, name: str, data: Any) -> None:
+        (self.debugdir / name).write_text(json.dumps(data, indent=1, sort_keys=True))
+
+    def debug_hint(self, input_id: str, level: Optional[str] = None) -> str:
+        files = [self.debugdir / f"{input_id}.runtime.json"]
+        for lvl in [level] if level else list(LEVELS):
+            files.append(self.debugdir / f"{input_id}.{lvl}.pkgcheck.json")
+        return "full specs: " + ", ".join(str(f) for f in files if f.exists())
+
+
+@pytest.fixture(scope="session")
+def oracle(oracle_venv: OracleVenv, tmp_path_factory) -> OracleRun:
+    return OracleRun(
+        oracle_venv,
+        workdir=tmp_path_factory.mktemp("oracle-cwd"),
+        debugdir=tmp_path_factory.mktemp("oracle-specs"),
+    )
+
+
+def _has_importable_package(runtime: Dict[str, Any]) -> bool:
+    return any(split_runtime(runtime, level).comparable for level in LEVELS)
+
+
+def _require_oracle_input(oracle: OracleRun, input_id: str) -> Dict[str, Any]:
+    runtime = oracle.runtime(input_id)
+    if not _has_importable_package(runtime):
+        errors = "; ".join(f"{e.get('module')}: {e.get('error')}" for e in runtime.get("errors", []))
+        pytest.skip(
+            f"{input_id}: the runtime imports no package here, so it is not an oracle input"
+            + (f" (import errors: {errors})" if errors else "")
+        )
+    return runtime
+
+
+def _skipped_report(split) -> str:
+    lines = []
+    for mod, err in sorted(split.failed_modules.items()):
+        lines.append(f"  module {mod}: runtime import failed: {err}")
+    for key, reason in sorted(split.skipped.items()):
+        lines.append(f"  {key}: {reason}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("input_id", ORACLE_INPUTS)
+def test_runtime_oracle_sanity(oracle: OracleRun, input_id: str) -> None:
+    """The runtime side itself: fixtures import and instantiate, except where intended."""
+    runtime = oracle.runtime(input_id)
+    if input_id == STEAMSHIP_EXAMPLES:
+        missing = [k for k in EXPECTED_EXAMPLE_PACKAGES if k not in runtime["packages"]]
+        bad = {
+            k: {lvl: e[lvl]["error"] for lvl in LEVELS if "error" in e[lvl]}
+            for k, e in runtime["packages"].items()
+            if any("error" in e[lvl] for lvl in LEVELS)
+        }
+        if missing or runtime["errors"] or bad:
+            pytest.fail(
+                f"runtime dump of steamship agents/examples: missing packages {missing}, "
+                f"import errors {runtime['errors']}, spec/instantiation errors {bad}",
+                pytrace=False,
+            )
+        return
+    _require_oracle_input(oracle, input_id)
+    expected = EXPECTED_RUNTIME_FAILURES.get(input_id, {})
+    import_errors = sorted(e["module"] for e in runtime["errors"])
+    instance_errors = sorted(
+        k for k, e in runtime["packages"].items() if "error" in e["instance"]
+    )
+    class_errors = sorted(k for k, e in runtime["packages"].items() if "error" in e["class"])
+    problems = []
+    if import_errors != sorted(expected.get("import", [])):
+        problems.append(
+            f"modules failing to import: {import_errors}, expected {expected.get('import', [])}: "
+            + "; ".join(f"{e['module']}: {e['error']}" for e in runtime["errors"])
+        )
+    if instance_errors != sorted(expected.get("instance", [])):
+        problems.append(
+            f"packages failing to instantiate: {instance_errors}, expected "
+            f"{expected.get('instance', [])}: "
+            + "; ".join(f"{k}: {runtime['packages'][k]['instance']['error']}" for k in instance_errors)
+        )
+    if class_errors:
+        problems.append(f"class specs that failed to serialise: {class_errors}")
+    if problems:
+        pytest.fail(f"{input_id}: " + "\n".join(problems), pytrace=False)
+
+
+@pytest.mark.parametrize("input_id", ORACLE_INPUTS)
+@pytest.mark.parametrize("level", LEVELS)
+def test_spec_matches_runtime(oracle: OracleRun, input_id: str, level: str) -> None:
+    runtime = _require_oracle_input(oracle, input_id)
+    actual, error = oracle.pkgcheck(input_id, level)
+    if error:
+        pytest.fail(f"[{input_id}, {level} level] {error}", pytrace=False)
+    problems, split = compare_level(runtime, actual, level)
+    skipped = _skipped_report(split)
+    if skipped:
+        print(f"[{input_id}, {level} level] not compared (runtime raised):\n{skipped}")
+    if problems:
+        message = format_problems(
+            f"[{input_id}, {level} level] pkgcheck's spec differs from the runtime's "
+            f"(path {oracle.input_path(input_id)}):",
+            problems,
+        )
+        if skipped:
+            message += f"\nnot compared (runtime raised):\n{skipped}"
+        message += "\n" + oracle.debug_hint(input_id, level)
+        pytest.fail(message, pytrace=False)
+
+
+@pytest.mark.parametrize("input_id", ORACLE_INPUTS)
+def test_route_docs_and_enum_values_match_runtime(oracle: OracleRun, input_id: str) -> None:
+    """Route docstrings and enum ``values`` of args, on the routes both sides have."""
+    runtime = _require_oracle_input(oracle, input_id)
+    problems: Dict[str, List[str]] = {}
+    for level in LEVELS:
+        actual, error = oracle.pkgcheck(input_id, level)
+        if error:
+            pytest.fail(f"[{input_id}, {level} level] {error}", pytrace=False)
+        split = split_runtime(runtime, level)
+        for key, expected in sorted(split.comparable.items()):
+            if key in actual:
+                lines = compare_details(expected, actual[key])
+                if lines:
+                    problems[f"{key} [{level} level]"] = lines
+    if problems:
+        pytest.fail(
+            format_problems(f"[{input_id}] route doc / arg values differ:", problems)
+            + "\n" + oracle.debug_hint(input_id),
+            pytrace=False,
+        )
+
+
+def test_kind_and_returns_agreement(oracle: OracleRun) -> None:
+    """``kind``/``returns`` strings: agreement ratio over all oracle inputs must be >= 95%."""
+    results: Dict[Tuple[str, str, Tuple[str, str], str], SoftComparison] = {}
+    failures: List[str] = []
+    skipped: List[str] = []
+    for input_id in ORACLE_INPUTS:
+        runtime = oracle.runtime(input_id)
+        if not _has_importable_package(runtime):
+            skipped.append(f"  [{input_id}] whole input: the runtime imports no package")
+            continue
+        for level in LEVELS:
+            actual, error = oracle.pkgcheck(input_id, level)
+            split = split_runtime(runtime, level)
+            for mod, err in sorted(split.failed_modules.items()):
+                skipped.append(f"  [{input_id}] module {mod} ({level}): {err}")
+            for key, reason in sorted(split.skipped.items()):
+                skipped.append(f"  [{input_id}] {key} ({level}): {reason}")
+            if error:
+                failures.append(f"  [{input_id}, {level}] {error.splitlines()[0]}")
+                continue
+            for key, expected in sorted(split.comparable.items()):
+                for comp in soft_comparisons(input_id, key, expected, actual.get(key)):
+                    k = (comp.input_id, comp.package, comp.route, comp.field)
+                    if k not in results or (results[k].agrees and not comp.agrees):
+                        results[k] = comp
+    total = len(results)
+    agreed = sum(1 for c in results.values() if c.agrees)
+    ratio = agreed / total if total else 0.0
+    user = [c for c in results.values() if c.route[1] not in RESERVED_PATHS]
+    user_agreed = sum(1 for c in user if c.agrees)
+    lines = [
+        f"kind/returns agreement: {agreed}/{total} = {ratio:.1%} "
+        f"(threshold {MIN_SOFT_AGREEMENT:.0%}); "
+        f"without the reserved routes {sorted(RESERVED_PATHS)}: {user_agreed}/{len(user)}"
+    ]
+    mismatches = [c for c in results.values() if not c.agrees]
+    if mismatches:
+        lines.append("mismatches (runtime | pkgcheck):")
+        for c in sorted(mismatches, key=lambda c: (c.input_id, c.package, c.route[1], c.route[0], c.field)):
+            lines.append(
+                f"  [{c.input_id}] {c.package} {route_label(c.route)} {c.field}: "
+                f"{c.runtime!r} | {c.pkgcheck!r}"
+            )
+    if skipped:
+        lines.append("not compared (runtime raised):")
+        lines.extend(sorted(set(skipped)))
+    if failures:
+        lines.append("pkgcheck could not analyse:")
+        lines.extend(failures)
+    report = "\n".join(lines)
+    (oracle.debugdir / "kind_returns_report.txt").write_text(report + "\n")
+    print(report)
+    if failures:
+        pytest.fail("pkgcheck failed on some oracle inputs\n" + report, pytrace=False)
+    if total == 0:
+        pytest.fail("no kind/returns comparisons could be made\n" + report, pytrace=False)
+    if ratio < MIN_SOFT_AGREEMENT:
+        pytest.fail(report, pytrace=False)
