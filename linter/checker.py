@@ -102,12 +102,10 @@ def analyse(
             "that depend on steamship's own code (install the pinned steamship, or pass "
             "--steamship-path, to run them)"
         )
-    context = Context(project, modules)
+    context = Context(project, modules, sdk_exact=not skip_sdk)
     findings = []
     for code, rule_class in registry.items():
         if code not in enabled or code == PARSE_ERROR:
-            continue
-        if skip_sdk and rule_class.sdk_dependent:
             continue
         rule = rule_class()
         try:

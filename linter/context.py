@@ -14,8 +14,11 @@ from linter.spec import Spec, SpecBuilder, Where
 
 
 class Context:
-    def __init__(self, project: Project, modules: List[ModuleFacts]) -> None:
+    def __init__(self, project: Project, modules: List[ModuleFacts], sdk_exact: bool = True) -> None:
         self.project = project
+        #: False when steamship's code comes from pkgcheck's catalogue of another version than
+        #: the one the project pins: verdicts resting on steamship's own classes are withheld
+        self.sdk_exact = sdk_exact
         self.builder = SpecBuilder(project)
         #: the project's in-scope modules (what findings may point into)
         self.modules = modules
@@ -74,6 +77,25 @@ class Context:
             if any(item.key == ref.key for item in mro):
                 result.append(package)
         return result
+
+    def trusts(self, ref: Optional[Ref]) -> bool:
+        """Whether a verdict may rest on ``ref``: anything of the project's own, and
+        steamship's classes only when they are the version the project targets."""
+        if ref is None:
+            return True
+        return self.sdk_exact or not self.project.is_steamship(ref.module)
+
+    def trusts_spec(self, spec: Optional[Spec]) -> bool:
+        """A spec whose routes owe nothing to steamship's mixins and services of an untrusted
+        version."""
+        if spec is None:
+            return False
+        if self.sdk_exact:
+            return True
+        return all(
+            route.origin == "reserved" or self.trusts(route.owner if route.origin == "mixin" else route.function_class)
+            for route in spec.routes.values()
+        )
 
     def module(self, name: str) -> Optional[ModuleFacts]:
         return self.project.module(name)

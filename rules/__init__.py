@@ -47,9 +47,6 @@ class Rule:
     opt_in: ClassVar[bool] = False
     #: ``cli`` for findings only the standalone checker reports (flake8 has E999)
     only: ClassVar[Optional[str]] = None
-    #: checks whose verdict depends on steamship's own code (its mixins' signatures, its
-    #: routes): silenced when the bundled catalogue stands in for another pinned version
-    sdk_dependent: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)

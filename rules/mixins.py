@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from linter.context import Context
+from linter.facts import Expr, FunctionFact
 from linter.index import Ref
 from linter.spec import Event, MixinUse, Route, Spec, Where
 from rules import Finding, Rule
@@ -104,6 +105,8 @@ class RouteConflict(Rule):
                 for event in spec.events:
                     if event.kind != "conflict" or event.other is None:
                         continue
+                    if not (context.trusts(event.route.owner) and context.trusts(event.other.owner)):
+                        continue
                     at = anchor(context, event.site, event.root)
                     if at is None:
                         continue
@@ -178,6 +181,8 @@ class PermittedOverwrite(Rule):
                 continue
             for event in spec.events:
                 if event.kind != "overwrite" or event.other is None:
+                    continue
+                if not (context.trusts(event.route.owner) and context.trusts(event.other.owner)):
                     continue
                 at = anchor(context, event.site, event.root)
                 if at is None:
@@ -263,6 +268,8 @@ class MixinNeverAdded(Rule):
                         added.add(ancestor.key)
             for use in class_spec.mixin_uses:
                 if use.level != "class" or use.mixin is None or use.mixin.key in added:
+                    continue
+                if not context.trusts(use.mixin):
                     continue
                 if not in_project(context, use.site):
                     continue
@@ -657,3 +664,122 @@ class AddMixinNotListed(Rule):
                 if not context.builder.find_route_methods(use.mixin):
                     continue
                 yield self.finding(use.site, mixin=short(use.mixin), package=short(package))
+
+
+def bind_problem(init: Optional[FunctionFact], call: Expr) -> Optional[str]:
+    """Why ``call`` cannot bind to ``init`` (None: it binds, or pkgcheck cannot tell).
+
+    ``init`` None means the class has no ``__init__`` of its own in any known base: ``object``'s,
+    which takes no arguments.
+    """
+    if any(item.kind == "starred" for item in call.items) or any(k is None for k, _ in call.keywords):
+        return None  # *args / **kwargs at the call: unknown contents
+    if init is None:
+        if call.items or call.keywords:
+            return "takes no arguments (object.__init__)"
+        return None
+    params = list(init.params)
+    if params and params[0].kind in ("posonly", "normal"):
+        params = params[1:]  # self
+    positional = [p for p in params if p.kind in ("posonly", "normal")]
+    has_varargs = any(p.kind == "vararg" for p in params)
+    has_varkw = any(p.kind == "varkw" for p in params)
+    if len(call.items) > len(positional) and not has_varargs:
+        return f"takes {len(positional)} positional argument{'s' if len(positional) != 1 else ''} but {len(call.items)} were given"
+    bound = {p.name for p in positional[: len(call.items)]}
+    by_name = {p.name: p for p in params if p.kind in ("normal", "kwonly")}
+    for key, _ in call.keywords:
+        assert key is not None
+        if key in bound:
+            return f"got multiple values for argument {key!r}"
+        if key not in by_name and not has_varkw:
+            return f"got an unexpected keyword argument {key!r}"
+        bound.add(key)
+    missing = [
+        p.name for p in params if p.kind in ("posonly", "normal", "kwonly") and p.default is None and p.name not in bound
+    ]
+    if missing:
+        return "is missing required argument" + ("s " if len(missing) > 1 else " ") + ", ".join(repr(m) for m in missing)
+    return None
+
+
+class MixinConstructorMismatch(Rule):
+    """``add_mixin(M(...))`` whose arguments do not fit ``M.__init__``.
+
+    ## Why is this bad?
+    The mixin is constructed in the package's ``__init__``, which steamship 2.17.34 runs for
+    every invocation: a ``TypeError`` there means no route of the package is ever served. It
+    happens when a mixin's constructor changes between SDK versions (steamship's own transports
+    and mixins have), and it has shipped in public packages. Checked against the steamship the
+    project targets; with pkgcheck's bundled catalogue standing in for another pinned version,
+    steamship's mixins are not checked.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+    from steamship.invocable.package_mixin import PackageMixin
+
+    class Greeter(PackageMixin):
+        def __init__(self, greeting: str):
+            self.greeting = greeting
+
+        @post("greet")
+        def greet(self) -> str:
+            return self.greeting
+
+    class Bot(PackageService):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.add_mixin(Greeter(text="hi"))
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+    from steamship.invocable.package_mixin import PackageMixin
+
+    class Greeter(PackageMixin):
+        def __init__(self, greeting: str):
+            self.greeting = greeting
+
+        @post("greet")
+        def greet(self) -> str:
+            return self.greeting
+
+    class Bot(PackageService):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.add_mixin(Greeter(greeting="hi"))
+    ```
+    """
+
+    code = "SHP309"
+    message = "{mixin}(...) {problem} (its __init__ is at {init_at}); every instantiation of {package} raises TypeError"
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        project = context.project
+        for package, _, spec in package_specs(context):
+            for use in instance_uses(spec):
+                if use.argument != "instance" or use.mixin is None or use.construct is None:
+                    continue
+                if not context.trusts(use.mixin):
+                    continue
+                defining, init, known = project.lookup_attribute(use.mixin, "__init__")
+                if not known and init is None:
+                    continue
+                if init is not None and not isinstance(init, FunctionFact):
+                    continue
+                problem = bind_problem(init, use.construct)
+                if problem is None:
+                    continue
+                at = anchor(context, use.site, use.root)
+                if at is None:
+                    continue
+                if at == use.site and use.construct.node >= 0 and in_project(context, use.site):
+                    at = Where(use.site.module, use.construct.node)
+                init_at: object = (
+                    Where(defining.module, init.node) if defining is not None and init is not None else "object"
+                )
+                yield self.finding(
+                    at, mixin=short(use.mixin), problem=problem, init_at=init_at, package=short(package)
+                )

@@ -505,3 +505,56 @@ class SuspiciousPath(Rule):
                     continue
                 node = decl.path_expr.node if decl.path_expr is not None else decl.decorator.node
                 yield self.finding(Where(module.name, node), raw=decl.raw_path, problem=problem)
+
+
+class PermitFlagOnRoute(Rule):
+    """A route decorator keyword that looks like ``add_mixin``'s permit flag.
+
+    ## Why is this bad?
+    ``@post("x", permit_overwrite_of_existing_methods=True)`` permits nothing: in steamship
+    2.17.34 every keyword of a route decorator is just copied into the route's ``config``
+    (``endpoint(**kwargs)``). Overwriting is decided by ``add_mixin(...,
+    permit_overwrite_of_existing_methods=True)`` alone, so the conflict the flag was meant to
+    allow still raises ``RouteConflictError`` (or the route is still silently replaced).
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Service(PackageService):
+        @post("status", permit_overwrite_of_existing_methods=True)
+        def status(self) -> str:
+            return "ok"
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class Service(PackageService):
+        @post("status")
+        def status(self) -> str:
+            return "ok"
+    ```
+    """
+
+    code = "SHP109"
+    message = (
+        "{key}= on a route decorator permits nothing; it only lands in the config of {route}, "
+        "and overwriting is decided by add_mixin's own flag"
+    )
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for module in context.modules:
+            for function in all_functions(module):
+                found = context.builder.route_decorator(module, function)
+                if found is None or found[1].kind != "call":
+                    continue
+                verb, decorator, _ = found
+                for key, value in decorator.keywords:
+                    if key is not None and key.startswith("permit"):
+                        yield self.finding(
+                            Where(module.name, value.node),
+                            key=key,
+                            route=f"{verb} {_path_text(context, module, decorator)}",
+                        )
