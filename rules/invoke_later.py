@@ -288,11 +288,11 @@ def suggest(context: Context, call: Call, spec: Spec, path: str) -> str:
     name = raw.strip("/") if known and isinstance(raw, str) else ""
     for route in spec.methods():
         if route.method_name == name and route.path != path and route.origin != "reserved":
-            return f"; {name} is the Python method of {route.verb} {route.path}: invoke_later takes the path, {route.path.lstrip('/')!r}"
+            return f" ({name} is the Python method of {route.verb} {route.path}: invoke_later takes the path, {route.path.lstrip('/')!r})"
     candidates = [r.path for r in spec.methods() if r.origin != "reserved"]
     close = difflib.get_close_matches(path, candidates, n=1, cutoff=0.6)
     if close:
-        return f"; did you mean {close[0]!r}?"
+        return f" (did you mean {close[0].lstrip('/')!r}?)"
     return ""
 
 
