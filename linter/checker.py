@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
+from linter import serial
 from linter.context import Context
 from linter.facts import ModuleFacts, ParseFailure, Span
 from linter.index import BUNDLED_VERSION, Project
@@ -83,6 +84,16 @@ def analyse(
             files.append(extra)
             known.add(extra)
     chosen = in_scope(project, files) if prefilter else files
+    analysis.analysed = list(chosen)
+    enabled = set(enabled)
+    pinned = pinned_steamship(project.root)
+    cache = project.cache
+    key = None
+    if cache is not None:
+        key = results_key(project, chosen, enabled, excludes, prefilter, pinned)
+        if key is not None and restore(analysis, cache.get_results(key)):  # type: ignore[attr-defined]
+            return analysis
+    collect_in_parallel(project, chosen)
     modules: List[ModuleFacts] = []
     for path in chosen:
         loaded = project.load_path(path)
@@ -90,9 +101,6 @@ def analyse(
             modules.append(loaded)
         else:
             analysis.failures.append(loaded)
-    analysis.analysed = list(chosen)
-    enabled = set(enabled)
-    pinned = pinned_steamship(project.root)
     skip_sdk = False
     if project.steamship.kind == "catalogue" and pinned and pinned != BUNDLED_VERSION:
         skip_sdk = True
@@ -115,7 +123,134 @@ def analyse(
                 (code, f"internal error in {code} ({type(error).__name__}: {error}); please report it", traceback.format_exc())
             )
     analysis.violations = locate(project, findings, registry)
+    if cache is not None and key is not None and not analysis.internal_errors and not any(
+        f.internal for f in analysis.failures
+    ):
+        cache.put_results(key, snapshot(analysis))  # type: ignore[attr-defined]
     return analysis
+
+
+#: Below this many files to parse, starting worker processes costs more than it saves.
+PARALLEL_MIN = 24
+
+
+def collect_in_parallel(project: Project, paths: Sequence[Path]) -> None:
+    """Parse the files that have no facts yet on every core, when there are enough of them.
+
+    Each worker parses whole files and returns their facts as JSON-ready data; the result is the
+    same as a serial run, in the same order.
+    """
+    import concurrent.futures
+
+    workers = min(os.cpu_count() or 1, 8)
+    todo = []
+    for path in paths:
+        if project.loaded(path):
+            continue
+        try:
+            text = project.source(path)
+        except Exception:
+            continue  # the serial loader reports it
+        name, is_package = project.module_name(path)
+        if project.cache is not None and project.cache.get_facts(text, name, str(path), is_package) is not None:  # type: ignore[attr-defined]
+            continue  # cheap to load serially
+        todo.append((str(path), name, is_package, text))
+    if workers < 2 or len(todo) < PARALLEL_MIN:
+        return
+    chunk = max(1, len(todo) // (workers * 4))
+    try:
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(_collect_one, todo, chunksize=chunk))
+    except (OSError, RuntimeError, concurrent.futures.process.BrokenProcessPool):
+        return  # no processes here (a sandbox, a frozen app): the serial path does the work
+    for (path, _, _, text), result in zip(todo, results):
+        loaded = serial.decode(result)
+        project.adopt(Path(path), loaded)
+        if isinstance(loaded, ModuleFacts) and project.cache is not None:
+            project.cache.put_facts(text, loaded)  # type: ignore[attr-defined]
+
+
+def _collect_one(job: Tuple[str, str, bool, str]) -> object:
+    from linter.collect import SyntaxProblem, collect_facts
+
+    path, name, is_package, text = job
+    try:
+        return serial.encode(collect_facts(text, name, path, is_package))
+    except SyntaxProblem as problem:
+        return serial.encode(ParseFailure(path, problem.message, problem.span))
+    except Exception as error:  # noqa: BLE001 - reported like the serial loader does
+        return serial.encode(
+            ParseFailure(
+                path,
+                f"internal error while analysing this file ({type(error).__name__}: {error}); "
+                "please report it with the file attached",
+                internal=True,
+            )
+        )
+
+
+def results_key(
+    project: Project,
+    chosen: Sequence[Path],
+    enabled: Set[str],
+    excludes: Sequence[str],
+    prefilter: bool,
+    pinned: Optional[str],
+) -> Optional[str]:
+    """A digest of everything a run's results depend on, or None when a file is unreadable."""
+    import hashlib
+
+    from linter import __version__
+
+    digest = hashlib.sha256()
+    steamship = project.steamship
+    for part in (
+        __version__,
+        ",".join(sorted(enabled)),
+        ",".join(excludes),
+        str(prefilter),
+        steamship.kind,
+        steamship.version or "",
+        str(steamship.directory or ""),
+        pinned or "",
+        str(project.root),
+    ):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    for path in chosen:
+        try:
+            data = project.read_bytes(path)
+        except OSError:
+            return None
+        digest.update(str(path).encode("utf-8", "surrogatepass") + b"\0")
+        digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def snapshot(analysis: Analysis) -> dict:
+    return {
+        "violations": [
+            [v.code, v.message, v.path, v.line, v.column, v.end_line, v.end_column, [list(r) for r in v.related]]
+            for v in analysis.violations
+        ],
+        "failures": [serial.encode(f) for f in analysis.failures],
+        "notices": list(analysis.notices),
+    }
+
+
+def restore(analysis: Analysis, data: object) -> bool:
+    if not isinstance(data, dict):
+        return False
+    try:
+        analysis.violations = [
+            Violation(c, m, p, int(l), int(col), int(el), int(ec), tuple((str(a), int(b), str(x)) for a, b, x in rel))
+            for c, m, p, l, col, el, ec, rel in data["violations"]
+        ]
+        analysis.failures = [serial.decode(f) for f in data["failures"]]
+        analysis.notices = [str(n) for n in data["notices"]]
+    except (KeyError, TypeError, ValueError, serial.FormatError):
+        analysis.violations, analysis.failures, analysis.notices = [], [], []
+        return False
+    return True
 
 
 def locate(project: Project, findings: Iterable[object], registry: Dict[str, type]) -> List[Violation]:

@@ -36,7 +36,11 @@ def open_project(
     first = Path(os.path.abspath(paths[0])) if paths else Path.cwd()
     root = find_project_root(first)
     steamship: SteamshipSource = locate_steamship(steamship_path, root)
-    project = Project(root, steamship, overrides, cache)
+    if cache is True:
+        from linter.cache import Cache
+
+        cache = Cache(root)
+    project = Project(root, steamship, overrides, cache or None)
     # In a project without a root marker, the directories named on the command line are
     # import roots too (and their src/). A marked project's roots do not depend on what was
     # named, so flake8 (one file at a time) and the CLI agree.
@@ -100,13 +104,14 @@ def check(
     steamship_path: Optional[Path] = None,
     overrides: Optional[Dict[Path, str]] = None,
     prefilter: bool = True,
-    cache: Optional[object] = None,
+    cache: bool = False,
 ) -> Report:
     """Check ``paths`` (files and directories) with the ``enabled`` rule codes.
 
     The whole project around them is analysed — its other modules are context — but only
     findings in the named files are reported, so a run over some files reports for them exactly
-    what a run over all files does.
+    what a run over all files does. With ``cache``, facts and results are kept in
+    ``.pkgcheck_cache/`` at the project root (see :mod:`linter.cache`).
     """
     absolute = [Path(os.path.abspath(p)) for p in paths]
     targets = list(iter_python_files(absolute, excludes))

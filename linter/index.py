@@ -209,6 +209,7 @@ class Project:
         self._find_memo: Dict[Tuple[str, Tuple[Path, ...]], Optional[Tuple[Path, bool]]] = {}
         self._spans: Dict[str, Tuple[Span, ...]] = {}
         self._sources: Dict[Path, str] = {}
+        self._raw: Dict[Path, bytes] = {}
         self._resolve_memo: Dict[Tuple[str, str], Optional[Ref]] = {}
         self._catalogue: Optional[_Catalogue] = None
         #: files read from disk (for cache keys: what a result depends on)
@@ -281,8 +282,26 @@ class Project:
         if path in self.overrides:
             return self.overrides[path]
         if path not in self._sources:
-            self._sources[path] = decode_source(path.read_bytes())
+            self._sources[path] = decode_source(self.read_bytes(path))
         return self._sources[path]
+
+    def read_bytes(self, path: Path) -> bytes:
+        """The bytes of ``path``, read once per run."""
+        data = self._raw.get(path)
+        if data is None:
+            data = self._raw[path] = path.read_bytes()
+        return data
+
+    def loaded(self, path: Path) -> bool:
+        return Path(os.path.abspath(path)) in self._by_path
+
+    def adopt(self, path: Path, result: Loaded) -> None:
+        """Take facts computed elsewhere (a worker process) for ``path``."""
+        path = Path(os.path.abspath(path))
+        self._by_path[path] = result
+        self.loaded_paths.add(path)
+        if isinstance(result, ModuleFacts):
+            self._by_name.setdefault(result.name, result)
 
     def load_path(self, path: Path, name: Optional[str] = None) -> Loaded:
         """Facts for the file at ``path`` (or why it has none)."""

@@ -61,7 +61,7 @@ def in_scope(project: Project, files: Sequence[Path]) -> List[Path]:
             content = project.overrides[path].encode("utf-8", "surrogatepass")
         else:
             try:
-                content = path.read_bytes()
+                content = project.read_bytes(path)
             except OSError:
                 relevant.add(path)  # unreadable: let the loader report it
                 continue

@@ -1,0 +1,129 @@
+"""The on-disk cache: ``.pkgcheck_cache/`` at the project root.
+
+Two kinds of entries, both JSON (never pickle: a cache directory can arrive in a pull request,
+and reading it must not run code), written atomically (temporary file, then rename):
+
+- **facts** of one module, keyed on its text, name and path — a changed file is re-parsed, an
+  unchanged one is not;
+- **results** of a whole run, keyed on everything the run read: pkgcheck's version, the rules
+  and options, the steamship source, and the text of every in-scope module. Editing a mixin
+  changes the key of every run that read it, so the packages that use it are re-checked (the
+  trap of caching per file on the file's own text alone, ruff issue #5449, is avoided).
+
+Anything unreadable or from another version is ignored and rewritten; the cache can be deleted
+at any time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Optional
+
+from linter import __version__, serial
+from linter.facts import ModuleFacts
+
+DIRECTORY = ".pkgcheck_cache"
+TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by pkgcheck.\n"
+    "# For information about cache directory tags see https://bford.info/cachedir/\n"
+)
+
+
+class Cache:
+    def __init__(self, project_root: Path) -> None:
+        self.root = Path(project_root) / DIRECTORY
+        flavour = f"v1-{__version__}-py{sys.version_info[0]}{sys.version_info[1]}"
+        self.base = self.root / flavour
+        self._ready = False
+        self.hits = 0
+        self.misses = 0
+
+    # -- layout ----------------------------------------------------------------------------
+    def _prepare(self) -> bool:
+        if self._ready:
+            return True
+        try:
+            (self.base / "facts").mkdir(parents=True, exist_ok=True)
+            (self.base / "results").mkdir(parents=True, exist_ok=True)
+            tag = self.root / "CACHEDIR.TAG"
+            if not tag.exists():
+                _write(tag, TAG)
+            ignore = self.root / ".gitignore"
+            if not ignore.exists():
+                _write(ignore, "# created by pkgcheck\n*\n")
+        except OSError:
+            return False  # a read-only tree: run without a cache
+        self._ready = True
+        return True
+
+    # -- facts -----------------------------------------------------------------------------
+    @staticmethod
+    def facts_key(text: str, name: str, path: str, is_package: bool) -> str:
+        digest = hashlib.sha256()
+        for part in (name, path, "1" if is_package else "0", text):
+            digest.update(part.encode("utf-8", "surrogatepass"))
+            digest.update(b"\0")
+        return digest.hexdigest()
+
+    def get_facts(self, text: str, name: str, path: str, is_package: bool) -> Optional[ModuleFacts]:
+        data = self._read(self.base / "facts" / f"{self.facts_key(text, name, path, is_package)}.json")
+        if data is None:
+            self.misses += 1
+            return None
+        try:
+            facts = serial.decode(data)
+        except (serial.FormatError, TypeError, ValueError):
+            self.misses += 1
+            return None
+        if not isinstance(facts, ModuleFacts):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return facts
+
+    def put_facts(self, text: str, facts: ModuleFacts) -> None:
+        key = self.facts_key(text, facts.name, facts.path, facts.is_package)
+        self._store(self.base / "facts" / f"{key}.json", serial.encode(facts))
+
+    # -- results ---------------------------------------------------------------------------
+    def get_results(self, key: str) -> Optional[Any]:
+        return self._read(self.base / "results" / f"{key}.json")
+
+    def put_results(self, key: str, data: Any) -> None:
+        self._store(self.base / "results" / f"{key}.json", data)
+
+    # -- io --------------------------------------------------------------------------------
+    def _read(self, path: Path) -> Optional[Any]:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return json.load(handle)
+        except (OSError, ValueError):
+            return None
+
+    def _store(self, path: Path, data: Any) -> None:
+        if not self._prepare():
+            return
+        try:
+            _write(path, json.dumps(data, separators=(",", ":"), ensure_ascii=False))
+        except (OSError, TypeError, ValueError):
+            pass  # a cache that cannot be written is only slower
+
+
+def _write(path: Path, text: str) -> None:
+    descriptor, temporary = tempfile.mkstemp(dir=str(path.parent), prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
