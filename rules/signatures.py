@@ -61,16 +61,16 @@ class PositionalOnlyParameter(Rule):
     """
 
     code = "SHP201"
-    message = "parameter {param} of {route} {effect}"
+    message = "{param} of {route} {effect}"
 
     def check(self, context: Context) -> Iterator[Finding]:
         for module, decl, _ in routes_here(context):
             for param in parameters(decl):
                 if param.kind == "vararg":
-                    effect = "is *args: steamship passes arguments by name, so it is always empty"
+                    effect = "is always empty: steamship passes arguments by name"
                     name = "*" + param.name
                 elif param.kind == "posonly":
-                    name = param.name
+                    name = f"parameter {param.name}"
                     effect = (
                         "is positional-only: steamship passes arguments by name, so "
                         + ("callers can never set it" if param.default is not None else "every call raises TypeError")
