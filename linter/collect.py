@@ -51,9 +51,28 @@ def parse_module(source: str) -> Any:
     except cst.ParserSyntaxError as error:
         span = Span(error.raw_line, error.raw_column + 1, error.raw_line, error.raw_column + 2)
         message = str(error).strip().splitlines()[0] if str(error).strip() else "syntax error"
+        # CPython names the place to edit better ("expected ':'" on the def line, where LibCST
+        # points at the next token); ask it, now that the file is known to be broken.
+        python = _python_syntax_error(source)
+        if python is not None:
+            message, span = python
         raise SyntaxProblem(f"cannot parse: {message}", span) from None
     except RecursionError:
         raise SyntaxProblem("cannot parse: the code is nested too deeply") from None
+
+
+def _python_syntax_error(source: str) -> Optional[Tuple[str, Span]]:
+    import ast
+
+    try:
+        compile(source, "<pkgcheck>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as error:
+        line = error.lineno or 1
+        column = error.offset or 1
+        return f"{error.msg} (line {line})", Span(line, column, line, column + 1)
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    return None
 
 
 def collect_facts(source: str, name: str, path: str, is_package: bool = False) -> ModuleFacts:
@@ -145,6 +164,12 @@ def _is_node(value_type: type) -> bool:
 
         known = _NODE_TYPES[value_type] = issubclass(value_type, cst.CSTNode)
     return known
+
+
+_OPERATORS = {
+    "BitOr": "|", "Add": "+", "Subtract": "-", "Multiply": "*", "Divide": "/",
+    "Minus": "-", "Plus": "+", "Not": "not", "BitInvert": "~",
+}  # fmt: skip
 
 
 class _Frame:
@@ -278,9 +303,8 @@ class _Collector:
     def expr(self, node: Any, depth: int = 0) -> Expr:
         cst = self.cst
         nid = self.node_id(node)
-        source = self.source(node)
         if depth > MAX_EXPR_DEPTH:
-            return Expr("other", nid, source)
+            return Expr("other", nid, self.source(node))
         kind = "other"
         value: Any = None
         dotted = None
@@ -289,6 +313,9 @@ class _Collector:
         keywords: Tuple[Tuple[Optional[str], Expr], ...] = ()
         entries: Tuple[Tuple[Optional[Expr], Expr], ...] = ()
         op = None
+        # Composite nodes spell their source from their parts (code generation of every
+        # recorded expression would cost a third of the parse); ``None`` means "generate it".
+        source: Optional[str] = None
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
             try:
                 value = node.evaluated_value
@@ -311,6 +338,7 @@ class _Collector:
             kind = "complex"
         elif isinstance(node, cst.Ellipsis):
             kind = "ellipsis"
+            source = "..."
         elif isinstance(node, cst.Name):
             dotted = node.value
             if node.value in ("True", "False"):
@@ -323,23 +351,34 @@ class _Collector:
             kind = "attribute"
             dotted = dotted_name(node)
             func = self.expr(node.value, depth + 1)
+            source = f"{func.source}.{node.attr.value}"
         elif isinstance(node, cst.Call):
             kind = "call"
             func = self.expr(node.func, depth + 1)
             dotted = func.dotted
             positional: List[Expr] = []
             named: List[Tuple[Optional[str], Expr]] = []
+            shown: List[str] = []
             for arg in node.args[:MAX_ITEMS]:
                 if arg.keyword is not None:
-                    named.append((arg.keyword.value, self.expr(arg.value, depth + 1)))
+                    inner = self.expr(arg.value, depth + 1)
+                    named.append((arg.keyword.value, inner))
+                    shown.append(f"{arg.keyword.value}={inner.source}")
                 elif arg.star == "**":
-                    named.append((None, self.expr(arg.value, depth + 1)))
+                    inner = self.expr(arg.value, depth + 1)
+                    named.append((None, inner))
+                    shown.append("**" + inner.source)
                 elif arg.star == "*":
                     inner = self.expr(arg.value, depth + 1)
                     positional.append(Expr("starred", inner.node, "*" + inner.source, func=inner))
+                    shown.append("*" + inner.source)
                 else:
-                    positional.append(self.expr(arg.value, depth + 1))
+                    inner = self.expr(arg.value, depth + 1)
+                    positional.append(inner)
+                    shown.append(inner.source)
             items, keywords = tuple(positional), tuple(named)
+            if len(node.args) <= MAX_ITEMS:
+                source = f"{func.source}({', '.join(shown)})"
         elif isinstance(node, cst.Subscript):
             kind = "subscript"
             func = self.expr(node.value, depth + 1)
@@ -352,6 +391,8 @@ class _Collector:
                 else:
                     parts.append(Expr("other", self.node_id(inner), self.source(inner)))
             items = tuple(parts)
+            if len(node.slice) <= MAX_ITEMS:
+                source = f"{func.source}[{', '.join(part.source for part in items)}]"
         elif isinstance(node, (cst.List, cst.Tuple, cst.Set)):
             kind = {cst.List: "list", cst.Tuple: "tuple", cst.Set: "set"}[type(node)]
             if len(node.elements) > MAX_ITEMS:
@@ -365,33 +406,53 @@ class _Collector:
                     else:
                         elements.append(self.expr(element.value, depth + 1))
                 items = tuple(elements)
+                body = ", ".join(item.source for item in items)
+                if kind == "list":
+                    source = f"[{body}]"
+                elif kind == "set":
+                    source = f"{{{body}}}"
+                else:
+                    source = f"({body},)" if len(items) == 1 else f"({body})"
         elif isinstance(node, cst.Dict):
             kind = "dict"
             if len(node.elements) > MAX_ITEMS:
                 kind = "other"
             else:
                 pairs: List[Tuple[Optional[Expr], Expr]] = []
+                shown = []
                 for element in node.elements:
                     if isinstance(element, cst.StarredDictElement):
-                        pairs.append((None, self.expr(element.value, depth + 1)))
+                        inner = self.expr(element.value, depth + 1)
+                        pairs.append((None, inner))
+                        shown.append("**" + inner.source)
                     else:
-                        pairs.append(
-                            (self.expr(element.key, depth + 1), self.expr(element.value, depth + 1))
-                        )
+                        key = self.expr(element.key, depth + 1)
+                        inner = self.expr(element.value, depth + 1)
+                        pairs.append((key, inner))
+                        shown.append(f"{key.source}: {inner.source}")
                 entries = tuple(pairs)
+                source = "{" + ", ".join(shown) + "}"
         elif isinstance(node, cst.BinaryOperation):
             kind = "binop"
-            op = self.module.code_for_node(node.operator).strip()
+            op = _OPERATORS.get(type(node.operator).__name__) or self.module.code_for_node(node.operator).strip()
             items = (self.expr(node.left, depth + 1), self.expr(node.right, depth + 1))
+            source = f"{items[0].source} {op} {items[1].source}"
         elif isinstance(node, cst.UnaryOperation):
             kind = "unary"
-            op = self.module.code_for_node(node.operator).strip()
+            op = _OPERATORS.get(type(node.operator).__name__) or self.module.code_for_node(node.operator).strip()
             operand = self.expr(node.expression, depth + 1)
             items = (operand,)
+            source = f"{op} {operand.source}" if op == "not" else f"{op}{operand.source}"
             if op == "-" and operand.kind in ("int", "float") and operand.value is not None:
                 kind, value = operand.kind, -operand.value
             elif op == "+" and operand.kind in ("int", "float"):
                 kind, value = operand.kind, operand.value
+        if source is None:
+            source = self.source(node)
+        elif getattr(node, "lpar", None):
+            source = f"({source})"
+        if len(source) > MAX_SOURCE:
+            source = source[:MAX_SOURCE] + "…"
         return Expr(kind, nid, source, value, dotted, func, items, keywords, entries, op)
 
     def fstring_parts(self, node: Any, depth: int) -> Tuple[Expr, ...]:

@@ -569,6 +569,21 @@ class Project:
                             return self.constant(target, assign.value, depth + 1)
         return False, None
 
+    def assigned_expr(self, module: ModuleFacts, expr: Optional[Expr], depth: int = 0) -> Optional[Expr]:
+        """``expr`` itself, or for a name bound at module level (here or through imports) the
+        expression assigned to it."""
+        if expr is None or depth > 8:
+            return expr
+        if expr.kind in ("name", "attribute") and expr.dotted:
+            ref = self.resolve(module, expr.dotted)
+            if ref is not None and ref.kind == "value":
+                target = self.module(ref.module)
+                if target is not None:
+                    for assign in reversed(target.assigns):
+                        if assign.target == ref.qualname and assign.value is not None:
+                            return self.assigned_expr(target, assign.value, depth + 1)
+        return expr
+
     # -- classes ---------------------------------------------------------------------------
     def class_fact(self, ref: Ref) -> Optional[ClassFact]:
         if ref.kind != "class":

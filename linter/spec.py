@@ -299,8 +299,9 @@ class SpecBuilder:
         known, value = self.project.constant(module, expr)
         if known:
             return True, value
-        if expr is not None and expr.kind in ("list", "tuple", "dict", "set", "call", "other"):
-            return False, _OPAQUE
+        target = self.project.assigned_expr(module, expr)
+        if target is not None and target.kind in ("list", "tuple", "dict", "set", "bytes", "complex"):
+            return False, _OPAQUE  # surely not str/bool/int/float
         return False, None
 
     def declared_routes(self, ref: Ref) -> Tuple[List[RouteDecl], List[str]]:
