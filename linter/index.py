@@ -567,13 +567,34 @@ class Project:
                     for assign in reversed(target.assigns):
                         if assign.target == ref.qualname:
                             return self.constant(target, assign.value, depth + 1)
+            if ref is not None and ref.kind == "attribute":
+                return self._enum_member_value(ref, depth)
         return False, None
 
-    def assigned_expr(self, module: ModuleFacts, expr: Optional[Expr], depth: int = 0) -> Optional[Expr]:
+    def _enum_member_value(self, ref: Ref, depth: int) -> Tuple[bool, object]:
+        """A member of a ``str``/``int`` Enum *is* a str/int (``Verb.POST``): its value."""
+        owner_name, _, member = ref.qualname.rpartition(".")
+        owner = Ref("class", ref.module, owner_name)
+        cls = self.class_fact(owner)
+        if cls is None or not self.is_enum(owner):
+            return False, None
+        mro, _ = self.mro(owner)
+        mixed = {item.qualname for item in mro if item.kind == "builtin"}
+        if not mixed & {"str", "int", "float"}:
+            return False, None
+        assign = cls.assign(member)
+        module = self.module(ref.module)
+        if assign is None or module is None:
+            return False, None
+        return self.constant(module, assign.value, depth + 1)
+
+    def assigned_expr(
+        self, module: ModuleFacts, expr: Optional[Expr], depth: int = 0
+    ) -> Tuple[ModuleFacts, Optional[Expr]]:
         """``expr`` itself, or for a name bound at module level (here or through imports) the
-        expression assigned to it."""
+        expression assigned to it, with the module it is written in."""
         if expr is None or depth > 8:
-            return expr
+            return module, expr
         if expr.kind in ("name", "attribute") and expr.dotted:
             ref = self.resolve(module, expr.dotted)
             if ref is not None and ref.kind == "value":
@@ -582,7 +603,7 @@ class Project:
                     for assign in reversed(target.assigns):
                         if assign.target == ref.qualname and assign.value is not None:
                             return self.assigned_expr(target, assign.value, depth + 1)
-        return expr
+        return module, expr
 
     # -- classes ---------------------------------------------------------------------------
     def class_fact(self, ref: Ref) -> Optional[ClassFact]:

@@ -299,7 +299,7 @@ class SpecBuilder:
         known, value = self.project.constant(module, expr)
         if known:
             return True, value
-        target = self.project.assigned_expr(module, expr)
+        _, target = self.project.assigned_expr(module, expr)
         if target is not None and target.kind in ("list", "tuple", "dict", "set", "bytes", "complex"):
             return False, _OPAQUE  # surely not str/bool/int/float
         return False, None

@@ -143,6 +143,12 @@ def _evaluate(project: "Project", module: ModuleFacts, expr: Expr, depth: int) -
     if kind == "ellipsis":
         return T("ellipsis")
     if kind in ("name", "attribute"):
+        ref = project.resolve(module, expr.dotted)
+        if ref is not None and ref.kind == "value":
+            # A type alias (``Metadata = Optional[Dict[str, Any]]``): the object it names.
+            where, target = project.assigned_expr(module, expr)
+            if target is not None and target is not expr:
+                return _evaluate(project, where, target, depth + 1)
         return _named(project, module, expr.dotted)
     if kind == "list":
         return T("args", args=tuple(_evaluate(project, module, i, depth + 1) for i in expr.items))
