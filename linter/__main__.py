@@ -1,3 +1,3 @@
 from linter.cli import main
 
-main()
+main(prog_name="pkgcheck")

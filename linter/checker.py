@@ -17,6 +17,15 @@ from linter.scope import in_scope, project_files
 from linter.spec import Where
 
 PARSE_ERROR = "SHP001"
+#: How the other places a message names are labelled in related locations (SARIF).
+LABELS = {
+    "other_at": "the other route",
+    "mixin_at": "the mixin's route",
+    "base_at": "the base class's route",
+    "first_at": "the first add_mixin",
+    "init_at": "the mixin's __init__",
+    "method_at": "the route's method",
+}
 
 
 @dataclass(frozen=True)
@@ -141,7 +150,10 @@ def collect_in_parallel(project: Project, paths: Sequence[Path]) -> None:
     same as a serial run, in the same order.
     """
     import concurrent.futures
+    import multiprocessing
 
+    if multiprocessing.current_process().daemon:
+        return  # inside a pool worker (flake8 -j): daemonic processes cannot have children
     workers = min(os.cpu_count() or 1, 8)
     todo = []
     for path in paths:
@@ -267,7 +279,7 @@ def locate(project: Project, findings: Iterable[object], registry: Dict[str, typ
                 place, path, line = describe(project, value)
                 fields[key] = place
                 if path is not None:
-                    related.append((path, line, key))
+                    related.append((path, line, LABELS.get(key, key.replace("_", " "))))
             else:
                 fields[key] = value
         message = registry[finding.code].message.format(**fields)  # type: ignore[attr-defined]

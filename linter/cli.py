@@ -1,37 +1,705 @@
-"""The ``pkgcheck`` command line."""
+"""The ``pkgcheck`` command line: a thin adapter over :func:`linter.engine.check`.
+
+``pkgcheck [OPTIONS] PATH...`` is short for ``pkgcheck check [OPTIONS] PATH...``; the other
+subcommands are ``spec`` (static PackageSpecs as JSON), ``rule CODE`` (a rule's documentation)
+and ``rules`` (the catalogue).
+
+Exit status: 0 clean, 1 findings (SHP001, unparsable files, included), 2 a usage or settings
+error, or an internal error (a rule that crashed, a file pkgcheck failed to analyse). A Python
+traceback never reaches the user unless ``-v`` asks for it.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
+import traceback
+from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import IO, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import click
 
 from linter import __version__
+from linter.checker import PARSE_ERROR, Violation
+from linter.config import (
+    FORMATS,
+    ConfigError,
+    FileSettings,
+    anchor_patterns,
+    find_config,
+    load_config,
+    parse_per_file_ignores,
+    per_file_ignored,
+    resolve_per_file_ignores,
+    split_list,
+    split_patterns,
+)
+from linter.noqa import BY_PER_FILE_IGNORES, NoqaIndex
+from linter.reporters import (
+    ISSUES_URL,
+    Entry,
+    ReportData,
+    RuleInfo,
+    display_path,
+    render,
+    render_statistics,
+    summarise,
+)
+from linter.selection import (
+    RuleSelection,
+    SelectionError,
+    normalise_selectors,
+    resolve_codes,
+)
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+_VERBOSE = "pkgcheck.verbose"
+
+#: SHP001 is reported by the CLI itself (files the engine cannot read); it has no rule class
+#: unless the rules package defines one, so the CLI knows how to describe it either way.
+_PARSE_ERROR_INFO = RuleInfo(
+    PARSE_ERROR,
+    "unparsable-file",
+    "A file that cannot be read or parsed",
+    "A file that cannot be read or parsed\n\n## Why is this bad?\nNothing in it can be "
+    "checked, and importing it fails at runtime.",
+)
 
 
-@click.group()
-@click.version_option(__version__, prog_name="pkgcheck")
+class CliError(click.ClickException):
+    """A problem the user can fix (usage, settings, paths): one line, exit status 2."""
+
+    exit_code = EXIT_ERROR
+
+    def show(self, file: Optional[IO[Any]] = None) -> None:
+        click.echo(f"pkgcheck: error: {self.format_message()}", err=True)
+
+
+class PkgcheckGroup(click.Group):
+    """A group whose default subcommand is ``check`` and that never lets a traceback out."""
+
+    default_command = "check"
+
+    def parse_args(self, ctx: click.Context, args: List[str]) -> List[str]:
+        if not args:
+            # No command at all: the help, as a usage error (click's exit status for this
+            # changed between versions; pin it).
+            click.echo(ctx.get_help())
+            ctx.exit(EXIT_ERROR)
+        if (
+            args
+            and args[0] not in self.commands
+            and args[0] not in (*ctx.help_option_names, "--version")
+        ):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except BrokenPipeError:
+            # The reader went away (``pkgcheck . | head``): stop quietly, and keep Python from
+            # complaining about the unflushable stdout at exit.
+            with suppress(Exception):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(EXIT_FINDINGS)
+        except Exception as error:  # the last line of defence: no traceback for the user
+            _report_internal_error(
+                f"internal error: {type(error).__name__}: {error}",
+                traceback.format_exc(),
+                verbose=bool(ctx.meta.get(_VERBOSE)),
+            )
+            ctx.exit(EXIT_ERROR)
+
+
+def _report_internal_error(line: str, details: str, verbose: bool) -> None:
+    """One line naming what failed and asking for a bug report; the traceback with ``-v``."""
+    hint = "" if verbose or not details else " (run with -v for the traceback)"
+    click.echo(
+        f"pkgcheck: {line}; this is a bug in pkgcheck, please report it at {ISSUES_URL}{hint}",
+        err=True,
+    )
+    if verbose and details:
+        click.echo(details.rstrip("\n"), err=True)
+
+
+@click.group(
+    cls=PkgcheckGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(__version__, "--version", prog_name="pkgcheck")
 def main() -> None:
-    """Static checks for Steamship packages."""
+    """Static checks for Steamship packages.
+
+    `pkgcheck [OPTIONS] PATH...` is short for `pkgcheck check [OPTIONS] PATH...`;
+    see `pkgcheck check --help` for the options.
+    """
+
+
+# -- check ------------------------------------------------------------------------------------
+
+
+def _split(
+    values: Sequence[str], splitter: Callable[[str], List[str]] = split_list
+) -> Optional[List[str]]:
+    """Repeatable, comma-separated option values; None when the option was not given."""
+    if not values:
+        return None
+    result: List[str] = []
+    for value in values:
+        result.extend(splitter(value))
+    return result
+
+
+@dataclass
+class _Options:
+    """The check command's settings after merging the settings file and the command line."""
+
+    enabled: List[str]
+    per_file_ignores: List[Tuple[str, Tuple[str, ...]]]
+    excludes: Tuple[str, ...]
+    format: str
+    output_file: Optional[Path]
+    steamship_path: Optional[Path]
+    statistics: bool
+    show_suppressed: bool
+    exit_zero: bool
+    quiet: bool
+    cache: bool
+    config_path: Optional[Path]
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Rule codes or prefixes to enable, replacing the default "
+    "(ALL: every rule, opt-in ones too).",
+)
+@click.option(
+    "--extend-select",
+    multiple=True,
+    metavar="CODES",
+    help="Rule codes or prefixes to enable in addition; opt-in rules need their exact code.",
+)
+@click.option("--ignore", multiple=True, metavar="CODES", help="Rule codes or prefixes to disable.")
+@click.option(
+    "--per-file-ignores",
+    multiple=True,
+    metavar="MAPPING",
+    help="Codes to ignore in some files, flake8 syntax: 'tests/*:SHP101,SHP3 api.py:SHP2'.",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="PATTERNS",
+    help="Files and directories to skip, replacing the default (.git, virtualenvs, build, caches).",
+)
+@click.option(
+    "--extend-exclude",
+    multiple=True,
+    metavar="PATTERNS",
+    help="Files and directories to skip in addition to the default.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Report format (default: text).",
+)
+@click.option(
+    "--output-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the report to this file instead of stdout.",
+)
+@click.option("--statistics/--no-statistics", default=None, help="Count the problems per code.")
+@click.option(
+    "--show-suppressed/--hide-suppressed",
+    default=None,
+    help="Also list findings silenced by # noqa or per-file-ignores.",
+)
+@click.option(
+    "--exit-zero/--no-exit-zero", default=None, help="Exit 0 even when there are findings."
+)
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    default=None,
+    help="Print only the findings: no summary or notes.",
+)
+@click.option(
+    "--steamship-path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A site-packages directory holding the steamship to analyse against.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Read settings from this pyproject.toml or setup.cfg instead of the nearest one.",
+)
+@click.option(
+    "--cache/--no-cache",
+    default=None,
+    help="Keep facts and results in .pkgcheck_cache/ at the project root (default: on).",
+)
+@click.option("--isolated", is_flag=True, help="Ignore settings files.")
+@click.option(
+    "--no-prefilter",
+    is_flag=True,
+    hidden=True,
+    help="Parse every file, not only those that may matter.",
+)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Show settings used and tracebacks of internal errors."
+)
+@click.pass_context
+def check(
+    ctx: click.Context,
+    paths: Tuple[Path, ...],
+    select: Tuple[str, ...],
+    extend_select: Tuple[str, ...],
+    ignore: Tuple[str, ...],
+    per_file_ignores: Tuple[str, ...],
+    exclude: Tuple[str, ...],
+    extend_exclude: Tuple[str, ...],
+    fmt: Optional[str],
+    output_file: Optional[Path],
+    statistics: Optional[bool],
+    show_suppressed: Optional[bool],
+    exit_zero: Optional[bool],
+    quiet: Optional[bool],
+    steamship_path: Optional[Path],
+    config_file: Optional[Path],
+    cache: Optional[bool],
+    isolated: bool,
+    no_prefilter: bool,
+    verbose: bool,
+) -> None:
+    """Check PATHS for problems (the default command).
+
+    PATHS are files and directories; without any, the working directory is checked.
+    The whole project around them is loaded for context; findings are reported for PATHS only.
+    Settings are read from [tool.pkgcheck] in pyproject.toml or [pkgcheck] in setup.cfg, the
+    nearest one above the first path; the command line overrides them.
+    """
+    ctx.meta[_VERBOSE] = verbose
+    targets = list(paths) or [Path(".")]
+    for path in targets:
+        if not path.exists():
+            raise CliError(f"{path}: no such file or directory")
+    infos = _rule_infos()
+
+    if config_file is not None and not config_file.is_file():
+        raise CliError(f"--config {config_file}: no such file")
+    config_path = (
+        config_file if config_file is not None else None if isolated else find_config(targets[0])
+    )
+    try:
+        settings = load_config(config_path, infos) if config_path is not None else FileSettings()
+    except ConfigError as error:
+        raise CliError(str(error)) from None
+    options = _merge_options(
+        settings,
+        infos,
+        select=_split(select),
+        extend_select=_split(extend_select),
+        ignore=_split(ignore),
+        per_file_ignores=" ".join(per_file_ignores) if per_file_ignores else None,
+        exclude=_split(exclude, split_patterns),
+        extend_exclude=_split(extend_exclude, split_patterns),
+        fmt=fmt,
+        output_file=output_file,
+        steamship_path=steamship_path,
+        statistics=statistics,
+        show_suppressed=show_suppressed,
+        exit_zero=exit_zero,
+        quiet=quiet,
+        cache=cache,
+    )
+    if verbose:
+        source = (
+            display_path(str(options.config_path), Path.cwd()) if options.config_path else "none"
+        )
+        click.echo(f"pkgcheck: settings file: {source}", err=True)
+        click.echo(f"pkgcheck: enabled rules: {', '.join(options.enabled) or 'none'}", err=True)
+    ctx.exit(_run_check(targets, options, prefilter=not no_prefilter, verbose=verbose, infos=infos))
+
+
+def _merge_options(
+    settings: FileSettings,
+    infos: Dict[str, RuleInfo],
+    *,
+    select: Optional[List[str]],
+    extend_select: Optional[List[str]],
+    ignore: Optional[List[str]],
+    per_file_ignores: Optional[str],
+    exclude: Optional[List[str]],
+    extend_exclude: Optional[List[str]],
+    fmt: Optional[str],
+    output_file: Optional[Path],
+    steamship_path: Optional[Path],
+    statistics: Optional[bool],
+    show_suppressed: Optional[bool],
+    exit_zero: Optional[bool],
+    quiet: Optional[bool],
+    cache: Optional[bool],
+) -> _Options:
+    """The file's settings with the command line's on top (see :mod:`linter.selection`)."""
+    from linter.engine import DEFAULT_EXCLUDES
+
+    cwd = Path.cwd()
+
+    def selectors(option: str, values: Sequence[str]) -> Tuple[str, ...]:
+        try:
+            return normalise_selectors(values, infos)
+        except SelectionError as error:
+            raise CliError(f"{option}: {error} (pkgcheck rules lists the codes)") from None
+
+    command_line = RuleSelection(
+        selectors("--select", select) if select is not None else None,
+        selectors("--extend-select", extend_select or ()),
+        selectors("--ignore", ignore or ()),
+    )
+    from_file = RuleSelection(settings.select, settings.extend_select, settings.ignore)
+    enabled = resolve_codes(
+        [from_file, command_line], {code: info.opt_in for code, info in infos.items()}
+    )
+
+    if per_file_ignores is not None:
+        try:
+            mapping = resolve_per_file_ignores(parse_per_file_ignores(per_file_ignores), cwd, infos)
+        except SelectionError as error:
+            raise CliError(f"--per-file-ignores: {error}") from None
+        except ValueError as error:
+            raise CliError(f"--per-file-ignores: {error}") from None
+    else:
+        mapping = settings.per_file_ignores or []
+
+    if exclude is not None:
+        excludes = anchor_patterns(exclude, cwd)
+    elif settings.exclude is not None:
+        excludes = settings.exclude
+    else:
+        excludes = tuple(DEFAULT_EXCLUDES)
+    excludes = (*excludes, *settings.extend_exclude, *anchor_patterns(extend_exclude or (), cwd))
+
+    if steamship_path is not None:
+        chosen_steamship: Optional[Path] = steamship_path
+        _check_steamship_path(steamship_path, "--steamship-path")
+    else:
+        chosen_steamship = settings.steamship_path
+        if chosen_steamship is not None and settings.path is not None:
+            _check_steamship_path(
+                chosen_steamship, f"{display_path(str(settings.path), Path.cwd())}: steamship-path"
+            )
+
+    def flag(value: Optional[bool], key: str, default: bool = False) -> bool:
+        return value if value is not None else settings.booleans.get(key, default)
+
+    return _Options(
+        enabled=sorted(enabled),
+        per_file_ignores=mapping,
+        excludes=excludes,
+        format=fmt or settings.format or "text",
+        output_file=output_file if output_file is not None else settings.output_file,
+        steamship_path=chosen_steamship,
+        statistics=flag(statistics, "statistics"),
+        show_suppressed=flag(show_suppressed, "show-suppressed"),
+        exit_zero=flag(exit_zero, "exit-zero"),
+        quiet=flag(quiet, "quiet"),
+        cache=flag(cache, "cache", default=True),
+        config_path=settings.path,
+    )
+
+
+def _check_steamship_path(path: Path, origin: str) -> None:
+    """A steamship path that holds no steamship is a typo, not a reason to fall back silently.
+
+    ``origin`` says where the path was given (an option, or a settings file and key).
+    """
+    if not path.exists():
+        raise CliError(f"{origin}: {path}: no such file or directory")
+    package = path if path.name == "steamship" else path / "steamship"
+    if not (package / "invocable" / "invocable.py").is_file():
+        raise CliError(
+            f"{origin}: {path}: no steamship package there (expected a site-packages directory)"
+        )
+
+
+def _run_check(
+    targets: Sequence[Path],
+    options: _Options,
+    *,
+    prefilter: bool,
+    verbose: bool,
+    infos: Dict[str, RuleInfo],
+) -> int:
+    """Run the engine, filter, report; return the exit status."""
+    from linter.engine import check as check_paths
+    from linter.index import iter_python_files
+
+    # Resolved as the engine's absolute paths are, so relative display paths come out right.
+    root = Path(os.path.abspath(os.getcwd()))
+    absolute = [Path(os.path.abspath(path)) for path in targets]
+    files = list(iter_python_files(absolute, options.excludes))
+    internal: List[Tuple[str, str]] = []
+    entries: List[Entry] = []
+    notices: List[str] = []
+    if not files:
+        shown = ", ".join(str(path) for path in targets)
+        notices.append(f"no Python files to check in {shown}")
+    else:
+        report = check_paths(
+            absolute,
+            options.enabled,
+            excludes=options.excludes,
+            steamship_path=options.steamship_path,
+            prefilter=prefilter,
+            cache=options.cache,
+        )
+        notices.extend(report.notices)
+        violations: List[Violation] = list(report.violations)
+        tracebacks = getattr(report.project, "internal_tracebacks", {})
+        for failure in report.failures:
+            if failure.internal:
+                details = tracebacks.get(Path(failure.path), "")
+                cause = details.strip().splitlines()[-1] if details.strip() else failure.message
+                shown = display_path(failure.path, root)
+                internal.append((f"internal error while analysing {shown} ({cause})", details))
+            if PARSE_ERROR in options.enabled:
+                span = failure.span
+                violations.append(
+                    Violation(
+                        PARSE_ERROR,
+                        _parse_error_message(infos[PARSE_ERROR], failure.message),
+                        failure.path,
+                        span.line if span else 1,
+                        span.column if span else 1,
+                        span.end_line if span else 1,
+                        span.end_column if span else 1,
+                    )
+                )
+        for code, message, details in report.internal_errors:
+            last = details.strip().splitlines()[-1] if details.strip() else message
+            internal.append((f"internal error: rule {code} crashed ({last})", details))
+        violations.sort(key=lambda v: (v.path, v.line, v.column, v.code, v.message))
+        entries = _build_entries(violations, options.per_file_ignores, root)
+
+    data = ReportData(
+        entries,
+        infos,
+        show_suppressed=options.show_suppressed,
+        root=root,
+        internal_errors=[line for line, _ in internal],
+    )
+    to_file = options.output_file is not None
+    color = options.format == "text" and not to_file and should_color(sys.stdout)
+    text = render(options.format, data, color=color)
+    statistics = render_statistics(data) if options.statistics else ""
+    if statistics and options.format == "text":
+        text += statistics  # text readers expect them after the findings (as flake8 does)
+        statistics = ""
+    if to_file:
+        assert options.output_file is not None
+        try:
+            write_atomically(options.output_file, text)
+        except OSError as error:
+            raise CliError(
+                f"cannot write {options.output_file}: {error.strerror or error}"
+            ) from None
+    elif text:
+        click.echo(text, nl=False, color=color)
+    if statistics:
+        click.echo(statistics, nl=False, err=True)
+
+    err_color = should_color(sys.stderr)
+    if not options.quiet:
+        for notice in notices:
+            click.echo(f"pkgcheck: note: {notice}", err=True)
+    for line, details in internal:
+        _report_internal_error(line, details, verbose)
+    if not options.quiet and files:
+        summary = summarise(data)
+        if err_color:
+            summary = click.style(summary, fg="red" if data.reported else "green", bold=True)
+        click.echo(summary, err=True, color=err_color)
+
+    if internal:
+        return EXIT_ERROR
+    if data.reported and not options.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _parse_error_message(info: RuleInfo, problem: str) -> str:
+    """SHP001's message: the rule's template around the parser's words, when there is one."""
+    try:
+        return info.message.format(problem=problem) if info.message else problem
+    except (KeyError, IndexError, ValueError):
+        return problem
+
+
+def _build_entries(
+    violations: Sequence[Violation],
+    per_file_ignores: Sequence[Tuple[str, Tuple[str, ...]]],
+    root: Path,
+) -> List[Entry]:
+    """Violations with their display path, source line and suppression (if any)."""
+    from linter.collect import decode_source
+
+    indexes: Dict[str, Optional[NoqaIndex]] = {}
+    entries = []
+    for violation in violations:
+        if violation.path not in indexes:
+            try:
+                indexes[violation.path] = NoqaIndex(
+                    decode_source(Path(violation.path).read_bytes())
+                )
+            except Exception:  # unreadable or undecodable: an SHP001 has said so; nothing to honour
+                indexes[violation.path] = None
+        index = indexes[violation.path]
+        reason: Optional[str] = None
+        if per_file_ignored(per_file_ignores, violation.path, violation.code):
+            reason = BY_PER_FILE_IGNORES
+        elif index is not None:
+            reason = index.suppression(violation.code, violation.line)
+        entries.append(
+            Entry(
+                violation,
+                display_path(violation.path, root),
+                index.line_text(violation.line) if index is not None else "",
+                reason,
+            )
+        )
+    return entries
+
+
+def should_color(stream: Any) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except (ValueError, OSError):
+        return False
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step: readers see the old report or the new one."""
+    path = Path(os.path.abspath(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+    )
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            mode = path.stat().st_mode & 0o777
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+# -- rules, rule, spec --------------------------------------------------------------------------
+
+
+def _rule_infos() -> Dict[str, RuleInfo]:
+    from rules import load_all
+
+    infos: Dict[str, RuleInfo] = {PARSE_ERROR: _PARSE_ERROR_INFO}
+    infos.update({code: RuleInfo.of(rule) for code, rule in load_all().items()})
+    return dict(sorted(infos.items()))
+
+
+@main.command("rules")
+def rules_command() -> None:
+    """List every rule: code, name, whether it is on by default, summary."""
+    infos = list(_rule_infos().values())
+    name_width = max((len(info.name) for info in infos), default=4)
+    click.echo(f"{'code':<7} {'name':<{name_width}}  {'default':<7}  summary")
+    for info in infos:
+        state = "off" if info.opt_in else "on"
+        click.echo(f"{info.code:<7} {info.name:<{name_width}}  {state:<7}  {info.summary}")
+
+
+@main.command("rule")
+@click.argument("code")
+def rule_command(code: str) -> None:
+    """Print the documentation of rule CODE, such as SHP301."""
+    infos = _rule_infos()
+    info = infos.get(code.strip().upper())
+    if info is None:
+        raise CliError(f"unknown rule code {code!r} (pkgcheck rules lists the codes)")
+    click.echo(f"# {info.name} ({info.code})\n")
+    click.echo(info.documentation)
+    if info.opt_in:
+        click.echo(f"\nThis rule is opt-in: enable it with --extend-select {info.code}.")
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--level", type=click.Choice(["instance", "class"]), default="instance",
-              show_default=True, help="instance: what GET /__dir__ serves; class: cls._package_spec.")
+@click.option(
+    "--level",
+    type=click.Choice(["instance", "class"]),
+    default="instance",
+    show_default=True,
+    help="instance: what GET /__dir__ serves; class: cls._package_spec.",
+)
 @click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True)
-@click.option("--steamship-path", type=click.Path(path_type=Path), default=None,
-              help="A site-packages directory holding the steamship to analyse against.")
-def spec(paths: Tuple[Path, ...], level: str, fmt: str, steamship_path: Optional[Path]) -> None:
+@click.option(
+    "--steamship-path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A site-packages directory holding the steamship to analyse against.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
+@click.pass_context
+def spec(
+    ctx: click.Context,
+    paths: Tuple[Path, ...],
+    level: str,
+    fmt: str,
+    steamship_path: Optional[Path],
+    verbose: bool,
+) -> None:
     """Print the static PackageSpec of every package under PATHS."""
     from linter.engine import package_specs
 
+    ctx.meta[_VERBOSE] = verbose
     for path in paths:
         if not path.exists():
-            raise click.UsageError(f"{path}: no such file or directory")
+            raise CliError(f"{path}: no such file or directory")
+    if steamship_path is not None:
+        _check_steamship_path(steamship_path, "--steamship-path")
     specs, failures, _ = package_specs(list(paths), level, steamship_path)
     for failure in failures:
         click.echo(f"{failure.path}: {failure.message}", err=True)

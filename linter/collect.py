@@ -50,7 +50,7 @@ def parse_module(source: str) -> Any:
         return cst.parse_module(source)
     except cst.ParserSyntaxError as error:
         span = Span(error.raw_line, error.raw_column + 1, error.raw_line, error.raw_column + 2)
-        message = str(error).strip().splitlines()[0] if str(error).strip() else "syntax error"
+        message = str(error).strip().splitlines()[0].rstrip(".") if str(error).strip() else "syntax error"
         # CPython names the place to edit better ("expected ':'" on the def line, where LibCST
         # points at the next token); ask it, now that the file is known to be broken.
         python = _python_syntax_error(source)

@@ -36,15 +36,17 @@ def open_project(
     first = Path(os.path.abspath(paths[0])) if paths else Path.cwd()
     root = find_project_root(first)
     steamship: SteamshipSource = locate_steamship(steamship_path, root)
+    marked = any((root / marker).exists() for marker in ROOT_MARKERS)
     if cache is True:
+        # Only a real project (with a root marker) gets a cache directory: a bare folder of
+        # code (a site-packages, the standard library) is never written into.
         from linter.cache import Cache
 
-        cache = Cache(root)
+        cache = Cache(root) if marked else None
     project = Project(root, steamship, overrides, cache or None)
     # In a project without a root marker, the directories named on the command line are
     # import roots too (and their src/). A marked project's roots do not depend on what was
     # named, so flake8 (one file at a time) and the CLI agree.
-    marked = any((root / marker).exists() for marker in ROOT_MARKERS)
     for path in paths if not marked else ():
         path = Path(os.path.abspath(path))
         if path.is_dir():
