@@ -495,8 +495,10 @@ class _Collector:
             self.walk(statement)
 
     def on_class(self, node: Any) -> None:
+        decorators = []
         for decorator in node.decorators:
             self.walk(decorator.decorator)
+            decorators.append(self.expr(decorator.decorator))
         builder: Dict[str, Any] = {
             "name": node.name.value,
             "qualname": self.qualname(node.name.value),
@@ -528,6 +530,7 @@ class _Collector:
                 tuple(b["methods"]),
                 tuple(b["assigns"]),
                 b["local"],
+                tuple(decorators),
             )
         )
 

@@ -6,7 +6,7 @@ is memoised, so rules may ask freely.
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from linter.facts import ClassFact, FunctionFact, ModuleFacts
 from linter.index import Project, Ref
@@ -25,6 +25,7 @@ class Context:
         self._packages: Optional[List[Ref]] = None
         self._mixins: Optional[List[Ref]] = None
         self._adders: Optional[Dict[Tuple[str, str], List[Ref]]] = None
+        self._used_as_mixins: Optional[Set[Tuple[str, str]]] = None
 
     # -- classes ---------------------------------------------------------------------------
     def classes(self) -> Iterator[Tuple[ModuleFacts, ClassFact, Ref]]:
@@ -61,7 +62,12 @@ class Context:
                 if spec is None:
                     continue
                 for use in spec.mixin_uses:
-                    if use.level == "instance" and use.mixin is not None and use.argument == "instance":
+                    if (
+                        use.level == "instance"
+                        and use.mixin is not None
+                        and use.argument == "instance"
+                        and not self.project.is_abstract(package)
+                    ):
                         for ancestor in self.project.mro(use.mixin)[0]:
                             bucket = adders.setdefault(ancestor.key, [])
                             if package not in bucket:
@@ -70,13 +76,27 @@ class Context:
         return list(self._adders.get(mixin.key, []))
 
     def subclasses(self, ref: Ref) -> List[Ref]:
-        """Project packages that are ``ref`` or inherit from it."""
+        """Project packages that are ``ref`` or inherit from it and can be instantiated
+        (abstract classes never serve a request)."""
         result = []
         for package in self.packages():
             mro, _ = self.project.mro(package)
-            if any(item.key == ref.key for item in mro):
+            if any(item.key == ref.key for item in mro) and not self.project.is_abstract(package):
                 result.append(package)
         return result
+
+    def used_as_mixins(self) -> Set[Tuple[str, str]]:
+        """Classes any package lists in USED_MIXIN_CLASSES or passes to add_mixin (and
+        their bases): the runtime scans their routes whatever they inherit from."""
+        if self._used_as_mixins is None:
+            found: Set[Tuple[str, str]] = set()
+            for package in self.packages():
+                for spec in (self.class_spec(package), self.instance_spec(package)):
+                    for use in spec.mixin_uses if spec is not None else ():
+                        if use.mixin is not None and use.argument in ("class", "instance"):
+                            found.update(item.key for item in self.project.mro(use.mixin)[0])
+            self._used_as_mixins = found
+        return self._used_as_mixins
 
     def trusts(self, ref: Optional[Ref]) -> bool:
         """Whether a verdict may rest on ``ref``: anything of the project's own, and

@@ -170,6 +170,8 @@ class ClassFact:
     assigns: Tuple[AssignFact, ...]
     #: defined inside a function body
     local: bool = False
+    #: class decorators (``@dataclass``), outermost first
+    decorators: Tuple[Expr, ...] = ()
 
     def method(self, name: str) -> Optional[FunctionFact]:
         """The last ``def name`` in the class body (the one Python keeps)."""

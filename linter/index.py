@@ -693,6 +693,39 @@ class Project:
             return True
         return False if complete else None
 
+    def is_decorated(self, ref: Ref) -> bool:
+        """Whether a class decorator may have rewritten the class (``@dataclass`` writes an
+        ``__init__``), on the class or a base pkgcheck can see."""
+        mro, _ = self.mro(ref)
+        for item in mro:
+            cls = self.class_fact(item) if item.kind == "class" else None
+            if cls is not None and cls.decorators:
+                return True
+        return False
+
+    def is_abstract(self, ref: Ref) -> bool:
+        """A class with an ``@abstractmethod`` that no class in its MRO implements: Python
+        refuses to instantiate it."""
+        mro, _ = self.mro(ref)
+        concrete: Set[str] = set()
+        for item in mro:
+            cls = self.class_fact(item) if item.kind == "class" else None
+            module = self.module(item.module) if cls is not None else None
+            if cls is None or module is None:
+                continue
+            for method in cls.methods:
+                if method.name in concrete:
+                    continue
+                abstract = any(
+                    (self.resolve(module, d.dotted) or Ref("", "")).dotted == "abc.abstractmethod"
+                    for d in method.decorators
+                    if d.dotted
+                )
+                if abstract:
+                    return True
+                concrete.add(method.name)
+        return False
+
     def is_enum(self, ref: Ref) -> bool:
         mro, _ = self.mro(ref)
         return any(item.kind == "external" and item.module in ENUM_BASES for item in mro)

@@ -587,6 +587,16 @@ class SpecBuilder:
             return ok
         if expr.kind == "binop" and expr.op == "+":
             return all(self._mixin_list(module, side, out, spec, depth + 1) for side in expr.items)
+        if (
+            expr.kind == "call"
+            and expr.func is not None
+            and expr.func.dotted in ("list", "tuple")
+            and len(expr.items) == 1
+            and not expr.keywords
+        ):
+            ref = self.project.resolve(module, expr.func.dotted)
+            if ref is not None and ref.kind == "builtin":
+                return self._mixin_list(module, expr.items[0], out, spec, depth + 1)
         if expr.kind in ("name", "attribute") and expr.dotted:
             ref = self.project.resolve(module, expr.dotted)
             if ref is None:
@@ -650,6 +660,9 @@ class SpecBuilder:
                     continue
                 if existing.class_name != mixin_name:
                     spec.events.append(Event("overwrite", spec.level, route, existing, site, root or site))
+                elif existing.origin == "mixin" and existing.owner.key != mixin.key and not permit:
+                    # Another class of the same __name__: the runtime takes it for the same mixin.
+                    spec.events.append(Event("same_name", spec.level, route, existing, site, root or site))
             spec.routes[key] = route
 
     # -- instance level --------------------------------------------------------------------
@@ -843,7 +856,11 @@ class _InitWalker:
                 return None
             if ref.kind == "class":
                 return ("instance", ref, expr)
-            return ("other", ref, expr) if ref.kind in ("function", "builtin") else None
+            if ref.kind == "function":
+                # A factory: trust its return annotation, else the result is unknown.
+                returned = self._returned_class(ref)
+                return ("instance", returned, None) if returned is not None else None
+            return None
         if expr.kind in ("name", "attribute") and expr.dotted:
             ref = self.project.resolve(module, expr.dotted)
             if ref is not None and ref.kind == "class":
@@ -851,6 +868,20 @@ class _InitWalker:
             return None
         if expr.is_literal or expr.kind in ("list", "tuple", "dict", "set", "fstring"):
             return ("other", None, None)
+        return None
+
+    def _returned_class(self, ref: Ref) -> Optional[Ref]:
+        module = self.project.module(ref.module)
+        if module is None:
+            return None
+        for function in module.functions:
+            if function.scope == "module" and function.name == ref.qualname and function.returns:
+                annotation = function.returns
+                dotted = annotation.value if annotation.kind == "str" else annotation.dotted
+                if isinstance(dotted, str) and dotted.replace(".", "").isidentifier():
+                    found = self.project.resolve(module, dotted)
+                    if found is not None and found.kind == "class":
+                        return found
         return None
 
     def _walk_constructor(
@@ -882,8 +913,52 @@ class _InitWalker:
 def iter_package_specs(
     builder: SpecBuilder, modules: List[ModuleFacts], level: str
 ) -> Iterator[Tuple[str, Spec]]:
+    found: List[Tuple[Ref, Spec]] = []
     for module in modules:
         for ref in builder.packages(module):
             spec = builder.instance_spec(ref) if level == "instance" else builder.class_spec(ref)
             if spec is not None:
-                yield f"{ref.module}.{ref.qualname}", spec
+                found.append((ref, spec))
+    if level == "class":
+        share_used_mixins(builder, found)
+    for ref, spec in found:
+        yield f"{ref.module}.{ref.qualname}", spec
+
+
+def share_used_mixins(builder: SpecBuilder, found: List[Tuple[Ref, Spec]]) -> None:
+    """Mirror the runtime's shared ``used_mixins`` list (steamship 2.17.34).
+
+    A subclass reuses its parent's list *object* when that list is non-empty, and appends its
+    own mixins to it: once every class is defined, all classes sharing the list show every
+    mixin any of them listed. The classes are taken in the order given (modules by name, classes
+    in source order), which is the import order of a project imported module by module.
+    """
+    owner: Dict[Tuple[str, str], Tuple[str, str]] = {}
+
+    def owner_of(ref: Ref) -> Tuple[str, str]:
+        if ref.key in owner:
+            return owner[ref.key]
+        result = ref.key
+        mro, _ = builder.project.mro(ref)
+        for ancestor in mro[1:]:
+            if ancestor.kind == "class" and builder.is_package(ancestor):
+                parent = builder.class_spec(ancestor)
+                if parent is not None and parent.used_mixins:
+                    result = owner_of(ancestor)
+                break
+        owner[ref.key] = result
+        return result
+
+    groups: Dict[Tuple[str, str], List[str]] = {}
+    members: Dict[Tuple[str, str], List[Spec]] = {}
+    for ref, spec in found:
+        key = owner_of(ref)
+        shared = groups.setdefault(key, [])
+        for name in spec.used_mixins or []:
+            if name not in shared:
+                shared.append(name)
+        members.setdefault(key, []).append(spec)
+    for key, specs in members.items():
+        if len(specs) > 1:
+            for spec in specs:
+                spec.used_mixins = list(groups[key])

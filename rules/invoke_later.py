@@ -127,7 +127,8 @@ class Receivers:
         in_init = function is not None and function.name == "__init__"
         if receiver.kind == "name" and receiver.dotted == "self" and cls is not None:
             if builder.is_package(cls):
-                call.packages = [cls]
+                # self is this class or any subclass the project instantiates
+                call.packages = self.context.subclasses(cls)
                 if in_init:
                     call.no_context = f"in {cls.qualname}.__init__"
             elif builder.is_mixin(cls):
@@ -560,25 +561,38 @@ class InvokeLaterBadCall(Rule):
                 arguments.node,
             )
         tasks = args.get("wait_on_tasks")
-        if tasks is not None and tasks.kind in ("str", "int", "float", "bool", "dict", "fstring", "bytes"):
-            yield f"wait_on_tasks={tasks.source} is not a list of tasks", "the call fails", tasks.node
+        if tasks is not None:
+            if tasks.kind in ("str", "fstring"):
+                yield (
+                    f"wait_on_tasks={tasks.source} is a string, not a list of tasks",
+                    "steamship iterates it and waits on each character as a task id",
+                    tasks.node,
+                )
+            elif tasks.kind in ("int", "float", "bool", "dict", "bytes"):
+                yield f"wait_on_tasks={tasks.source} is not a list of tasks", "the call raises TypeError", tasks.node
         delay = args.get("delay_ms")
         if delay is not None:
-            if delay.kind == "int" and isinstance(delay.value, int) and delay.value < 0:
-                yield f"delay_ms={delay.source} is negative", "the task cannot be delayed into the past", delay.node
-            elif delay.kind in ("float", "str", "fstring", "list", "dict", "bool"):
-                yield f"delay_ms={delay.source} is not a whole number of milliseconds", "the call fails", delay.node
+            if delay.kind in ("int", "float") and isinstance(delay.value, (int, float)) and delay.value < 0:
+                yield (
+                    f"delay_ms={delay.source} is negative",
+                    "the call raises SteamshipError (a negative wait)",
+                    delay.node,
+                )
+            elif delay.kind in ("str", "fstring", "list", "dict", "bool"):
+                yield f"delay_ms={delay.source} is not a number of milliseconds", "the call fails", delay.node
 
 
 class InvokeLaterWithoutContext(Rule):
     """``invoke_later`` where there is no invocation context, or on something that is not a package.
 
     ## Why is this bad?
-    ``invoke_later`` (steamship 2.17.34) needs ``self.context``, which only exists while a
-    request is being served: from ``__init__`` (the package's, or a mixin's constructor that
-    runs inside it), a class body or module level it raises ``SteamshipError``. A mixin has no
-    ``invoke_later`` at all: ``self.invoke_later`` in a mixin raises ``AttributeError``; call it
-    on the package the mixin holds.
+    ``invoke_later`` (steamship 2.17.34) needs ``self.context``. Deployed, steamship builds a
+    new package instance, with a context, for every request — so a call in ``__init__`` (the
+    package's, or a mixin constructor that runs inside it) schedules a task on every request,
+    including the request that task makes: the tasks keep scheduling each other. Without a
+    context (local runs, tests, a class body, module level) it raises ``SteamshipError``. A
+    mixin has no ``invoke_later`` at all: ``self.invoke_later`` in a mixin raises
+    ``AttributeError``; call it on the package the mixin holds.
 
     ## Example
     ```python
@@ -619,6 +633,11 @@ class InvokeLaterWithoutContext(Rule):
                 continue
             if call.no_context.startswith("on a mixin"):
                 effect = "call it on the package the mixin holds"
+            elif "__init__" in call.no_context:
+                effect = (
+                    "deployed, it schedules a task on every request, including the task's own, "
+                    "so tasks keep scheduling tasks; without a context it raises SteamshipError"
+                )
             else:
                 effect = "there is no invocation context, so it raises SteamshipError"
             yield self.finding(call.where, where=call.no_context, effect=effect)

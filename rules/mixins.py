@@ -99,7 +99,10 @@ class RouteConflict(Rule):
 
     def check(self, context: Context) -> Iterator[Finding]:
         for package, class_spec, instance_spec in package_specs(context):
-            for spec in (class_spec, instance_spec):
+            # When the class itself cannot be defined, __init__ never runs: report the import
+            # failure only.
+            levels = (class_spec,) if class_spec is not None and class_spec.fails else (class_spec, instance_spec)
+            for spec in levels:
                 if spec is None:
                     continue
                 for event in spec.events:
@@ -252,8 +255,8 @@ class MixinNeverAdded(Rule):
 
     code = "SHP303"
     message = (
-        "{mixin} is listed for {package} but never passed to add_mixin; its routes ({routes}) "
-        "are served without an instance and fail with TypeError (missing 'self')"
+        "{mixin} is listed for {package} but no add_mixin reached from __init__ binds it; its "
+        "routes ({routes}) are served without an instance and fail with TypeError (missing 'self')"
     )
 
     def check(self, context: Context) -> Iterator[Finding]:
@@ -400,10 +403,23 @@ class MixinAddedTwice(Rule):
     """
 
     code = "SHP305"
-    message = "{mixin} is already added at {first_at}; this second instance silently replaces its routes"
+    message = "{mixin} {relation} {first_at}; steamship lets it silently replace that one's routes"
 
     def check(self, context: Context) -> Iterator[Finding]:
         for _, _, spec in package_specs(context):
+            for event in spec.events if spec is not None else ():
+                if event.kind != "same_name" or event.other is None:
+                    continue
+                at = anchor(context, event.site, event.root)
+                first = event.other.site
+                if at is None or first is None:
+                    continue
+                yield self.finding(
+                    at,
+                    mixin=f"{event.route.class_name} of {event.route.owner.module}",
+                    relation=f"has the same class name as the {event.other.class_name} of {event.other.owner.module} added at",
+                    first_at=first,
+                )
             first: Dict[Tuple[str, str], MixinUse] = {}
             for use in instance_uses(spec):
                 if use.argument != "instance" or use.mixin is None:
@@ -419,7 +435,7 @@ class MixinAddedTwice(Rule):
                 at = anchor(context, use.site, use.root)
                 if at is None or at == anchor(context, earlier.site, earlier.root):
                     continue
-                yield self.finding(at, mixin=short(use.mixin), first_at=earlier.site)
+                yield self.finding(at, mixin=short(use.mixin), relation="is already added at", first_at=earlier.site)
 
 
 class AddMixinOutsideInit(Rule):
@@ -582,7 +598,7 @@ class NotAMixin(Rule):
                     ref = context.project.resolve(module, item.dotted)
                     if ref is None or ref.kind != "class":
                         continue
-                    if builder.is_mixin(ref) is False:
+                    if builder.is_mixin(ref) is False and not added_to(context, (module.name, cls.qualname), ref):
                         yield self.finding(
                             Where(module.name, item.node),
                             what=f"{item.source} is not a PackageMixin subclass",
@@ -600,6 +616,11 @@ class NotAMixin(Rule):
                             what=f"add_mixin is given an instance of {short(use.mixin)}, which is not a PackageMixin",
                             effect="its routes are added but instance_init fails on it",
                         )
+
+
+def added_to(context: Context, package: Tuple[str, str], mixin: Ref) -> bool:
+    spec = context.instance_spec(Ref("class", package[0], package[1]))
+    return any(u.argument == "instance" and u.mixin == mixin for u in instance_uses(spec))
 
 
 class AddMixinNotListed(Rule):
@@ -762,8 +783,8 @@ class MixinConstructorMismatch(Rule):
             for use in instance_uses(spec):
                 if use.argument != "instance" or use.mixin is None or use.construct is None:
                     continue
-                if not context.trusts(use.mixin):
-                    continue
+                if not context.trusts(use.mixin) or project.is_decorated(use.mixin):
+                    continue  # @dataclass and friends write an __init__ pkgcheck cannot see
                 defining, init, known = project.lookup_attribute(use.mixin, "__init__")
                 if not known and init is None:
                     continue

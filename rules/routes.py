@@ -340,8 +340,10 @@ class MisplacedRoute(Rule):
                     cls = context.project.class_fact(ref)
                     if cls is not None and cls.local:
                         continue  # a class built inside a function: cannot tell
+                    if ref.key in context.used_as_mixins():
+                        continue  # listed or added as a mixin: the runtime scans it anyway
                     if builder.is_invocable(ref) is False and builder.is_mixin(ref) is False:
-                        place = f"{function.qualname} of {function.class_qualname}, which is not a PackageService or PackageMixin subclass"
+                        place = f"method {function.name} of {function.class_qualname} (not a PackageService or PackageMixin subclass)"
                 if place is None:
                     continue
                 path = _path_text(context, module, decorator)
@@ -552,7 +554,7 @@ class PermitFlagOnRoute(Rule):
                     continue
                 verb, decorator, _ = found
                 for key, value in decorator.keywords:
-                    if key is not None and key.startswith("permit"):
+                    if key is not None and key.startswith("permit_overwrite"):
                         yield self.finding(
                             Where(module.name, value.node),
                             key=key,

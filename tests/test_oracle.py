@@ -54,6 +54,31 @@ EXPECTED_RUNTIME_FAILURES: Dict[str, Dict[str, List[str]]] = {
     # legacy.LegacyTagger has an Optional[List[str]] parameter: steamship's ArgSpec calls
     # issubclass(List[str], Enum) and raises TypeError at import.
     "optional_generic_arg": {"import": ["legacy"]},
+    # drafts.py has a syntax error (SHP001).
+    "shp001_unparsable_file": {"import": ["drafts"]},
+    # no_path.Shout uses @post() without a path: TypeError while the class body runs.
+    "shp104_bare_decorators": {"import": ["no_path"]},
+    # Optional[typing alias] parameters: issubclass() TypeError while api.Archive is defined, and
+    # while labeler.Labeler adds LabelMixin in __init__.
+    "shp204_optional_typing_alias": {"import": ["api"], "instance": ["labeler.Labeler"]},
+    # Listed mixins colliding with each other, a reserved route, and the package's own route.
+    "shp301_class_level_conflicts": {"import": ["bot.inspector", "bot.monitor", "bot.widget"]},
+    # Mixins added in __init__ colliding with each other, with AgentService's /prompt, and with
+    # the listed base class of the added mixin.
+    "shp301_instance_level_conflicts": {
+        "instance": ["bot.ops.HelpDesk", "bot.ops.OpsBot", "bot.ops.UpgradedBot"],
+    },
+    # A permit flag on the route decorator does not permit the mixin's colliding GET /health.
+    "shp109_permit_flag_on_route": {"instance": ["api.Bot"]},
+    # USED_MIXIN_CLASSES as a bare class (TypeError) and as a list of strings (AttributeError).
+    "shp307_not_a_mixin": {"import": ["names", "single"]},
+    # Mixin constructors called with arguments they do not take: TypeError in __init__.
+    "shp309_mixin_constructor_mismatch": {"instance": ["api.Lobby", "api.Pager", "api.WidgetBot"]},
+    # bot.base.BaseBot is abstract (persona): only its subclasses can be instantiated.
+    "shp401_mixins_across_modules": {"instance": ["bot.base.BaseBot"]},
+    # invoke_later in __init__ (the package's, and a mixin's) with no invocation context, which is
+    # how runtime_dump instantiates: SteamshipError.
+    "shp405_invoke_later_without_context": {"instance": ["api.MixinWarmup", "api.Warmup"]},
 }
 
 # Packages that must be found in steamship's agents/examples (guards against a silently empty dump).
