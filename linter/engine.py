@@ -154,7 +154,8 @@ def check_source(
         on_disk = path.read_bytes()
         from linter.collect import decode_source
 
-        same = decode_source(on_disk) == source
+        # flake8 reads with universal newlines: CRLF on disk is the same text
+        same = _newlines(decode_source(on_disk)) == _newlines(source)
     except Exception:
         same = False
     overrides = None if same else {path: source}
@@ -172,3 +173,7 @@ def check_source(
         if same:
             _MEMO[key] = analysis
     return [v for v in analysis.violations if v.path == str(path)], analysis
+
+
+def _newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -1,0 +1,346 @@
+"""The flake8 adapter: ``flake8`` reports pkgcheck's findings as ``SHPnnn`` codes.
+
+The plugin is a thin shell around :func:`linter.engine.check_source`. flake8 hands it one file
+at a time (its text comes from flake8's ``lines``, so ``flake8 -`` works); the engine loads the
+rest of the project from disk, once per process, so a finding that depends on another file (a
+base class, a mixin) is reported the same with ``-j1``, ``-j N`` and when flake8 is given only
+that one file. flake8's own ``# noqa``, ``--select``, ``--extend-ignore`` and
+``--per-file-ignores`` apply to SHP codes like to any other.
+
+Options (command line, or the ``[flake8]`` section of ``setup.cfg``, ``tox.ini``, ``.flake8``):
+
+``--pkgcheck-extend-select SHP202,SHP203``
+    Also run these opt-in rules: exact codes, or ``ALL`` for every opt-in rule (as in the CLI's
+    selection). An unknown code is an error, so a typo cannot silently leave a check off.
+    Naming an opt-in rule's exact code in flake8's own ``--select`` or ``--extend-select``
+    enables it too; a prefix such as ``SHP`` or ``SHP2`` does not (a newly added opt-in rule must
+    not start failing builds that select a family). flake8's selection still decides what is
+    shown: default rules always run and flake8 filters their findings.
+``--pkgcheck-steamship-path DIR``
+    The site-packages (or ``steamship`` package) directory whose steamship to check against.
+    As with flake8's own path options, a value from a config file that contains a ``/`` (write
+    ``./vendor``) is relative to that file, a bare name to the working directory. Default: the
+    steamship importable by flake8's interpreter, else a ``.venv``/``venv``/``env`` in the
+    project, else pkgcheck's bundled catalogue of steamship 2.17.34. A directory without
+    steamship in it is an error.
+
+Errors. A file Python cannot parse never reaches the plugin (flake8 reports E999; the
+standalone checker's SHP001 is never emitted here). Nothing raised inside pkgcheck escapes
+:meth:`Plugin.run`, because flake8 turns a plugin exception into a crash of the whole run. A bug
+must not look like a clean file either, so it becomes one ``SHP000`` finding at line 1 of the
+file whose findings are incomplete, naming the cause; flake8 exits non-zero and prints it like any
+other finding, and ``--extend-ignore SHP000`` is the escape hatch until a fix. The same
+sentence goes to stderr once (it reaches the terminal when flake8's output goes to a file or a
+machine-readable format), and with ``flake8 -v`` the traceback follows it. ``SHP000`` is also
+reported when one rule crashed (that rule's findings may be missing; the others are reported)
+and when pkgcheck cannot parse a file that Python can.
+
+Cost. Importing this module imports only the standard library and ``linter/__init__`` (the
+version); the engine and the rules are imported for the first file, LibCST only when the
+project has Steamship code. Each flake8 process analyses a project once (the engine memoises
+it), then answers for each of its files from that analysis.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
+
+from linter import __version__
+
+if TYPE_CHECKING:  # pragma: no cover
+    import argparse
+
+    from linter.checker import Analysis, Violation
+
+#: pkgcheck's own failures: the file's findings are incomplete
+INTERNAL_ERROR = "SHP000"
+_EXACT_CODE = re.compile(r"^SHP\d{3}$")
+#: every opt-in rule (the CLI's selection has the same word)
+ALL = "ALL"
+
+#: what flake8 yields: (line, 0-based column, "CODE message", plugin type)
+Result = Tuple[int, int, str, type]
+
+
+class Plugin:
+    """flake8 entry point ``SHP`` (group ``flake8.extension``)."""
+
+    name = "pkgcheck"
+    version = __version__  # flake8 >= 5 shows the distribution's version; this is for others
+
+    # Set by parse_options in flake8's main process; forked workers inherit them and spawned
+    # workers call parse_options again.
+    extend_select: ClassVar[Tuple[str, ...]] = ()
+    #: flake8's --select plus --extend-select
+    flake8_select: ClassVar[Tuple[str, ...]] = ()
+    #: whether flake8's --select was given: without it flake8 shows every plugin's codes
+    flake8_select_given: ClassVar[bool] = False
+    steamship_path: ClassVar[Optional[str]] = None
+    verbose: ClassVar[int] = 0
+
+    _enabled: ClassVar[Optional[FrozenSet[str]]] = None
+    #: stderr lines already written by this process
+    _reported: ClassVar[Set[str]] = set()
+    #: project root → the SHP000 message of its crashed analysis
+    _project_crashes: ClassVar[Dict[str, str]] = {}
+
+    def __init__(self, tree: Any, filename: str = "stdin", lines: Optional[Sequence[str]] = None) -> None:
+        # flake8 only calls plugins that take ``tree`` after ``ast`` parsed the file; the text
+        # comes from ``lines`` (stdin, flake8's decoding) rather than from ``tree``.
+        self.filename = filename
+        self.lines = lines
+
+    # -- options -------------------------------------------------------------------------------
+
+    @classmethod
+    def add_options(cls, manager: Any) -> None:
+        manager.add_option(
+            "--pkgcheck-extend-select",
+            metavar="codes",
+            default="",
+            parse_from_config=True,
+            comma_separated_list=True,
+            help="pkgcheck: also run these opt-in rules (exact codes, e.g. SHP202,SHP308, or ALL). "
+            "Naming an opt-in code exactly in --select/--extend-select enables it too.",
+        )
+        manager.add_option(
+            "--pkgcheck-steamship-path",
+            metavar="dir",
+            default=None,
+            parse_from_config=True,
+            normalize_paths=True,
+            help="pkgcheck: site-packages (or steamship package) directory whose steamship to "
+            "check against (default: the importable one, a project venv, else the bundled "
+            "catalogue of steamship's routes).",
+        )
+
+    @classmethod
+    def parse_options(cls, options: "argparse.Namespace") -> None:
+        extend = _codes(getattr(options, "pkgcheck_extend_select", None))
+        bad = [code for code in extend if not _EXACT_CODE.match(code) and code != ALL]
+        if bad:
+            _fail(
+                "--pkgcheck-extend-select takes exact codes such as SHP202, or ALL; "
+                f"not {', '.join(bad)}"
+            )
+        if any(code != ALL for code in extend):
+            # Only users who configured pkgcheck pay for importing the rules here.
+            from rules import load_all
+
+            unknown = [code for code in extend if code not in load_all() and code != ALL]
+            if unknown:
+                _fail(f"--pkgcheck-extend-select names unknown pkgcheck rules: {', '.join(unknown)}")
+        steamship = getattr(options, "pkgcheck_steamship_path", None) or None
+        if steamship is not None and not _holds_steamship(steamship):
+            _fail(
+                f"--pkgcheck-steamship-path {steamship}: no steamship package there "
+                "(expected a site-packages directory or the steamship package directory)"
+            )
+        cls.extend_select = tuple(extend)
+        cls.flake8_select = tuple(
+            _codes(getattr(options, "select", None)) + _codes(getattr(options, "extend_select", None))
+        )
+        cls.flake8_select_given = getattr(options, "select", None) is not None
+        cls.steamship_path = steamship
+        cls.verbose = _flake8_verbosity()
+        cls._enabled = None
+
+    @classmethod
+    def selectable(cls, code: str) -> bool:
+        """Whether flake8's selection can show ``code`` (or, for a prefix, some code under it).
+
+        Rules whose findings flake8 would drop are not run: ``flake8 --select E,F`` with pkgcheck
+        installed costs nothing, and ``--select SHP4`` runs only the SHP4xx rules.
+        """
+        if not cls.flake8_select_given:
+            return True
+        return any(code.startswith(entry) or entry.startswith(code) for entry in cls.flake8_select)
+
+    @classmethod
+    def enabled_codes(cls) -> FrozenSet[str]:
+        """Default rules, plus opt-in rules named exactly, that flake8's selection can show;
+        never the CLI-only ones (SHP001)."""
+        if cls._enabled is None:
+            from rules import load_all
+
+            registry = load_all()
+            chosen = set(cls.extend_select) | set(cls.flake8_select)
+            everything = ALL in cls.extend_select
+            cls._enabled = frozenset(
+                code
+                for code, rule in registry.items()
+                if rule.only != "cli"
+                and (not rule.opt_in or everything or code in chosen)
+                and cls.selectable(code)
+            )
+        return cls._enabled
+
+    # -- checking ------------------------------------------------------------------------------
+
+    def run(self) -> Iterator[Result]:
+        try:
+            results = self._check()
+        except Exception as error:  # see the module docstring: never crash flake8, never go quiet
+            try:
+                results = [self._internal(_crash_message(error), _traceback())]
+            except Exception:  # reporting the crash failed too: still say something
+                message = f"{INTERNAL_ERROR} internal error in pkgcheck; this file was not checked"
+                results = [(1, 0, message, type(self))]
+        yield from results
+
+    def _check(self) -> List[Result]:
+        if not self.selectable("SHP") or not self.enabled_codes():
+            return []
+        from linter.engine import check_source
+        from linter.index import find_project_root
+
+        path = os.path.abspath(self.filename)
+        source, same = self._source(path)
+        # The analysis is of the whole project: when it crashed for one file it crashes for the
+        # next, so later files of that project report it at once instead of re-running it.
+        project_key = str(find_project_root(Path(path))) if same else None
+        if project_key is not None and project_key in self._project_crashes:
+            return [self._internal(self._project_crashes[project_key], "")]
+        try:
+            # Named after flake8's filename ("stdin" or --stdin-display-name for ``flake8 -``),
+            # relative to the working directory as the engine resolves it.
+            violations, analysis = check_source(
+                Path(path), source, self.enabled_codes(), steamship_path=self._steamship()
+            )
+        except Exception as error:
+            message = _crash_message(error)
+            if project_key is not None:
+                self._project_crashes[project_key] = message
+            return [self._internal(message, _traceback())]
+        for notice in analysis.notices:
+            self._say(f"pkgcheck: {notice}")
+        results = [self._internal(message, trace) for message, trace in self._incomplete(analysis, path)]
+        enabled = self.enabled_codes()
+        results.extend(self._result(v) for v in violations if v.code in enabled)
+        return results
+
+    def _steamship(self) -> Optional[Path]:
+        return Path(self.steamship_path) if self.steamship_path else None
+
+    def _source(self, path: str) -> Tuple[str, bool]:
+        """The text to check, and whether it is the file's text on disk."""
+        from linter.collect import decode_source
+
+        try:
+            with open(path, "rb") as handle:
+                disk: Optional[str] = decode_source(handle.read())
+        except Exception:  # stdin's "stdin", an undecodable file flake8 read as latin-1, ...
+            disk = None
+        if self.lines is None:  # not called by flake8: check the file as it is on disk
+            if disk is None:
+                raise OSError(f"cannot read {self.filename}")
+            return disk, True
+        source = "".join(self.lines)
+        if disk is None:
+            return source, False
+        # flake8 reads with universal newlines: CRLF on disk is the same text (the engine agrees)
+        return source, source == disk.replace("\r\n", "\n").replace("\r", "\n")
+
+    def _incomplete(self, analysis: "Analysis", path: str) -> Iterator[Tuple[str, str]]:
+        """(message, traceback) for each reason this file's findings may be incomplete."""
+        tracebacks = getattr(analysis.project, "internal_tracebacks", {})
+        for failure in analysis.failures:
+            if failure.path == path:
+                # flake8's ast parsed this file (or it would not have called us), so any failure
+                # here is pkgcheck's: its parser lags Python's, or a bug.
+                yield (
+                    "pkgcheck could not analyse this file, which Python parses "
+                    f"({failure.message}); its findings are missing, please report it at {_issues()}",
+                    tracebacks.get(Path(failure.path), ""),
+                )
+        if any(str(p) == path for p in analysis.analysed):
+            for code, message, trace in analysis.internal_errors:
+                yield f"{message}; {code} findings for this file may be missing", trace
+
+    def _internal(self, message: str, trace: str) -> Result:
+        """An SHP000 result, and the same sentence once per process on stderr."""
+        message = " ".join(message.split())
+        hint = " (run flake8 with -v for the traceback)" if trace and not self.verbose else ""
+        if self._say(f"pkgcheck: {self.filename}: {message}{hint}", key=message) and self.verbose and trace:
+            self._say(trace.rstrip("\n"), key=None)
+        return (1, 0, f"{INTERNAL_ERROR} {message}", type(self))
+
+    @classmethod
+    def _say(cls, line: str, key: Optional[str] = "") -> bool:
+        """Write ``line`` to stderr unless ``key`` (default: the line) was said before."""
+        if key is not None:
+            key = key or line
+            if key in cls._reported:
+                return False
+            cls._reported.add(key)
+        try:
+            sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+        except Exception:
+            pass
+        return True
+
+    def _result(self, violation: "Violation") -> Result:
+        message = " ".join(violation.message.split())
+        return (max(violation.line, 1), max(violation.column - 1, 0), f"{violation.code} {message}", type(self))
+
+
+def _codes(value: object) -> List[str]:
+    """Codes from an option value: flake8 gives a list (or None); tolerate a string."""
+    if not value:
+        return []
+    items = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def _holds_steamship(directory: str) -> bool:
+    base = Path(directory)
+    return any(
+        (candidate / "invocable" / "invocable.py").is_file()
+        for candidate in (base, base / "steamship")
+    )
+
+
+def _fail(message: str) -> None:
+    # flake8 prints an ExecutionError as one line and exits 1 (no traceback).
+    from flake8.exceptions import ExecutionError
+
+    raise ExecutionError(f"pkgcheck: {message}")
+
+
+def _crash_message(error: BaseException) -> str:
+    try:
+        cause = f"{type(error).__name__}: {error}"
+    except Exception:  # an exception whose str() fails
+        cause = type(error).__name__
+    return f"internal error in pkgcheck ({cause}); this file was not checked, please report it at {_issues()}"
+
+
+def _traceback() -> str:
+    import traceback
+
+    return traceback.format_exc()
+
+
+def _issues() -> str:
+    try:
+        from linter.reporters import ISSUES_URL
+
+        return ISSUES_URL
+    except Exception:  # the report must not fail because the reporters module did
+        return "pkgcheck's issue tracker"
+
+
+def _flake8_verbosity() -> int:
+    """How many ``-v`` flake8 got: its preliminary parser keeps ``verbose`` out of the options
+    plugins see, but it configures the ``flake8`` logger from it."""
+    import logging
+
+    logger = logging.getLogger("flake8")
+    if not logger.handlers:
+        return 0
+    return 2 if logger.isEnabledFor(logging.DEBUG) else 1 if logger.isEnabledFor(logging.INFO) else 0

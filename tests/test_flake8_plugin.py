@@ -1,0 +1,527 @@
+"""The flake8 plugin, run through real flake8 subprocesses, against the engine's own findings.
+
+Needs pkgcheck installed in the interpreter running the tests (``pip install -e .``): flake8 finds
+the ``SHP`` plugin through the package's entry point. Every flake8 run is ``--isolated`` (no
+config file is read: the repository's setup.cfg excludes tests/fixtures) unless the test is about
+a config file, which then lives in a temporary project.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import List, Optional, Sequence, Set, Tuple
+
+import pytest
+
+from linter.engine import DEFAULT_EXCLUDES, check
+from linter.index import iter_python_files
+from rules import default_codes, load_all
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES_DIR = REPO_ROOT / "tests" / "fixtures"
+PLUGIN_DATA = REPO_ROOT / "tests" / "plugin_data"
+CONFLICT = PLUGIN_DATA / "mixin_conflict"
+TIMEOUT_S = 300
+
+# Tab-separated so messages (which hold ':' and spaces) parse unambiguously.
+FORMAT = "%(path)s\t%(row)d\t%(col)d\t%(code)s\t%(text)s"
+
+#: (relative path, line, column, code, message)
+Finding = Tuple[str, int, int, str, str]
+
+
+def fixture_dirs() -> List[Path]:
+    if not FIXTURES_DIR.is_dir():
+        return []
+    return sorted(p for p in FIXTURES_DIR.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def flake8(
+    args: Sequence[str],
+    cwd: Path,
+    stdin: Optional[str] = None,
+    isolated: bool = True,
+    select: Optional[str] = "SHP",
+) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "flake8", "--format", FORMAT]
+    if isolated:
+        command.append("--isolated")
+    if select is not None:
+        command += ["--select", select]
+    command += list(args)
+    return subprocess.run(
+        command,
+        cwd=str(cwd),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+
+
+def parse(result: subprocess.CompletedProcess, base: Path, cwd: Path) -> Set[Finding]:
+    """Findings of a flake8 run, with paths relative to ``base``; fails on crashes."""
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "critical error" not in result.stdout, result.stdout
+    assert result.returncode in (0, 1), (result.returncode, result.stdout, result.stderr)
+    found = set()
+    for line in result.stdout.splitlines():
+        if not line.strip():
+            continue
+        path, row, col, code, text = line.split("\t", 4)
+        full = Path(os.path.normpath(cwd / path))
+        try:
+            shown = full.relative_to(base).as_posix()
+        except ValueError:
+            shown = path
+        found.add((shown, int(row), int(col), code, text))
+    assert (result.returncode == 1) == bool(found), (result.returncode, result.stdout)
+    return found
+
+
+def expected(root: Path, enabled: Optional[Sequence[str]] = None) -> Set[Finding]:
+    """What the engine reports for ``root``, as flake8 shows it (the plugin never emits SHP001)."""
+    registry = load_all()
+    report = check([root], enabled=list(enabled) if enabled is not None else default_codes())
+    return {
+        (
+            Path(v.path).relative_to(root).as_posix(),
+            v.line,
+            v.column,
+            v.code,
+            " ".join(v.message.split()),
+        )
+        for v in report.violations
+        if registry[v.code].only != "cli"
+    }
+
+
+def codes(found: Set[Finding]) -> Set[Tuple[str, int, str]]:
+    return {(path, line, code) for path, line, _, code, _ in found}
+
+
+def marked(directory: Path) -> Set[Tuple[str, int, str]]:
+    """The ``# expect: CODE, CODE`` markers under ``directory``."""
+    found = set()
+    for path in iter_python_files([directory], DEFAULT_EXCLUDES):
+        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            match = re.search(r"#\s*expect:\s*([A-Z0-9, ]+)", text)
+            if match:
+                for code in re.split(r"[,\s]+", match.group(1).strip()):
+                    found.add((path.relative_to(directory).as_posix(), number, code))
+    return found
+
+
+def copy_package(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.md"))
+    return target
+
+
+@pytest.fixture(scope="session", autouse=True)
+def plugin_registered() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8", "--version"], capture_output=True, text=True, timeout=TIMEOUT_S
+    )
+    if "pkgcheck" not in result.stdout:
+        pytest.fail(
+            "flake8 does not list the pkgcheck plugin: install the package into the test "
+            f"interpreter first ({sys.executable} -m pip install -e {REPO_ROOT})\n{result.stdout}",
+            pytrace=False,
+        )
+
+
+# -- the fixtures: flake8 reports what the engine reports ----------------------------------------
+
+
+def test_every_fixture_is_its_own_project() -> None:
+    dirs = fixture_dirs()
+    assert dirs, f"no fixture directories under {FIXTURES_DIR}"
+    missing = [d.name for d in dirs if not (d / "steamship.json").is_file()]
+    assert not missing, f"fixtures without steamship.json (their project root would be the repo): {missing}"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2", "auto"])
+def test_all_fixtures_in_one_run_match_the_engine(jobs: str) -> None:
+    dirs = fixture_dirs()
+    result = flake8(["-j", jobs, *[d.name for d in dirs]], cwd=FIXTURES_DIR)
+    got = parse(result, FIXTURES_DIR, FIXTURES_DIR)
+    want = {(f"{d.name}/{path}", *rest) for d in dirs for path, *rest in expected(d)}
+    assert want, "the engine reports nothing on the fixtures: the comparison would be vacuous"
+    assert got == want
+
+
+def fixture_files(fixture: Path) -> List[str]:
+    return [p.relative_to(fixture).as_posix() for p in iter_python_files([fixture], DEFAULT_EXCLUDES)]
+
+
+def multi_file_fixtures() -> List[Path]:
+    return [d for d in fixture_dirs() if len(fixture_files(d)) > 1]
+
+
+def one_by_one(fixture: Path, files: Sequence[str]) -> Set[Finding]:
+    """Findings of one flake8 process per file, each handed only that file."""
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2)) as pool:
+        runs = list(pool.map(lambda name: flake8(["-j1", name], cwd=fixture), files))
+    got: Set[Finding] = set()
+    for run in runs:
+        got |= parse(run, fixture, fixture)
+    return got
+
+
+@pytest.mark.parametrize("fixture", multi_file_fixtures(), ids=lambda p: p.name)
+def test_files_with_findings_one_by_one(fixture: Path) -> None:
+    """flake8 handed one file of a package still sees the rest of it (loaded from disk).
+
+    One flake8 process costs about a second (LibCST's import alone is 0.2-0.5 s), so the default
+    run covers the files of multi-file fixtures that have findings; ``-m slow`` covers every file.
+    """
+    want = expected(fixture)
+    files = sorted({path for path, *_ in want})
+    if files:
+        assert one_by_one(fixture, files) == want
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fixture", fixture_dirs(), ids=lambda p: p.name)
+def test_fixture_file_by_file_matches_the_engine(fixture: Path) -> None:
+    files = fixture_files(fixture)
+    assert files
+    assert one_by_one(fixture, files) == expected(fixture)
+
+
+def test_fixture_directory_run_from_inside_matches_the_engine() -> None:
+    fixture = FIXTURES_DIR / "class_route_conflict"
+    assert parse(flake8(["-j2", "."], cwd=fixture), fixture, fixture) == expected(fixture)
+
+
+def test_plugin_data_markers_and_engine_agree() -> None:
+    """The package the other tests lean on: its markers, the engine and flake8 agree."""
+    want = expected(CONFLICT)
+    assert codes(want) == marked(CONFLICT), "rules SHP301/SHP303/SHP401 not (yet) all present?"
+    assert parse(flake8(["-j2", "."], cwd=CONFLICT), CONFLICT, CONFLICT) == want
+
+
+def test_one_file_of_a_multi_file_package() -> None:
+    got = parse(flake8(["api.py"], cwd=CONFLICT), CONFLICT, CONFLICT)
+    assert got == {f for f in expected(CONFLICT) if f[0] == "api.py"}
+    assert ("api.py", 8, "SHP301") in codes(got)  # needs mixins.py, which flake8 was not given
+
+
+def test_project_with_many_steamship_files_under_parallel_flake8(tmp_path: Path) -> None:
+    """Enough in-scope files that the engine would parse them in parallel: inside flake8's
+    (daemonic) worker processes it must not try to start processes of its own."""
+    root = tmp_path / "many"
+    root.mkdir()
+    (root / "steamship.json").write_text("{}", encoding="utf-8")
+    (root / "base.py").write_text(
+        "from steamship.invocable import PackageService, post\n\n\n"
+        "class Base(PackageService):\n"
+        "    @post(\"ping\")\n"
+        "    def ping(self) -> str:\n"
+        "        return \"\"\n",
+        encoding="utf-8",
+    )
+    for index in range(60):
+        (root / f"service_{index}.py").write_text(
+            "from steamship.invocable import post\n\n"
+            "from base import Base\n\n\n"
+            f"class Service{index}(Base):\n"
+            "    @post(\"a\")\n"
+            "    def a(self) -> str:\n"
+            "        return \"\"\n\n"
+            "    @post(\"a\")\n"
+            "    def b(self) -> str:\n"
+            "        return \"\"\n\n"
+            "    @post(\"ping\")\n"
+            "    def pong(self) -> str:\n"
+            "        return \"\"\n",
+            encoding="utf-8",
+        )
+    want = expected(root)
+    assert len({path for path, *_ in want}) == 60
+    for jobs in ("2", "1"):
+        result = flake8(["-j", jobs, "."], cwd=root)
+        assert parse(result, root, root) == want, result.stderr
+
+
+# -- stdin --------------------------------------------------------------------------------------
+
+
+def test_stdin_with_display_name_gives_that_files_findings() -> None:
+    source = (CONFLICT / "api.py").read_text(encoding="utf-8")
+    got = parse(flake8(["--stdin-display-name", "api.py", "-"], cwd=CONFLICT, stdin=source), CONFLICT, CONFLICT)
+    assert got == {f for f in expected(CONFLICT) if f[0] == "api.py"}
+
+
+def test_stdin_without_display_name() -> None:
+    source = (CONFLICT / "api.py").read_text(encoding="utf-8")
+    got = parse(flake8(["-"], cwd=CONFLICT, stdin=source), CONFLICT, CONFLICT)
+    want = {("stdin", *rest) for path, *rest in expected(CONFLICT) if path == "api.py"}
+    assert codes(got) == codes(want)  # messages may name the file ("api.py:13" vs "stdin:13")
+
+
+def test_stdin_text_wins_over_the_file_on_disk() -> None:
+    """An editor's unsaved buffer: two lines added on top move every finding down by two."""
+    source = "# edited\n# in the editor\n" + (CONFLICT / "api.py").read_text(encoding="utf-8")
+    got = parse(flake8(["--stdin-display-name", "api.py", "-"], cwd=CONFLICT, stdin=source), CONFLICT, CONFLICT)
+    assert codes(got) == {(p, line + 2, c) for p, line, c in codes(expected(CONFLICT)) if p == "api.py"}
+
+
+# -- flake8's own selection and suppression -----------------------------------------------------
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    return copy_package(CONFLICT, tmp_path / "proj")
+
+
+def edit(path: Path, line: int, comment: str) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[line - 1] = lines[line - 1].split("  #")[0].rstrip("\n") + f"  {comment}\n"
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def test_noqa_with_code(project: Path) -> None:
+    edit(project / "api.py", 8, "# noqa: SHP301")
+    got = codes(parse(flake8(["."], cwd=project), project, project))
+    assert ("api.py", 8, "SHP301") not in got
+    assert {("api.py", 8, "SHP303"), ("api.py", 19, "SHP401")} <= got
+
+
+def test_bare_noqa_and_disable_noqa(project: Path) -> None:
+    edit(project / "api.py", 8, "# noqa")
+    got = codes(parse(flake8(["."], cwd=project), project, project))
+    assert not {c for c in got if c[1] == 8}
+    assert ("api.py", 19, "SHP401") in got
+    # The plugin hands flake8 every finding; only flake8 applies noqa.
+    unsuppressed = codes(parse(flake8(["--disable-noqa", "."], cwd=project), project, project))
+    assert {("api.py", 8, "SHP301"), ("api.py", 8, "SHP303")} <= unsuppressed
+
+
+def test_file_level_noqa(project: Path) -> None:
+    api = project / "api.py"
+    api.write_text("# flake8: noqa\n" + api.read_text(encoding="utf-8"), encoding="utf-8")
+    assert parse(flake8(["."], cwd=project), project, project) == set()
+
+
+def test_extend_ignore(project: Path) -> None:
+    got = codes(parse(flake8(["--extend-ignore", "SHP3", "."], cwd=project), project, project))
+    assert got == {("api.py", 19, "SHP401")}
+
+
+def test_select_prefix(project: Path) -> None:
+    got = codes(parse(flake8(["."], cwd=project, select="SHP4"), project, project))
+    assert got == {("api.py", 19, "SHP401")}
+
+
+def test_per_file_ignores(project: Path) -> None:
+    got = codes(parse(flake8(["--per-file-ignores", "api.py:SHP301,SHP401", "."], cwd=project), project, project))
+    assert got == {("api.py", 8, "SHP303")}
+
+
+# -- options and config files -------------------------------------------------------------------
+
+OPT_IN = ("api.py", 18, "SHP202")  # `scope` has no annotation
+
+
+@pytest.fixture()
+def opt_in_rule() -> None:
+    if "SHP202" not in load_all() or not load_all()["SHP202"].opt_in:
+        pytest.fail("these tests use SHP202 as the opt-in rule; it is missing or not opt-in")
+
+
+def write_config(directory: Path, name: str, body: str) -> None:
+    (directory / name).write_text(textwrap.dedent(body), encoding="utf-8")
+
+
+def test_opt_in_rule_is_off_by_default(project: Path, opt_in_rule: None) -> None:
+    assert OPT_IN not in codes(parse(flake8(["."], cwd=project), project, project))
+
+
+@pytest.mark.parametrize("config", ["setup.cfg", "tox.ini", ".flake8"])
+def test_opt_in_rule_from_config_file(project: Path, opt_in_rule: None, config: str) -> None:
+    write_config(project, config, "[flake8]\nselect = SHP\npkgcheck-extend-select = SHP202\n")
+    got = parse(flake8(["."], cwd=project, isolated=False, select=None), project, project)
+    assert codes(got) == codes(expected(project)) | {OPT_IN}
+    assert got == expected(project, default_codes() + ["SHP202"])
+
+
+def test_opt_in_rule_from_config_file_underscore_spelling(project: Path, opt_in_rule: None) -> None:
+    write_config(project, "setup.cfg", "[flake8]\nselect = SHP\npkgcheck_extend_select =\n    SHP202,\n")
+    assert OPT_IN in codes(parse(flake8(["."], cwd=project, isolated=False, select=None), project, project))
+
+
+def test_opt_in_rule_from_command_line_all(project: Path, opt_in_rule: None) -> None:
+    got = codes(parse(flake8(["--pkgcheck-extend-select", "ALL", "."], cwd=project), project, project))
+    assert OPT_IN in got
+
+
+@pytest.mark.parametrize("option", ["--select", "--extend-select"])
+def test_exact_code_in_flake8_selection_enables_opt_in_rule(project: Path, opt_in_rule: None, option: str) -> None:
+    args = ["--extend-select", "SHP202", "."] if option == "--extend-select" else ["."]
+    select = "SHP,SHP202" if option == "--select" else "SHP"
+    assert OPT_IN in codes(parse(flake8(args, cwd=project, select=select), project, project))
+
+
+def test_exact_code_in_flake8_config_selection_enables_opt_in_rule(project: Path, opt_in_rule: None) -> None:
+    write_config(project, "setup.cfg", "[flake8]\nselect = SHP\nextend-select = SHP202\n")
+    assert OPT_IN in codes(parse(flake8(["."], cwd=project, isolated=False, select=None), project, project))
+
+
+def test_prefix_in_flake8_selection_does_not_enable_opt_in_rule(project: Path, opt_in_rule: None) -> None:
+    got = codes(parse(flake8(["--extend-select", "SHP2", "."], cwd=project, select="SHP"), project, project))
+    assert OPT_IN not in got
+
+
+@pytest.mark.parametrize(
+    "value, complaint",
+    [("SHP999", "unknown pkgcheck rules: SHP999"), ("SHP2", "exact codes"), ("shp202", "exact codes")],
+)
+def test_bad_extend_select_is_one_clear_error(project: Path, value: str, complaint: str) -> None:
+    result = flake8(["--pkgcheck-extend-select", value, "."], cwd=project)
+    assert result.returncode == 1
+    assert complaint in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_steamship_path_is_one_clear_error(project: Path) -> None:
+    result = flake8(["--pkgcheck-steamship-path", str(project / "nowhere"), "."], cwd=project)
+    assert result.returncode == 1
+    assert "no steamship package there" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_steamship_path_in_config_is_relative_to_the_config_file(project: Path) -> None:
+    """``./vendor`` in the project's setup.cfg works when flake8 starts in a subdirectory."""
+    fake = project / "vendor" / "steamship" / "invocable"
+    fake.mkdir(parents=True)
+    for init in (project / "vendor" / "steamship" / "__init__.py", fake / "__init__.py", fake / "invocable.py"):
+        init.write_text("", encoding="utf-8")
+    (project / "sub").mkdir()
+    write_config(project, "setup.cfg", "[flake8]\nselect = SHP\npkgcheck-steamship-path = ./vendor\n")
+    result = flake8(["../api.py"], cwd=project / "sub", isolated=False, select=None)
+    assert "no steamship package there" not in result.stdout + result.stderr
+    parse(result, project, project / "sub")
+    assert "SHP000" not in result.stdout
+
+
+# -- robustness -------------------------------------------------------------------------------
+
+
+def test_syntax_error_is_flake8s_e999_and_other_files_are_still_checked(project: Path) -> None:
+    (project / "broken.py").write_text("from steamship import post\ndef f(:\n", encoding="utf-8")
+    got = parse(flake8(["."], cwd=project, select="SHP,E999"), project, project)
+    assert {c for c in codes(got) if c[0] == "broken.py"} == {("broken.py", 2, "E999")}
+    assert codes(got) - {("broken.py", 2, "E999")} == codes(expected(project))
+
+
+def test_syntax_error_in_a_context_file_does_not_crash(project: Path) -> None:
+    (project / "mixins.py").write_text("from steamship import post\nclass ExportMixin(:\n", encoding="utf-8")
+    result = flake8(["api.py"], cwd=project)
+    found = parse(result, project, project)
+    assert "SHP000" not in {c for _, _, _, c, _ in found}
+    assert codes(found) == {c for c in codes(expected(project)) if c[0] == "api.py"}
+
+
+def test_crlf_file_gives_the_same_findings(project: Path) -> None:
+    api = project / "api.py"
+    api.write_bytes(api.read_bytes().replace(b"\n", b"\r\n"))
+    got = parse(flake8(["-j2", "."], cwd=project), project, project)
+    assert got == expected(project)
+    assert got == parse(flake8(["api.py"], cwd=project), project, project)
+
+
+def test_file_pkgcheck_cannot_parse_is_reported_not_silently_passed(tmp_path: Path) -> None:
+    """Python parses it but LibCST does not: SHP000 at line 1 and one line on stderr."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "steamship.json").write_text("{}", encoding="utf-8")
+    strings = " ".join(['"x"'] * 20000)
+    (root / "data.py").write_text(f"import steamship\nTABLE = {strings}\n", encoding="utf-8")
+    result = flake8(["data.py"], cwd=root)
+    found = parse(result, root, root)
+    assert {(p, line, col, c) for p, line, col, c, _ in found} == {("data.py", 1, 1, "SHP000")}
+    assert "could not analyse" in next(iter(found))[4]
+    assert [line for line in result.stderr.splitlines() if line.startswith("pkgcheck: ")] == [
+        next(line for line in result.stderr.splitlines() if "data.py" in line)
+    ]
+
+
+def test_no_exception_escapes_run(capsys: pytest.CaptureFixture[str]) -> None:
+    """A crash inside pkgcheck becomes one SHP000 result and one stderr line, never a raise."""
+    from linter.flake8_plugin import Plugin
+
+    plugin = Plugin(None, filename=str(CONFLICT / "api.py"), lines=[b"not text\n"])  # type: ignore[list-item]
+    results = list(plugin.run())
+    assert len(results) == 1
+    line, column, text, kind = results[0]
+    assert (line, column, kind) == (1, 0, Plugin)
+    assert text.startswith("SHP000 internal error in pkgcheck (TypeError")
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and str(CONFLICT / "api.py") in err[0]
+
+
+def test_plugin_reports_zero_based_columns() -> None:
+    from linter.flake8_plugin import Plugin
+
+    source = (CONFLICT / "api.py").read_text(encoding="utf-8")
+    plugin = Plugin(None, filename=str(CONFLICT / "api.py"), lines=source.splitlines(keepends=True))
+    got = {(line, column + 1, text.split(" ", 1)[0]) for line, column, text, _ in plugin.run()}
+    assert got == {(line, column, code) for path, line, column, code, _ in expected(CONFLICT) if path == "api.py"}
+
+
+# -- cost -----------------------------------------------------------------------------------------
+
+
+def test_importing_the_plugin_is_cheap() -> None:
+    code = (
+        "import sys, linter.flake8_plugin\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('libcst', 'rules', 'click')"
+        " or m.startswith(('linter.engine', 'linter.collect', 'linter.index', 'linter.spec')))\n"
+        "print(heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_flake8_on_a_tree_without_steamship_never_imports_libcst(tmp_path: Path) -> None:
+    (tmp_path / "setup.cfg").write_text("[metadata]\nname = plain\n", encoding="utf-8")
+    for index in range(5):
+        (tmp_path / f"m{index}.py").write_text(f"import os\n\nVALUE = {index}\n", encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from flake8.main.application import Application\n"
+        "app = Application()\n"
+        "app.run(['--isolated', '--select', 'SHP', '-j1', '.'])\n"
+        "print(app.result_count, 'libcst' in sys.modules, 'linter.engine' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=str(tmp_path), capture_output=True, text=True, timeout=TIMEOUT_S
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0", "False", "True"]
+
+
+def test_flake8_selection_without_shp_codes_does_not_run_pkgcheck() -> None:
+    """With pkgcheck installed, ``flake8 --select E,F`` on a Steamship package costs nothing."""
+    code = (
+        "import sys\n"
+        "from flake8.main.application import Application\n"
+        "app = Application()\n"
+        "app.run(['--isolated', '--select', 'E9,F', '-j1', '.'])\n"
+        "print(app.result_count, 'libcst' in sys.modules, 'linter.engine' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=str(CONFLICT), capture_output=True, text=True, timeout=TIMEOUT_S
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0", "False", "False"]
