@@ -262,6 +262,20 @@ class _Options:
 )
 @click.option("--isolated", is_flag=True, help="Ignore settings files.")
 @click.option(
+    "--fix", is_flag=True, help="Apply the safe automatic fixes, then report what is left."
+)
+@click.option(
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="Print the automatic fixes as a unified diff; change nothing (exit 1 if there are any).",
+)
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="With --fix or --diff, also make fixes that guess (SHP401: the one close route name).",
+)
+@click.option(
     "--no-prefilter",
     is_flag=True,
     hidden=True,
@@ -291,6 +305,9 @@ def check(
     cache: Optional[bool],
     isolated: bool,
     no_prefilter: bool,
+    fix: bool,
+    show_diff: bool,
+    unsafe_fixes: bool,
     verbose: bool,
 ) -> None:
     """Check PATHS for problems (the default command).
@@ -340,6 +357,12 @@ def check(
         )
         click.echo(f"pkgcheck: settings file: {source}", err=True)
         click.echo(f"pkgcheck: enabled rules: {', '.join(options.enabled) or 'none'}", err=True)
+    if fix or show_diff:
+        changed = _run_fixes(
+            targets, options, unsafe=unsafe_fixes, write=not show_diff, prefilter=not no_prefilter
+        )
+        if show_diff:
+            ctx.exit(EXIT_FINDINGS if changed else EXIT_CLEAN)
     ctx.exit(_run_check(targets, options, prefilter=not no_prefilter, verbose=verbose, infos=infos))
 
 
@@ -442,6 +465,52 @@ def _check_steamship_path(path: Path, origin: str) -> None:
         raise CliError(
             f"{origin}: {path}: no steamship package there (expected a site-packages directory)"
         )
+
+
+def _run_fixes(
+    targets: Sequence[Path], options: _Options, *, unsafe: bool, write: bool, prefilter: bool
+) -> int:
+    """Fix what can be fixed (``write``) or print the fixes as a diff; return how many.
+
+    Findings silenced by ``# noqa`` or per-file-ignores are not fixed. With ``write``, the
+    ``_run_check`` that follows is the re-check: it reports what is left.
+    """
+    from linter.engine import check as check_paths
+    from linter.fix import fix_files
+
+    root = Path(os.path.abspath(os.getcwd()))
+    absolute = [Path(os.path.abspath(path)) for path in targets]
+    report = check_paths(
+        absolute,
+        options.enabled,
+        excludes=options.excludes,
+        steamship_path=options.steamship_path,
+        prefilter=prefilter,
+    )
+    entries = _build_entries(report.violations, options.per_file_ignores, root)
+    wanted = [entry.violation for entry in entries if entry.suppressed is None]
+    result = fix_files(
+        absolute,
+        wanted,
+        unsafe=unsafe,
+        write=write,
+        excludes=options.excludes,
+        steamship_path=options.steamship_path,
+    )
+    if not write:
+        click.echo(result.diff, nl=False)
+    for path, reason in result.refused:
+        click.echo(f"pkgcheck: not fixed: {display_path(path, root)}: {reason}", err=True)
+    if not options.quiet:
+        count, files = len(result.fixed), len(result.files)
+        if write and count:
+            problems = f"{count} problem{'s' * (count != 1)}"
+            click.echo(f"pkgcheck: fixed {problems} in {files} file{'s' * (files != 1)}", err=True)
+        if result.needs_unsafe:
+            more = len(result.needs_unsafe)
+            fixes = f"{more} more fix{'es' * (more != 1)}"
+            click.echo(f"pkgcheck: note: {fixes} available with --unsafe-fixes", err=True)
+    return len(result.fixed)
 
 
 def _run_check(
@@ -674,7 +743,26 @@ def rule_command(code: str) -> None:
     show_default=True,
     help="instance: what GET /__dir__ serves; class: cls._package_spec.",
 )
-@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "openapi"]),
+    default="json",
+    show_default=True,
+    help="json: the specs as GET /__dir__ serves them; openapi: OpenAPI 3.1, one per package.",
+)
+@click.option(
+    "--package",
+    default=None,
+    metavar="NAME",
+    help="Only this package (module.Class, or Class when unambiguous); with --format openapi, "
+    "print its bare document.",
+)
+@click.option(
+    "--include-reserved",
+    is_flag=True,
+    help="With --format openapi, also list the reserved routes (/__dir__, /__instance_init__).",
+)
 @click.option(
     "--steamship-path",
     type=click.Path(path_type=Path),
@@ -688,6 +776,8 @@ def spec(
     paths: Tuple[Path, ...],
     level: str,
     fmt: str,
+    package: Optional[str],
+    include_reserved: bool,
     steamship_path: Optional[Path],
     verbose: bool,
 ) -> None:
@@ -700,7 +790,64 @@ def spec(
             raise CliError(f"{path}: no such file or directory")
     if steamship_path is not None:
         _check_steamship_path(steamship_path, "--steamship-path")
-    specs, failures, _ = package_specs(list(paths), level, steamship_path)
+    specs, failures, project = package_specs(list(paths), level, steamship_path)
     for failure in failures:
         click.echo(f"{failure.path}: {failure.message}", err=True)
+    if package is not None:
+        from linter.openapi import find_package
+
+        try:
+            chosen = find_package(specs, package)
+        except LookupError as error:
+            raise CliError(str(error)) from None
+        specs = {chosen: specs[chosen]}
+    if fmt == "openapi":
+        from linter.openapi import openapi_documents
+
+        documents = openapi_documents(specs, project, include_reserved=include_reserved)
+        # one package asked for: its bare document, which OpenAPI tools read as is
+        shown = next(iter(documents.values())) if package is not None else documents
+        click.echo(json.dumps(shown, indent=2))
+        return
     click.echo(json.dumps({name: s.to_dict() for name, s in sorted(specs.items())}, indent=2))
+
+
+@main.command("diff")
+@click.argument("base")
+@click.argument("head", required=False, default="HEAD")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the changes.",
+)
+@click.option(
+    "--path",
+    "subdir",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="SUBDIR",
+    help="The project directory inside the repository (default: the current directory).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
+@click.pass_context
+def diff_command(
+    ctx: click.Context, base: str, head: str, fmt: str, subdir: Optional[Path], verbose: bool
+) -> None:
+    """Report the API changes between two revisions, and whether they break clients.
+
+    BASE and HEAD (default: HEAD) are git revisions, read from the repository's object store
+    (the working tree and index are not touched), or spec files (*.json) printed by
+    `pkgcheck spec`. Exit status: 1 when a change is breaking, 0 otherwise, 2 on error.
+    """
+    from linter.diff import DiffError, render_changes, run_diff
+
+    ctx.meta[_VERBOSE] = verbose
+    try:
+        changes = run_diff(base, head, path=subdir)
+    except DiffError as error:
+        raise CliError(str(error)) from None
+    click.echo(render_changes(changes, fmt), nl=False)
+    ctx.exit(EXIT_FINDINGS if any(change.breaking for change in changes) else EXIT_CLEAN)

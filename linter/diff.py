@@ -1,0 +1,442 @@
+"""Breaking-change detection between two static specs: two git revisions, or two spec JSON files.
+
+A change is *breaking* when a client that worked against the old package can fail against the
+new one: a route removed, a path that lost a verb and gained the other, an argument removed, a
+new argument without a default (steamship calls the method with the caller's keyword arguments,
+so the call raises ``TypeError``), an argument whose type changed, an optional argument made
+required, Enum values removed. Added routes, new optional arguments and new Enum values are
+compatible.
+
+Specs are compared as the dicts ``pkgcheck spec`` prints (``{"module.Class": spec}``). That JSON
+mirrors the runtime's ``/__dir__`` and carries no defaults, so an argument dict may also carry
+``"required"`` (``true``/``false``): :func:`spec_dicts` adds it when the specs come from
+source (a git revision). A new argument whose ``required`` is unknown — the JSON-file mode — is
+reported as ``argument-added-unknown`` and counted as breaking: a CI gate should rather ask a
+human than let a required argument through.
+
+Revisions are read from git's object store (``git ls-tree`` and ``git cat-file --batch``) into a
+temporary directory outside the working tree, which is deleted afterwards; the working tree, the
+index and the stash are never touched.
+"""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import json
+import os
+import re
+import subprocess
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path, PurePosixPath
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+from linter.index import ROOT_MARKERS, locate_steamship
+from linter.spec import Spec
+
+#: What the engine reads from a project: Python files, root markers, pinned requirements.
+MATERIALISED = ("*.py", "*.pyi", "requirements*.txt", *ROOT_MARKERS)
+BREAKING = "breaking"
+COMPATIBLE = "compatible"
+
+
+class DiffError(Exception):
+    """A revision, file or path that cannot be read: the command exits 2."""
+
+
+@dataclass(frozen=True)
+class Change:
+    #: ``package-removed``, ``package-added``, ``route-removed``, ``route-added``,
+    #: ``verb-changed``, ``argument-removed``, ``argument-added-required``,
+    #: ``argument-added-optional``, ``argument-added-unknown``, ``argument-type-changed``,
+    #: ``argument-now-required``, ``argument-now-optional``, ``enum-values-removed``,
+    #: ``enum-values-added``
+    kind: str
+    breaking: bool
+    package: str
+    #: ``VERB /path`` (empty for package-level changes)
+    route: str
+    detail: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# -- comparing ----------------------------------------------------------------------------------
+
+
+def diff_specs(old: Mapping[str, dict], new: Mapping[str, dict]) -> List[Change]:
+    """The changes from ``old`` to ``new`` (spec dicts keyed ``module.Class``), sorted."""
+    changes: List[Change] = []
+    for package in sorted(set(old) | set(new)):
+        if package not in new:
+            changes.append(
+                Change("package-removed", True, package, "", f"package {package} was removed")
+            )
+        elif package not in old:
+            changes.append(
+                Change("package-added", False, package, "", f"package {package} was added")
+            )
+        else:
+            changes.extend(_diff_package(package, old[package], new[package]))
+    return sorted(changes, key=lambda c: (c.package, c.route, c.kind, c.detail))
+
+
+def _routes(spec: Mapping[str, object]) -> Dict[Tuple[str, str], dict]:
+    methods = spec.get("methods") or []
+    if not isinstance(methods, list):
+        raise DiffError("a spec's 'methods' is not a list")
+    return {(str(m.get("verb")), str(m.get("path"))): m for m in methods if isinstance(m, dict)}
+
+
+def _diff_package(
+    package: str, old: Mapping[str, object], new: Mapping[str, object]
+) -> List[Change]:
+    changes: List[Change] = []
+    before, after = _routes(old), _routes(new)
+    for path in sorted({p for _, p in before} | {p for _, p in after}):
+        lost = sorted(v for v, p in before if p == path and (v, p) not in after)
+        gained = sorted(v for v, p in after if p == path and (v, p) not in before)
+        for verb, other in zip(lost, gained):
+            changes.append(
+                Change(
+                    "verb-changed",
+                    True,
+                    package,
+                    f"{verb} {path}",
+                    f"{path} is now served by {other}, no longer by {verb}",
+                )
+            )
+        for verb in lost[len(gained) :]:
+            changes.append(
+                Change(
+                    "route-removed",
+                    True,
+                    package,
+                    f"{verb} {path}",
+                    f"route {verb} {path} was removed",
+                )
+            )
+        for verb in gained[len(lost) :]:
+            changes.append(
+                Change(
+                    "route-added",
+                    False,
+                    package,
+                    f"{verb} {path}",
+                    f"route {verb} {path} was added",
+                )
+            )
+    for key in sorted(set(before) & set(after)):
+        changes.extend(_diff_args(package, f"{key[0]} {key[1]}", before[key], after[key]))
+    return changes
+
+
+def _diff_args(package: str, route: str, old: dict, new: dict) -> List[Change]:
+    changes: List[Change] = []
+    before = {a["name"]: a for a in old.get("args") or [] if isinstance(a, dict) and "name" in a}
+    after = {a["name"]: a for a in new.get("args") or [] if isinstance(a, dict) and "name" in a}
+
+    def add(kind: str, breaking: bool, detail: str) -> None:
+        changes.append(Change(kind, breaking, package, route, detail))
+
+    for name in before:
+        if name not in after:
+            add("argument-removed", True, f"argument {name!r} was removed")
+    for name, arg in after.items():
+        if name in before:
+            continue
+        required = arg.get("required")
+        if required is True:
+            add("argument-added-required", True, f"required argument {name!r} was added")
+        elif required is False:
+            add("argument-added-optional", False, f"optional argument {name!r} was added")
+        else:
+            add(
+                "argument-added-unknown",
+                True,
+                f"argument {name!r} was added and may be required "
+                "(the spec JSON records no defaults)",
+            )
+    for name in before:
+        if name not in after:
+            continue
+        was, now = before[name], after[name]
+        if canonical_kind(str(was.get("kind"))) != canonical_kind(str(now.get("kind"))):
+            add(
+                "argument-type-changed",
+                True,
+                f"argument {name!r} changed type from {was.get('kind')} to {now.get('kind')}",
+            )
+        if was.get("required") is False and now.get("required") is True:
+            add("argument-now-required", True, f"argument {name!r} lost its default")
+        elif was.get("required") is True and now.get("required") is False:
+            add("argument-now-optional", False, f"argument {name!r} gained a default")
+        old_values, new_values = was.get("values"), now.get("values")
+        if isinstance(old_values, list) and isinstance(new_values, list):
+            removed = [v for v in old_values if v not in new_values]
+            added = [v for v in new_values if v not in old_values]
+            if removed:
+                add(
+                    "enum-values-removed",
+                    True,
+                    f"argument {name!r} no longer accepts {', '.join(map(repr, removed))}",
+                )
+            if added:
+                add(
+                    "enum-values-added",
+                    False,
+                    f"argument {name!r} also accepts {', '.join(map(repr, added))}",
+                )
+    return changes
+
+
+_ALIASES = {
+    "List": "list", "Dict": "dict", "Tuple": "tuple", "Set": "set", "FrozenSet": "frozenset",
+    "Type": "type", "Text": "str", "NoneType": "None",
+}  # fmt: skip
+
+
+def canonical_kind(kind: str) -> str:
+    """A spec ``kind`` reduced to what it means, so that a module switching to
+    ``from __future__ import annotations`` (``str`` instead of ``<class 'str'>``,
+    ``Optional[X]`` instead of ``typing.Optional[api.X]``) does not read as a type change."""
+    text = re.sub(r"<(?:class|enum|flag) '([^']*)'>", r"\1", kind)
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError):
+        return text
+    return _canon(tree, 0)
+
+
+def _canon(node: ast.AST, depth: int) -> str:
+    if depth > 20:
+        return ast.unparse(node)
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, str):  # a forward reference
+            return canonical_kind(node.value)
+        return "None" if node.value is None else repr(node.value)
+    if isinstance(node, ast.Name):
+        return _ALIASES.get(node.id, node.id)
+    if isinstance(node, ast.Attribute):
+        return _ALIASES.get(node.attr, node.attr)
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "ForwardRef"
+        and node.args
+    ):
+        return _canon(node.args[0], depth + 1)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _union([node.left, node.right], depth)
+    if isinstance(node, ast.List):
+        return "[" + ", ".join(_canon(e, depth + 1) for e in node.elts) + "]"
+    if isinstance(node, ast.Subscript):
+        base = _canon(node.value, depth + 1)
+        items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if base == "Optional" and len(items) == 1:
+            return _union([items[0], ast.Constant(None)], depth)
+        if base == "Union":
+            return _union(items, depth)
+        return f"{base}[{', '.join(_canon(i, depth + 1) for i in items)}]"
+    return ast.unparse(node)
+
+
+def _union(items: Sequence[ast.AST], depth: int) -> str:
+    members = set()
+    for item in items:
+        members.update(_canon(item, depth + 1).split(" | "))
+    return " | ".join(sorted(members))
+
+
+# -- specs from source --------------------------------------------------------------------------
+
+
+def spec_dicts(specs: Mapping[str, Spec]) -> Dict[str, dict]:
+    """``pkgcheck spec``'s dicts, each argument with ``required`` (no default) added when the
+    route's function is known."""
+    result: Dict[str, dict] = {}
+    for name, spec in sorted(specs.items()):
+        data = spec.to_dict()
+        for route, method in zip(spec.methods(), data["methods"]):
+            if route.function is None:
+                continue
+            params = {p.name: p for p in route.function.params}
+            for arg in method["args"]:
+                param = params.get(arg["name"])
+                if param is not None:
+                    arg["required"] = param.default is None and param.kind not in (
+                        "vararg",
+                        "varkw",
+                    )
+        result[name] = data
+    return result
+
+
+def _git(repo: Path, *args: str, stdin: Optional[bytes] = None) -> bytes:
+    env = dict(os.environ, GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0")
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(repo), *args], input=stdin, capture_output=True, env=env, check=False
+        )
+    except OSError as error:
+        raise DiffError(f"cannot run git: {error}") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise DiffError(f"git {args[0]}: {message[-1] if message else 'failed'}")
+    return done.stdout
+
+
+def repository_root(path: Path) -> Path:
+    """The top of the git work tree holding ``path``."""
+    try:
+        return Path(_git(path, "rev-parse", "--show-toplevel").decode().strip())
+    except DiffError:
+        raise DiffError(
+            f"{path} is not inside a git repository (spec files must end in .json)"
+        ) from None
+
+
+def materialise(repo_root: Path, rev: str, destination: Path) -> int:
+    """Write the files of ``rev`` that the engine reads into ``destination``, from the object
+    store; return how many. Symlinks and submodules are skipped: a link could point out of the
+    snapshot."""
+    try:
+        commit = (
+            _git(repo_root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+            .decode()
+            .strip()
+        )
+    except DiffError:
+        raise DiffError(f"{rev!r} is not a commit of the repository at {repo_root}") from None
+    listing = _git(repo_root, "ls-tree", "-r", "-z", "--full-tree", commit)
+    wanted: List[Tuple[str, PurePosixPath]] = []
+    for entry in listing.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, raw_path = entry.partition(b"\t")
+        mode, kind, sha = meta.decode().split(" ")
+        path = PurePosixPath(raw_path.decode("utf-8", "surrogateescape"))
+        if kind != "blob" or mode == "120000" or path.is_absolute() or ".." in path.parts:
+            continue
+        if any(fnmatch.fnmatch(path.name, pattern) for pattern in MATERIALISED):
+            wanted.append((sha, path))
+    if not wanted:
+        return 0
+    batch = _git(
+        repo_root, "cat-file", "--batch", stdin=b"".join(f"{sha}\n".encode() for sha, _ in wanted)
+    )
+    offset = 0
+    for sha, path in wanted:
+        end = batch.index(b"\n", offset)
+        header = batch[offset:end].decode().split(" ")
+        if len(header) != 3 or header[0] != sha:
+            raise DiffError(f"git cat-file: unexpected answer for {path}")
+        size = int(header[2])
+        content = batch[end + 1 : end + 1 + size]
+        offset = end + 1 + size + 1
+        target = destination.joinpath(*path.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    return len(wanted)
+
+
+def specs_at_revision(
+    repo_root: Path,
+    rev: str,
+    subpath: Optional[str] = None,
+    *,
+    level: str = "instance",
+    steamship_path: Optional[Path] = None,
+) -> Dict[str, dict]:
+    """The spec dicts (with ``required``) of the packages under ``subpath`` (relative to the
+    repository's top) at revision ``rev``."""
+    from linter.engine import package_specs
+
+    repo_root = Path(os.path.abspath(repo_root))
+    if steamship_path is None:
+        # the steamship the working tree would be analysed against (its virtualenv, if any)
+        source = locate_steamship(None, repo_root)
+        steamship_path = source.directory.parent if source.directory is not None else None
+    with tempfile.TemporaryDirectory(prefix="pkgcheck-diff-") as temporary:
+        snapshot = Path(temporary) / "tree"
+        snapshot.mkdir()
+        materialise(repo_root, rev, snapshot)
+        # The repository's top holds .git: it bounds the search for the project root there,
+        # as it does in the working tree.
+        (snapshot / ".git").write_text("", encoding="utf-8")
+        target = (
+            snapshot.joinpath(*PurePosixPath(subpath).parts)
+            if subpath not in (None, "", ".")
+            else snapshot
+        )
+        if not target.exists():
+            return {}  # nothing there yet (or any more): no packages
+        specs, _, _ = package_specs([target], level, steamship_path)
+        return spec_dicts(specs)
+
+
+def load_spec_file(path: Path) -> Dict[str, dict]:
+    """A spec JSON file as ``pkgcheck spec`` prints it."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise DiffError(f"{path}: {error.strerror or error}") from None
+    except ValueError as error:
+        raise DiffError(f"{path}: not JSON ({error})") from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise DiffError(f"{path}: not a pkgcheck spec (an object of package specs)")
+    return data
+
+
+# -- the command --------------------------------------------------------------------------------
+
+
+def load_side(argument: str, cwd: Path, subpath: Optional[str]) -> Dict[str, dict]:
+    """An existing ``*.json`` file is a spec file; anything else names a git revision."""
+    candidate = cwd / argument
+    if argument.endswith(".json") and candidate.is_file():
+        return load_spec_file(candidate)
+    return specs_at_revision(repository_root(cwd), argument, subpath)
+
+
+def run_diff(
+    base: str, head: str = "HEAD", *, path: Optional[Path] = None, cwd: Optional[Path] = None
+) -> List[Change]:
+    """``pkgcheck diff BASE [HEAD] [--path SUBDIR]``: ``SUBDIR`` (default: the current
+    directory) is relative to the current directory, and must be inside the repository."""
+    cwd = Path(os.path.abspath(cwd or Path.cwd()))
+    subpath: Optional[str] = None
+    if not all(arg.endswith(".json") and (cwd / arg).is_file() for arg in (base, head)):
+        top = repository_root(cwd).resolve()
+        where = (cwd / path if path is not None else cwd).resolve()
+        if not where.exists():
+            raise DiffError(f"{path}: no such file or directory")
+        try:
+            subpath = where.relative_to(top).as_posix()
+        except ValueError:
+            raise DiffError(f"{where} is not inside the repository at {top}") from None
+    return diff_specs(load_side(base, cwd, subpath), load_side(head, cwd, subpath))
+
+
+def render_changes(changes: Sequence[Change], fmt: str = "text") -> str:
+    breaking = sum(1 for c in changes if c.breaking)
+    if fmt == "json":
+        return (
+            json.dumps(
+                {"breaking": breaking > 0, "changes": [c.to_dict() for c in changes]}, indent=2
+            )
+            + "\n"
+        )
+    lines = []
+    for change in changes:
+        label = BREAKING if change.breaking else COMPATIBLE
+        where = f"{change.package} {change.route}".rstrip()
+        lines.append(f"{label:<10} {where}: {change.detail}")
+    compatible = len(changes) - breaking
+    lines.append(
+        f"{breaking} breaking change{'s' * (breaking != 1)}, "
+        f"{compatible} compatible change{'s' * (compatible != 1)}"
+    )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,319 @@
+"""Automatic fixes: LibCST edits that keep formatting and comments, written safely.
+
+:func:`fix_files` plans a fix per violation from the engine's facts (:mod:`linter.fixplan`),
+locates each target in the file being fixed with LibCST's ``PositionProvider``, rewrites only
+those literals (and adds ``from steamship.utils.url import Verb`` when a fix needs it), and then:
+
+- with ``write=False`` (``--diff``) only reports unified diffs; nothing is written;
+- with ``write=True`` replaces the file atomically (a temporary file beside it, ``os.replace``),
+  but refuses when the file's bytes changed on disk since they were read, or when it does not
+  parse.
+
+Each edit names the value it expects to replace, so a second pass (or a stale violation) changes
+nothing: fixing is idempotent. The caller re-checks the files afterwards: a fix removes the
+violation it was made for, and the re-check proves it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import tempfile
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from linter.checker import Violation, pinned_steamship
+from linter.collect import decode_source
+from linter.engine import DEFAULT_EXCLUDES, open_project
+from linter.facts import ParseFailure
+from linter.fixplan import UNSAFE, Edit, Planner
+from linter.index import BUNDLED_VERSION, find_project_root
+
+
+@dataclass
+class FileFix:
+    path: str
+    #: unified diff of the change (``a/`` and ``b/`` paths relative to the working directory)
+    diff: str
+    fixed: List[Violation]
+    written: bool
+
+
+@dataclass
+class FixResult:
+    files: List[FileFix] = field(default_factory=list)
+    #: violations a fix was applied for (or, with ``write=False``, would be)
+    fixed: List[Violation] = field(default_factory=list)
+    #: violations left alone, with the reason
+    skipped: List[Tuple[Violation, str]] = field(default_factory=list)
+    #: files not written, with the reason (does not parse, changed on disk, cannot write)
+    refused: List[Tuple[str, str]] = field(default_factory=list)
+    #: violations that have an unsafe fix, not applied because ``unsafe`` was False
+    needs_unsafe: List[Violation] = field(default_factory=list)
+
+    @property
+    def diff(self) -> str:
+        return "".join(item.diff for item in self.files)
+
+
+def fix_files(
+    paths: Sequence[Path],
+    violations: Iterable[Violation],
+    *,
+    unsafe: bool,
+    write: bool,
+    excludes: Sequence[str] = DEFAULT_EXCLUDES,
+    steamship_path: Optional[Path] = None,
+) -> FixResult:
+    """Fix the ``violations`` that lie in ``paths`` (files, or directories holding them)."""
+    result = FixResult()
+    scope = [os.path.abspath(p) for p in paths]
+    chosen = [v for v in violations if _within(os.path.abspath(v.path), scope)]
+    by_root: Dict[Path, List[Violation]] = {}
+    for violation in chosen:
+        by_root.setdefault(find_project_root(Path(os.path.abspath(violation.path))), []).append(
+            violation
+        )
+    for root, group in sorted(by_root.items()):
+        _fix_project(root, group, result, unsafe, write, excludes, steamship_path)
+    return result
+
+
+def _within(path: str, scope: List[str]) -> bool:
+    return any(path == item or path.startswith(item.rstrip(os.sep) + os.sep) for item in scope)
+
+
+def _fix_project(
+    root: Path,
+    violations: List[Violation],
+    result: FixResult,
+    unsafe: bool,
+    write: bool,
+    excludes: Sequence[str],
+    steamship_path: Optional[Path],
+) -> None:
+    # Read every file once, up front: the plan, the edit and the write all rest on these bytes.
+    originals: Dict[Path, bytes] = {}
+    texts: Dict[Path, str] = {}
+    for path in sorted({Path(os.path.abspath(v.path)) for v in violations}):
+        try:
+            data = path.read_bytes()
+            texts[path] = decode_source(data)
+        except Exception as error:  # unreadable or undecodable: refuse the file
+            result.refused.append((str(path), f"cannot read it: {error}"))
+            continue
+        originals[path] = data
+    planner = _planner(root, list(originals), texts, excludes, steamship_path)
+    for path in list(originals):
+        loaded = planner.project.load_path(path)
+        if isinstance(loaded, ParseFailure):
+            result.refused.append((str(path), f"does not parse ({loaded.message})"))
+            del originals[path]
+    edits: Dict[Path, List[Tuple[Edit, Violation]]] = {}
+    for violation in violations:
+        path = Path(os.path.abspath(violation.path))
+        if path not in originals:
+            continue
+        plan = planner.plan(violation, unsafe)
+        if plan is UNSAFE:
+            result.needs_unsafe.append(violation)
+            result.skipped.append((violation, "unsafe fix: pass --unsafe-fixes to apply it"))
+        elif isinstance(plan, str):
+            result.skipped.append((violation, plan))
+        elif any((e.line, e.column) == (plan.line, plan.column) for e, _ in edits.get(path, ())):
+            result.skipped.append((violation, "another fix edits the same place"))
+        else:
+            edits.setdefault(path, []).append((plan, violation))
+    for path, planned in sorted(edits.items()):
+        _fix_file(path, originals[path], planned, result, write)
+
+
+def _planner(
+    root: Path,
+    files: List[Path],
+    texts: Dict[Path, str],
+    excludes: Sequence[str],
+    steamship_path: Optional[Path],
+) -> Planner:
+    from linter.context import Context
+    from linter.facts import ModuleFacts
+    from linter.scope import in_scope, project_files
+
+    project = open_project([root], steamship_path, overrides=texts)
+    candidates = project_files(project, excludes)
+    candidates.extend(path for path in files if path not in candidates)
+    chosen = in_scope(project, candidates)
+    chosen.extend(path for path in files if path not in chosen)
+    modules = [m for m in map(project.load_path, chosen) if isinstance(m, ModuleFacts)]
+    pinned = pinned_steamship(project.root)
+    exact = not (project.steamship.kind == "catalogue" and pinned and pinned != BUNDLED_VERSION)
+    return Planner(Context(project, modules, sdk_exact=exact))
+
+
+def _fix_file(
+    path: Path,
+    original: bytes,
+    planned: List[Tuple[Edit, Violation]],
+    result: FixResult,
+    write: bool,
+) -> None:
+    from linter.collect import SyntaxProblem
+
+    try:
+        updated, applied = apply_edits(original, [edit for edit, _ in planned])
+    except SyntaxProblem as problem:
+        result.refused.append((str(path), f"does not parse ({problem.message})"))
+        return
+    fixed = [violation for edit, violation in planned if edit in applied]
+    for edit, violation in planned:
+        if edit not in applied:
+            result.skipped.append(
+                (violation, "the code at that place is no longer what was checked")
+            )
+    if updated == original:
+        return
+    diff = unified_diff(path, original, updated)
+    written = False
+    if write:
+        refusal = commit(path, original, updated)
+        if refusal is not None:
+            result.refused.append((str(path), refusal))
+            return
+        written = True
+    result.files.append(FileFix(str(path), diff, fixed, written))
+    result.fixed.extend(fixed)
+
+
+def apply_edits(source: bytes, edits: Sequence[Edit]) -> Tuple[bytes, List[Edit]]:
+    """``source`` with ``edits`` applied, and the edits that applied. Raises
+    :class:`~linter.collect.SyntaxProblem` when it does not parse."""
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper
+
+    from linter.collect import SyntaxProblem
+
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        raise SyntaxProblem(
+            f"line {error.raw_line}: {str(error).strip().splitlines()[0]}"
+        ) from None
+    except (RecursionError, UnicodeDecodeError, SyntaxError) as error:
+        raise SyntaxProblem(str(error) or type(error).__name__) from None
+    rewrite = _rewriter(edits)
+    updated = MetadataWrapper(module, unsafe_skip_copy=True).visit(rewrite)
+    imports = sorted({edit.needs_import for edit in rewrite.applied if edit.needs_import})
+    if imports:
+        from libcst.codemod import CodemodContext
+        from libcst.codemod.visitors import AddImportsVisitor, ImportItem
+
+        items = [ImportItem(module_name, name) for module_name, name in imports]
+        updated = AddImportsVisitor(CodemodContext(), items).transform_module(updated)
+    return updated.bytes, list(rewrite.applied)
+
+
+def _rewriter(edits: Sequence[Edit]) -> Any:
+    """A LibCST transformer replacing the string literals the edits name, each only while it
+    still holds the value the edit expects; ``.applied`` lists the edits made."""
+    import libcst as cst
+    from libcst.metadata import PositionProvider
+
+    class Rewrite(cst.CSTTransformer):
+        METADATA_DEPENDENCIES = (PositionProvider,)
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.edits = {(edit.line, edit.column): edit for edit in edits}
+            self.applied: List[Edit] = []
+
+        def leave_SimpleString(
+            self, original_node: cst.SimpleString, updated_node: cst.SimpleString
+        ) -> cst.BaseExpression:
+            where = self.get_metadata(PositionProvider, original_node).start
+            edit = self.edits.pop((where.line, where.column + 1), None)
+            if edit is None:
+                return updated_node
+            try:
+                current = original_node.evaluated_value
+            except Exception:  # an escape LibCST cannot evaluate: leave it
+                return updated_node
+            if current != edit.old:
+                return updated_node
+            if edit.expression is not None:
+                replacement = cst.parse_expression(edit.expression)
+                self.applied.append(edit)
+                return replacement.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
+            assert edit.new is not None
+            literal = string_literal(edit.new, updated_node.prefix, updated_node.quote)
+            if literal is None:
+                return updated_node
+            self.applied.append(edit)
+            return updated_node.with_changes(value=literal)
+
+    return Rewrite()
+
+
+def string_literal(value: str, prefix: str, quote: str) -> Optional[str]:
+    """``value`` spelled as a literal with ``prefix`` and ``quote``; None for prefixes whose
+    spelling this does not handle (raw, bytes, f-strings)."""
+    if prefix.lower() not in ("", "u"):
+        return None
+    escapes = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", quote[0]: "\\" + quote[0]}
+    body = []
+    for char in value:
+        if char in escapes:
+            body.append(escapes[char])
+        elif not char.isprintable():
+            body.append(char.encode("unicode_escape").decode("ascii"))
+        else:
+            body.append(char)
+    return f"{prefix}{quote}{''.join(body)}{quote}"
+
+
+def unified_diff(path: Path, before: bytes, after: bytes) -> str:
+    shown = str(path)
+    with suppress(ValueError):  # another drive (Windows)
+        relative = os.path.relpath(path)
+        if not relative.startswith(os.pardir):
+            shown = relative
+    shown = shown.replace(os.sep, "/").lstrip("/")
+    old = decode_source(before).splitlines(keepends=True)
+    new = decode_source(after).splitlines(keepends=True)
+    return "".join(difflib.unified_diff(old, new, f"a/{shown}", f"b/{shown}"))
+
+
+def commit(path: Path, original: bytes, updated: bytes) -> Optional[str]:
+    """Replace ``path`` by ``updated`` unless it no longer holds ``original``; the reason when
+    it was not written."""
+    expected = hashlib.sha256(original).hexdigest()
+    try:
+        current = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as error:
+        return f"cannot read it again: {error.strerror or error}"
+    if current != expected:
+        return "it changed on disk since pkgcheck read it; run pkgcheck again"
+    try:
+        descriptor, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".pkgcheck-fix", dir=path.parent
+        )
+    except OSError as error:
+        return f"cannot write beside it: {error.strerror or error}"
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(updated)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, path.stat().st_mode & 0o7777)
+        # The last look before the swap: the window left is the rename itself.
+        if hashlib.sha256(path.read_bytes()).hexdigest() != expected:
+            os.unlink(temporary)
+            return "it changed on disk since pkgcheck read it; run pkgcheck again"
+        os.replace(temporary, path)
+    except OSError as error:
+        with suppress(OSError):
+            os.unlink(temporary)
+        return f"cannot write it: {error.strerror or error}"
+    return None

@@ -1,0 +1,240 @@
+"""Spec diff: a scripted repository's two commits, spec JSON files, and an untouched work tree."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Dict, List, Set, Tuple
+
+import pytest
+
+from linter.diff import (
+    Change,
+    DiffError,
+    canonical_kind,
+    diff_specs,
+    render_changes,
+    run_diff,
+    specs_at_revision,
+)
+from linter.engine import package_specs
+
+BEFORE = """\
+from steamship.invocable import PackageService, get, post
+
+
+class Shop(PackageService):
+    @post("order")
+    def order(self, item: str) -> str:
+        return item
+
+    @get("stock")
+    def stock(self) -> int:
+        return 0
+
+    @get("legacy")
+    def legacy(self) -> str:
+        return ""
+
+    @post("price")
+    def price(self, item: str, qty: int) -> float:
+        return 1.0
+"""
+
+AFTER = """\
+from steamship.invocable import PackageService, get, post
+
+
+class Shop(PackageService):
+    @post("order")
+    def order(self, item: str, customer: str) -> str:  # new required argument
+        return item
+
+    @post("stock")  # was GET
+    def stock(self) -> int:
+        return 0
+
+    @post("price")
+    def price(self, item: str, qty: float, currency: str = "EUR") -> float:
+        return 1.0
+
+    @get("health")
+    def health(self) -> str:
+        return "ok"
+"""
+
+EXPECTED_BREAKING = {
+    ("route-removed", "GET /legacy"),
+    ("verb-changed", "GET /stock"),
+    ("argument-added-required", "POST /order"),
+    ("argument-type-changed", "POST /price"),
+}
+EXPECTED_COMPATIBLE = {
+    ("route-added", "GET /health"),
+    ("argument-added-optional", "POST /price"),
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
+        GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com",
+        GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1",
+    )  # fmt: skip
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, env=env, check=True
+    )
+    return done.stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """Two commits of a package in ``pkg/``, then uncommitted, staged and untracked edits."""
+    root = tmp_path / "repo"
+    (root / "pkg").mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")
+    (root / "README.md").write_text("readme\n", encoding="utf-8")
+    (root / "pkg" / "steamship.json").write_text("{}", encoding="utf-8")
+    (root / "pkg" / "api.py").write_text(BEFORE, encoding="utf-8")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "before")
+    git(root, "tag", "v1")
+    (root / "pkg" / "api.py").write_text(AFTER, encoding="utf-8")
+    git(root, "commit", "-q", "-am", "after")
+    # a dirty work tree: what a diff of revisions must neither read nor disturb
+    (root / "pkg" / "api.py").write_text(AFTER + "\n# work in progress\n", encoding="utf-8")
+    (root / "pkg" / "staged.py").write_text("x = 1\n", encoding="utf-8")
+    git(root, "add", "pkg/staged.py")
+    (root / "pkg" / "untracked.py").write_text("y = 2\n", encoding="utf-8")
+    return root
+
+
+def snapshot(root: Path) -> Tuple[Dict[str, str], str, str]:
+    status = git(root, "status", "--porcelain", "--untracked-files=all")
+    files = {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(root).parts
+    }
+    index = hashlib.sha256((root / ".git" / "index").read_bytes()).hexdigest()
+    stash = git(root, "stash", "list")
+    return files, status + stash, index
+
+
+def kinds(changes: List[Change], breaking: bool) -> Set[Tuple[str, str]]:
+    return {(c.kind, c.route) for c in changes if c.breaking is breaking}
+
+
+def test_two_revisions_report_exactly_the_breaking_changes(repo: Path) -> None:
+    before = snapshot(repo)
+    changes = run_diff("v1", "HEAD", path=Path("pkg"), cwd=repo)
+    assert snapshot(repo) == before  # files, status, index and stash untouched
+    assert kinds(changes, True) == EXPECTED_BREAKING
+    assert kinds(changes, False) == EXPECTED_COMPATIBLE
+    assert {c.package for c in changes} == {"api.Shop"}
+    details = {c.kind: c.detail for c in changes}
+    assert "customer" in details["argument-added-required"]
+    assert "currency" in details["argument-added-optional"]
+    assert "qty" in details["argument-type-changed"]
+    # the reverse direction: everything that was added is now a removal
+    reverse = run_diff("HEAD", "v1", path=Path("pkg"), cwd=repo)
+    assert ("route-removed", "GET /health") in kinds(reverse, True)
+    assert ("argument-removed", "POST /price") in kinds(reverse, True)
+    assert snapshot(repo) == before
+
+
+def test_subdirectory_is_the_default_path(repo: Path) -> None:
+    changes = run_diff("v1", cwd=repo / "pkg")
+    assert kinds(changes, True) == EXPECTED_BREAKING
+
+
+def test_revision_specs_carry_required(repo: Path) -> None:
+    specs = specs_at_revision(repo, "HEAD", "pkg")
+    price = next(m for m in specs["api.Shop"]["methods"] if m["path"] == "/price")
+    assert [(a["name"], a["required"]) for a in price["args"]] == [
+        ("item", True), ("qty", True), ("currency", False),
+    ]  # fmt: skip
+    assert specs_at_revision(repo, "v1", "missing") == {}
+
+
+def test_unknown_revision_is_an_error(repo: Path) -> None:
+    with pytest.raises(DiffError, match="not a commit"):
+        run_diff("no-such-rev", cwd=repo / "pkg")
+
+
+def spec_file(tmp_path: Path, name: str, source: str) -> Path:
+    root = tmp_path / name
+    root.mkdir()
+    (root / "steamship.json").write_text("{}", encoding="utf-8")
+    (root / "api.py").write_text(source, encoding="utf-8")
+    specs, _, _ = package_specs([root], "instance")
+    out = tmp_path / f"{name}.json"
+    out.write_text(
+        json.dumps({n: s.to_dict() for n, s in sorted(specs.items())}, indent=2), encoding="utf-8"
+    )
+    return out
+
+
+def test_spec_json_files(tmp_path: Path) -> None:
+    old = spec_file(tmp_path, "old", BEFORE)
+    new = spec_file(tmp_path, "new", AFTER)
+    changes = run_diff(old.name, new.name, cwd=tmp_path)
+    # The JSON has no defaults: a new argument may be required, so it counts as breaking.
+    unknown = {("argument-added-unknown", "POST /order"), ("argument-added-unknown", "POST /price")}
+    assert (
+        kinds(changes, True)
+        == (EXPECTED_BREAKING - {("argument-added-required", "POST /order")}) | unknown
+    )
+    assert kinds(changes, False) == {("route-added", "GET /health")}
+    report = json.loads(render_changes(changes, "json"))
+    assert report["breaking"] is True
+    assert set(report["changes"][0]) == {"kind", "breaking", "package", "route", "detail"}
+
+
+def test_no_changes_and_packages_added_or_removed() -> None:
+    spec = {"name": "A", "methods": [{"path": "/x", "verb": "POST", "args": []}]}
+    assert diff_specs({"m.A": spec}, {"m.A": spec}) == []
+    assert render_changes([]).endswith("0 breaking changes, 0 compatible changes\n")
+    gone = diff_specs({"m.A": spec}, {})
+    assert [(c.kind, c.breaking) for c in gone] == [("package-removed", True)]
+    added = diff_specs({}, {"m.A": spec})
+    assert [(c.kind, c.breaking) for c in added] == [("package-added", False)]
+
+
+def test_arguments_required_and_enum_values() -> None:
+    def spec(args: list) -> dict:
+        return {"m.A": {"methods": [{"path": "/x", "verb": "POST", "args": args}]}}
+
+    color = {"name": "c", "kind": "<enum 'Color'>", "values": ["red", "green"], "required": False}
+    fewer = dict(color, values=["red"], required=True)
+    changes = diff_specs(spec([color]), spec([fewer]))
+    assert {(c.kind, c.breaking) for c in changes} == {
+        ("argument-now-required", True),
+        ("enum-values-removed", True),
+    }
+    changes = diff_specs(spec([fewer]), spec([color]))
+    assert {(c.kind, c.breaking) for c in changes} == {
+        ("argument-now-optional", False),
+        ("enum-values-added", False),
+    }
+
+
+@pytest.mark.parametrize(
+    "a, b, same",
+    [
+        ("<class 'str'>", "str", True),
+        ("typing.Optional[api.Priority]", "Optional[Priority]", True),
+        ("Optional[Priority]", "Priority | None", True),
+        ("typing.Union[int, str]", "str | int", True),
+        ("typing.List[str]", "list[str]", True),
+        ("<enum 'Color'>", "'Color'", True),
+        ("<class 'int'>", "<class 'float'>", False),
+        ("typing.List[str]", "typing.List[int]", False),
+    ],
+)
+def test_canonical_kind(a: str, b: str, same: bool) -> None:
+    assert (canonical_kind(a) == canonical_kind(b)) is same
