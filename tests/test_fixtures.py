@@ -23,7 +23,9 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 FIXTURES = Path(__file__).parent / "fixtures"
-MARKER = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
+#: ``# expect: SHP101`` — or ``# expect[py<3.11]: SHP204`` where the runtime's behaviour depends
+#: on the Python version (pkgcheck judges for the interpreter it runs on)
+MARKER = re.compile(r"#\s*expect(?:\[py(<|>=)(\d+)\.(\d+)\])?:\s*([A-Z0-9, ]+)")
 
 
 def fixture_dirs():
@@ -36,7 +38,13 @@ def expected(root: Path) -> Set[Tuple[str, int, str]]:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             match = MARKER.search(line)
             if match:
-                for code in match.group(1).replace(",", " ").split():
+                operator, major, minor, codes = match.groups()
+                if operator is not None:
+                    version = (int(major), int(minor))
+                    holds = sys.version_info[:2] < version if operator == "<" else sys.version_info[:2] >= version
+                    if not holds:
+                        continue
+                for code in codes.replace(",", " ").split():
                     found.add((path.relative_to(root).as_posix(), number, code))
     return found
 
