@@ -1,0 +1,83 @@
+"""The benchmark scripts run end to end on tiny trees, so they cannot rot (no timing asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+
+
+def test_generator_is_deterministic_and_plants_the_bugs(tmp_path: Path) -> None:
+    sys.path.insert(0, str(BENCH))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(BENCH))
+    counts = generate.generate(tmp_path / "a", modules=60, seed=3)
+    generate.generate(tmp_path / "b", modules=60, seed=3)
+    files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*"))
+    files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*"))
+    assert files_a == files_b
+    for relative in files_a:
+        if (tmp_path / "a" / relative).is_file():
+            assert (tmp_path / "a" / relative).read_bytes() == (
+                tmp_path / "b" / relative
+            ).read_bytes()
+    assert counts["generated_modules"] == 60
+    assert counts["planted_bugs"] > 0
+
+
+def test_quick_run_prints_the_tables(tmp_path: Path) -> None:
+    out = tmp_path / "bench"
+    # The subprocess runner: it needs nothing but Python, so the fallback path is the one kept
+    # alive here (hyperfine, when installed, is used by default).
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "run.py"),
+            "--quick",
+            "--runner",
+            "subprocess",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = done.stdout
+    assert "| target | measure |" in report
+    for target in ("| 1 |", "| 2 |", "| 3 |", "| 6 |"):
+        assert target in report
+    assert (out / "results.md").read_text(encoding="utf-8") == report
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert data["runs"] == 1
+    assert {"large", "generated", "generated-cache"} <= set(data["timings"])
+    # The correctness checks the benchmark makes on the side.
+    assert data["checks"]["parallel == serial (engine JSON)"] is True
+    planted, total = data["checks"]["planted bugs found"].split("/")
+    assert planted == total
+    assert data["checks"]["unplanted findings in generated app/"] == 0
+
+
+def test_phase_breakdown_runs(tmp_path: Path) -> None:
+    sys.path.insert(0, str(BENCH))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(BENCH))
+    generate.generate(tmp_path / "tree", modules=30, seed=1)
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "phases.py"), str(tmp_path / "tree")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "libcst.parse_module of the kept files" in done.stdout
+    assert "rules (" in done.stdout
