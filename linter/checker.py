@@ -164,22 +164,26 @@ def collect_in_parallel(project: Project, paths: Sequence[Path]) -> None:
         except Exception:
             continue  # the serial loader reports it
         name, is_package = project.module_name(path)
-        if project.cache is not None and project.cache.get_facts(text, name, str(path), is_package) is not None:  # type: ignore[attr-defined]
-            continue  # cheap to load serially
+        if project.cache is not None:
+            cached = project.cache.get_facts(text, name, str(path), is_package)  # type: ignore[attr-defined]
+            if cached is not None:
+                project.adopt(path, cached)  # read once, kept
+                continue
         todo.append((str(path), name, is_package, text))
     if workers < 2 or len(todo) < PARALLEL_MIN:
         return
+    import libcst  # noqa: F401 - imported once here, inherited by the forked workers
+
     chunk = max(1, len(todo) // (workers * 4))
     try:
         with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_collect_one, todo, chunksize=chunk))
+            # The pool is our own channel: facts travel pickled (the disk cache stays JSON).
+            for (path, _, _, text), loaded in zip(todo, pool.map(_collect_one, todo, chunksize=chunk)):
+                project.adopt(Path(path), loaded)
+                if isinstance(loaded, ModuleFacts) and project.cache is not None:
+                    project.cache.put_facts(text, loaded)  # type: ignore[attr-defined]
     except (OSError, RuntimeError, concurrent.futures.process.BrokenProcessPool):
-        return  # no processes here (a sandbox, a frozen app): the serial path does the work
-    for (path, _, _, text), result in zip(todo, results):
-        loaded = serial.decode(result)
-        project.adopt(Path(path), loaded)
-        if isinstance(loaded, ModuleFacts) and project.cache is not None:
-            project.cache.put_facts(text, loaded)  # type: ignore[attr-defined]
+        return  # no processes here (a sandbox, a frozen app): the serial path does the rest
 
 
 def _collect_one(job: Tuple[str, str, bool, str]) -> object:
@@ -187,17 +191,15 @@ def _collect_one(job: Tuple[str, str, bool, str]) -> object:
 
     path, name, is_package, text = job
     try:
-        return serial.encode(collect_facts(text, name, path, is_package))
+        return collect_facts(text, name, path, is_package)
     except SyntaxProblem as problem:
-        return serial.encode(ParseFailure(path, problem.message, problem.span))
+        return ParseFailure(path, problem.message, problem.span)
     except Exception as error:  # noqa: BLE001 - reported like the serial loader does
-        return serial.encode(
-            ParseFailure(
-                path,
-                f"internal error while analysing this file ({type(error).__name__}: {error}); "
-                "please report it with the file attached",
-                internal=True,
-            )
+        return ParseFailure(
+            path,
+            f"internal error while analysing this file ({type(error).__name__}: {error}); "
+            "please report it with the file attached",
+            internal=True,
         )
 
 

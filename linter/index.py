@@ -210,6 +210,8 @@ class Project:
         self._spans: Dict[str, Tuple[Span, ...]] = {}
         self._sources: Dict[Path, str] = {}
         self._raw: Dict[Path, bytes] = {}
+        #: search roots per importing directory (stat calls up the package chain, once)
+        self._roots_memo: Dict[Optional[Path], Tuple[Path, ...]] = {}
         self._resolve_memo: Dict[Tuple[str, str], Optional[Ref]] = {}
         self._catalogue: Optional[_Catalogue] = None
         #: files read from disk (for cache keys: what a result depends on)
@@ -238,6 +240,13 @@ class Project:
         return ".".join(parts) if parts else path.parent.name, is_package
 
     def search_roots(self, near: Optional[Path] = None) -> Tuple[Path, ...]:
+        key = near.parent if near is not None else None
+        cached = self._roots_memo.get(key)
+        if cached is None:
+            cached = self._roots_memo[key] = self._search_roots(near)
+        return cached
+
+    def _search_roots(self, near: Optional[Path]) -> Tuple[Path, ...]:
         roots: List[Path] = []
         if near is not None:
             directory = near.parent

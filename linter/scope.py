@@ -72,9 +72,6 @@ def in_scope(project: Project, files: Sequence[Path]) -> List[Path]:
         return []
     # Import graph over the project's own modules, then the fixpoint of "imports a relevant
     # module".
-    by_file: Dict[Path, str] = {}
-    for path in files:
-        by_file[path] = project.module_name(path)[0]
     importers: Dict[Path, List[Path]] = {}
     for path, content in data.items():
         if path in relevant:
