@@ -10,13 +10,16 @@ and reading it must not run code), written atomically (temporary file, then rena
   changes the key of every run that read it, so the packages that use it are re-checked (the
   trap of caching per file on the file's own text alone, ruff issue #5449, is avoided).
 
-Anything unreadable or from another version is ignored and rewritten; the cache can be deleted
-at any time.
+Entries are signed with a per-user secret kept outside the project (HMAC-SHA256): a cache
+that arrives in a pull request, or is edited by hand, is ignored, and a ``.pkgcheck_cache`` that
+is a symbolic link is never followed. Anything unreadable or from another version is ignored
+and rewritten; the cache can be deleted at any time.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import sys
@@ -38,16 +41,29 @@ TAG = (
 class Cache:
     def __init__(self, project_root: Path) -> None:
         self.root = Path(project_root) / DIRECTORY
-        flavour = f"v1-{__version__}-py{sys.version_info[0]}{sys.version_info[1]}"
+        flavour = f"v2-{__version__}-py{sys.version_info[0]}{sys.version_info[1]}"
         self.base = self.root / flavour
         self._ready = False
         self.hits = 0
         self.misses = 0
+        self._secret: Optional[bytes] = _secret()
 
     # -- layout ----------------------------------------------------------------------------
+    def _usable(self) -> bool:
+        """The cache lives in the analysed tree, which a pull request controls: never follow a
+        link out of it, and never trust an entry this user's secret did not sign."""
+        if self._secret is None:
+            return False
+        for path in (self.root, self.base, self.base / "facts", self.base / "results"):
+            if path.is_symlink():
+                return False
+        return True
+
     def _prepare(self) -> bool:
         if self._ready:
             return True
+        if not self._usable():
+            return False
         try:
             (self.base / "facts").mkdir(parents=True, exist_ok=True)
             (self.base / "results").mkdir(parents=True, exist_ok=True)
@@ -99,20 +115,57 @@ class Cache:
         self._store(self.base / "results" / f"{key}.json", data)
 
     # -- io --------------------------------------------------------------------------------
+    def _mac(self, body: str) -> str:
+        assert self._secret is not None
+        return hmac.new(self._secret, body.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+
     def _read(self, path: Path) -> Optional[Any]:
+        if not self._usable() or path.is_symlink():
+            return None
         try:
             with open(path, encoding="utf-8") as handle:
-                return json.load(handle)
-        except (OSError, ValueError):
+                envelope = json.load(handle)
+            body = envelope["body"]
+            if not hmac.compare_digest(str(envelope["mac"]), self._mac(body)):
+                return None  # not written by this user's pkgcheck: ignore it
+            return json.loads(body)
+        except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def _store(self, path: Path, data: Any) -> None:
         if not self._prepare():
             return
         try:
-            _write(path, json.dumps(data, separators=(",", ":"), ensure_ascii=False))
+            body = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+            _write(path, json.dumps({"mac": self._mac(body), "body": body}, ensure_ascii=False))
         except (OSError, TypeError, ValueError):
             pass  # a cache that cannot be written is only slower
+
+
+def _secret() -> Optional[bytes]:
+    """A per-user key kept outside any project (``$XDG_CACHE_HOME/pkgcheck/secret``), created
+    on first use; None when it cannot be had (then there is no cache)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pkgcheck"
+    path = base / "secret"
+    try:
+        data = path.read_bytes()
+        if len(data) >= 32:
+            return data
+    except OSError:
+        pass
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(os.urandom(32))
+        return path.read_bytes()
+    except FileExistsError:
+        try:
+            return path.read_bytes()
+        except OSError:
+            return None
+    except OSError:
+        return None
 
 
 def _write(path: Path, text: str) -> None:

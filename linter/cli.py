@@ -639,9 +639,7 @@ def _build_entries(
     for violation in violations:
         if violation.path not in indexes:
             try:
-                indexes[violation.path] = NoqaIndex(
-                    decode_source(Path(violation.path).read_bytes())
-                )
+                indexes[violation.path] = NoqaIndex(decode_source(_read_regular(Path(violation.path))))
             except Exception:  # unreadable or undecodable: an SHP001 has said so; nothing to honour
                 indexes[violation.path] = None
         index = indexes[violation.path]
@@ -851,3 +849,12 @@ def diff_command(
         raise CliError(str(error)) from None
     click.echo(render_changes(changes, fmt), nl=False)
     ctx.exit(EXIT_FINDINGS if any(change.breaking for change in changes) else EXIT_CLEAN)
+
+
+def _read_regular(path: Path) -> bytes:
+    """A file's bytes, refusing FIFOs and devices (reading one would block or never end)."""
+    import stat
+
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError(f"{path}: not a regular file")
+    return path.read_bytes()

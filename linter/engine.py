@@ -151,6 +151,10 @@ def check_source(
 
     path = Path(os.path.abspath(filename))
     try:
+        import stat
+
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise OSError("not a regular file")
         on_disk = path.read_bytes()
         from linter.collect import decode_source
 

@@ -298,6 +298,10 @@ class Project:
         """The bytes of ``path``, read once per run."""
         data = self._raw.get(path)
         if data is None:
+            import stat
+
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                raise NotRegularFile(0, "not a regular file (a FIFO, a device, a socket)")
             data = self._raw[path] = path.read_bytes()
         return data
 
@@ -342,7 +346,12 @@ class Project:
             self.internal_tracebacks[path] = traceback.format_exc()
         self._by_path[path] = result
         if isinstance(result, ModuleFacts):
-            self._by_name.setdefault(name, result)
+            existing = self._by_name.get(name)
+            # A package shadows a module of the same name (api/ beats api.py), as in Python.
+            if existing is None or (
+                is_package and isinstance(existing, ModuleFacts) and not existing.is_package
+            ):
+                self._by_name[name] = result
         return result
 
     def _collect(self, text: str, name: str, path: Path, is_package: bool) -> ModuleFacts:
@@ -820,6 +829,14 @@ def iter_python_files(paths: Sequence[Path], excluded: Iterable[str] = ()) -> It
             subdirs[:] = sorted(d for d in subdirs if not skip(base / d))
             for file in sorted(files):
                 candidate = base / file
-                if file.endswith(".py") and not skip(candidate) and candidate not in seen:
+                if (
+                    file.endswith(".py")
+                    and not skip(candidate)
+                    and candidate not in seen
+                ):
                     seen.add(candidate)
                     yield candidate
+
+
+class NotRegularFile(OSError):
+    """Only regular files are read: a FIFO would block forever, a device never ends."""
