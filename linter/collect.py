@@ -9,8 +9,9 @@ LibCST is imported lazily (importing it costs ~0.2 s), so a run that parses noth
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from linter.facts import (
     TRACKED_CALLS,
@@ -114,7 +115,11 @@ def collect_spans(source: str) -> Tuple[Span, ...]:
     module = parse_module(source)
     collector = _Collector(module, "", "", False, keep_nodes=True)
     _walk(module, collector)
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    with _deep_recursion():
+        try:
+            positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        except RecursionError:
+            raise SyntaxProblem("cannot locate: the code is nested too deeply") from None
     spans = []
     for node in collector.nodes:
         where = positions.get(node)
@@ -132,17 +137,25 @@ def collect_spans(source: str) -> Tuple[Span, ...]:
     return tuple(spans)
 
 
-def _walk(module: Any, collector: "_Collector") -> None:
-    # Long but valid chains (600 ``and``s, 250 chained calls) nest the tree deeper than
-    # Python's default recursion limit allows the walk; CPython accepted the depth already.
+@contextlib.contextmanager
+def _deep_recursion() -> Iterator[None]:
+    """Long but valid chains (600 ``and``s, 250 chained calls, a long ``elif`` ladder) nest the
+    tree deeper than Python's default recursion limit allows a walk over it — ours, or LibCST's
+    code generation behind PositionProvider; CPython accepted the depth already."""
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20000))
     try:
-        collector.walk_body(module)
-    except RecursionError:
-        raise SyntaxProblem("cannot analyse: the code is nested too deeply") from None
+        yield
     finally:
         sys.setrecursionlimit(limit)
+
+
+def _walk(module: Any, collector: "_Collector") -> None:
+    with _deep_recursion():
+        try:
+            collector.walk_body(module)
+        except RecursionError:
+            raise SyntaxProblem("cannot analyse: the code is nested too deeply") from None
 
 
 def dotted_name(node: Any) -> Optional[str]:

@@ -1,10 +1,12 @@
 """Which files of a project pkgcheck analyses: the cheap prefilter before any parse.
 
-A module is *in scope* when its text mentions ``steamship`` or it imports (transitively) a
-project module that is in scope. Only in-scope modules can define or use packages, mixins,
-route decorators or ``invoke_later`` that pkgcheck can resolve, so only they are parsed; the rest
-are read and scanned for imports with a regular expression. Most files of a real project (and
-all of the standard library) never pass.
+A module is *in scope* when its text mentions ``steamship`` or ``invoke_later``, or it imports
+(transitively) a project module that is in scope. Only in-scope modules can define or use
+packages, mixins or route decorators that pkgcheck can resolve, so only they are parsed; the
+rest are read and scanned for imports with a regular expression. ``invoke_later`` is a mark of
+its own because a call on a receiver pkgcheck cannot resolve is itself a finding (SHP406), so
+it must be seen whether or not the file names steamship. Most files of a real project (and all
+of the standard library) never pass.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ _IMPORT = re.compile(
     rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+([^\n#;]*)|import[ \t]+([^\n#;]*))",
     re.MULTILINE,
 )
-_MARK = b"steamship"
+_MARKS = (b"steamship", b"invoke_later")
 
 
 def imported_names(data: bytes, module: str, is_package: bool) -> List[str]:
@@ -66,7 +68,7 @@ def in_scope(project: Project, files: Sequence[Path]) -> List[Path]:
                 relevant.add(path)  # unreadable: let the loader report it
                 continue
         data[path] = content
-        if _MARK in content:
+        if any(mark in content for mark in _MARKS):
             relevant.add(path)
     if not relevant:
         return []

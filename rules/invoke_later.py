@@ -31,6 +31,9 @@ class Call:
     packages: Optional[List[Ref]]
     #: why the call has no invocation context, or None
     no_context: Optional[str]
+    #: the receiver is certainly not a package (its class is fully known): not steamship's
+    #: invoke_later, nothing to verify
+    not_a_package: bool = False
 
     @property
     def where(self) -> Where:
@@ -133,6 +136,8 @@ class Receivers:
                     call.no_context = f"in {cls.qualname}.__init__"
             elif builder.is_mixin(cls):
                 call.no_context = f"on a mixin ({cls.qualname} has no invoke_later: AttributeError)"
+            elif builder.is_package(cls) is False and builder.is_mixin(cls) is False:
+                call.not_a_package = True
             return
         target: Optional[Ref] = None
         if (
@@ -148,6 +153,10 @@ class Receivers:
             if param is not None:
                 target = self.annotation_type(call.module, param.annotation)
         if not self.is_package_type(target):
+            if target is not None and (
+                target.kind != "class" or builder.is_package(target) is False
+            ):
+                call.not_a_package = True
             return
         assert target is not None
         if cls is not None and builder.is_mixin(cls):
@@ -689,7 +698,7 @@ class UnverifiableInvokeLater(Rule):
 
     def check(self, context: Context) -> Iterator[Finding]:
         for call in memo_calls(context):
-            if call.no_context is not None:
+            if call.no_context is not None or call.not_a_package:
                 continue
             if call.packages is None:
                 receiver = call.fact.receiver.source if call.fact.receiver is not None else "?"

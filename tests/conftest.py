@@ -4,13 +4,24 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import os
+
 import pytest
+from hypothesis import settings
 
 TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:  # also works under --import-mode=importlib
     sys.path.insert(0, str(TESTS_DIR))
 
 from oracle.venv import OracleVenv, OracleVenvError, ensure_oracle_venv  # noqa: E402
+
+# Property tests draw the same examples on every run unless asked otherwise: a test run that
+# passes on one clone of main passes on the next (CI must never fail on a roll of the dice).
+# Exploring is a separate, deliberate job: HYPOTHESIS_PROFILE=explore draws new examples and
+# keeps failures in .hypothesis/ — add what it finds to tests/test_fuzz.py's FOUND.
+settings.register_profile("repeatable", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 _venv_failure: list = []
 
@@ -52,7 +63,6 @@ KNOWN_BUGS = {
     "tests/test_hostile_inputs.py::test_cli_missing_path": "a missing path stops the run instead of being reported and skipped",
     "tests/test_hostile_inputs.py::test_cli_non_utf8_file_name_in_every_format[sarif]": "SARIF output of a file name that is not UTF-8",
     "tests/test_fuzz.py::test_found_examples[0]": "a RecursionError found by the fuzzer",
-    "tests/test_fuzz.py::test_found_examples[1]": "the prefilter and a full parse disagree on an example found by the fuzzer",
 }
 
 
