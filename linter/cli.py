@@ -319,9 +319,8 @@ def check(
     """
     ctx.meta[_VERBOSE] = verbose
     targets = list(paths) or [Path(".")]
-    for path in targets:
-        if not path.exists():
-            raise CliError(f"{path}: no such file or directory")
+    # A missing path is reported (SHP001, or an error when that is not selected) and the other
+    # paths are still checked, as flake8 and ruff do: one typo must not hide the rest of a run.
     infos = _rule_infos()
 
     if config_file is not None and not config_file.is_file():
@@ -530,6 +529,7 @@ def _run_check(
     absolute = [Path(os.path.abspath(path)) for path in targets]
     files = list(iter_python_files(absolute, options.excludes))
     internal: List[Tuple[str, str]] = []
+    missing: List[str] = []
     entries: List[Entry] = []
     notices: List[str] = []
     if not files:
@@ -548,6 +548,9 @@ def _run_check(
         violations: List[Violation] = list(report.violations)
         tracebacks = getattr(report.project, "internal_tracebacks", {})
         for failure in report.failures:
+            if not os.path.lexists(failure.path) and PARSE_ERROR not in options.enabled:
+                missing.append(f"{display_path(failure.path, root)}: no such file or directory")
+                continue
             if failure.internal:
                 details = tracebacks.get(Path(failure.path), "")
                 cause = details.strip().splitlines()[-1] if details.strip() else failure.message
@@ -603,6 +606,8 @@ def _run_check(
     if not options.quiet:
         for notice in notices:
             click.echo(f"pkgcheck: note: {notice}", err=True)
+    for line in missing:
+        click.echo(f"pkgcheck: error: {line}", err=True)
     for line, details in internal:
         _report_internal_error(line, details, verbose)
     if not options.quiet and files:
@@ -611,7 +616,7 @@ def _run_check(
             summary = click.style(summary, fg="red" if data.reported else "green", bold=True)
         click.echo(summary, err=True, color=err_color)
 
-    if internal:
+    if internal or missing:
         return EXIT_ERROR
     if data.reported and not options.exit_zero:
         return EXIT_FINDINGS

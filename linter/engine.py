@@ -118,7 +118,7 @@ def check(
     absolute = [Path(os.path.abspath(p)) for p in paths]
     targets = list(iter_python_files(absolute, excludes))
     project = open_project(absolute, steamship_path, overrides, cache)
-    analysis = analyse(project, enabled, excludes, extra_files=[p for p in absolute if p.is_file()], prefilter=prefilter)
+    analysis = analyse(project, enabled, excludes, extra_files=[p for p in absolute if not p.is_dir()], prefilter=prefilter)
     wanted = {str(p) for p in targets}
     return Report(
         [v for v in analysis.violations if v.path in wanted],

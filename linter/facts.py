@@ -13,7 +13,7 @@ it is reported. The ids are deterministic, so both passes agree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 #: Calls the collector records wherever they appear.
 TRACKED_CALLS = ("add_mixin", "invoke_later")
@@ -175,18 +175,33 @@ class ClassFact:
 
     def method(self, name: str) -> Optional[FunctionFact]:
         """The last ``def name`` in the class body (the one Python keeps)."""
-        found = None
-        for function in self.methods:
-            if function.name == name:
-                found = function
-        return found
+        return self._names[0].get(name)
 
     def assign(self, name: str) -> Optional[AssignFact]:
-        found = None
-        for assign in self.assigns:
-            if assign.target == name:
-                found = assign
-        return found
+        """The last assignment to ``name`` in the class body."""
+        return self._names[1].get(name)
+
+    def binding(self, name: str) -> Optional[object]:
+        """The last binding of ``name`` in the class body: a FunctionFact or an AssignFact."""
+        return self._names[2].get(name)
+
+    @property
+    def _names(self) -> Tuple[Dict[str, FunctionFact], Dict[str, AssignFact], Dict[str, object]]:
+        # Built on first use, once per class: lookups by name stay O(1) in a class of
+        # thousands of routes (a scan per lookup made building its spec quadratic). Kept out
+        # of the fields, so equality, pickling and the JSON codec never see it.
+        names = self.__dict__.get("_names_index")
+        if names is None:
+            methods = {function.name: function for function in self.methods}
+            assigns = {assign.target: assign for assign in self.assigns}
+            last: Dict[str, Tuple[int, object]] = {}
+            for item in (*self.methods, *self.assigns):
+                key = item.name if isinstance(item, FunctionFact) else item.target
+                if key not in last or item.node > last[key][0]:
+                    last[key] = (item.node, item)
+            names = (methods, assigns, {key: value for key, (_, value) in last.items()})
+            object.__setattr__(self, "_names_index", names)
+        return names
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,9 @@ from linter.collect import SyntaxProblem, collect_facts, collect_spans, decode_s
 from linter.facts import ClassFact, Expr, FunctionFact, ModuleFacts, ParseFailure, Span
 
 #: Markers of a project's root directory, nearest first wins.
+#: appended to the name of a module that a package of the same name shadows
+SHADOWED = "[module]"
+
 ROOT_MARKERS = (
     "pyproject.toml",
     "setup.cfg",
@@ -237,6 +240,11 @@ class Project:
         parts = list(relative.parts)
         if is_package:
             parts = parts[:-1]
+        elif parts and (directory / parts[-1] / "__init__.py").is_file():
+            # api.py beside api/__init__.py: Python imports the package, never this file, under
+            # that name. The file is still analysed (it may be a package's entry point) under
+            # a name nothing can import, so the two never stand in for each other.
+            parts[-1] += SHADOWED
         return ".".join(parts) if parts else path.parent.name, is_package
 
     def search_roots(self, near: Optional[Path] = None) -> Tuple[Path, ...]:
@@ -776,14 +784,7 @@ class Project:
 
 def class_attribute(cls: ClassFact, name: str) -> Optional[object]:
     """The last binding of ``name`` in a class body: a FunctionFact or an AssignFact."""
-    found: Optional[Tuple[int, object]] = None
-    for function in cls.methods:
-        if function.name == name and (found is None or function.node > found[0]):
-            found = (function.node, function)
-    for assign in cls.assigns:
-        if assign.target == name and (found is None or assign.node > found[0]):
-            found = (assign.node, assign)
-    return found[1] if found is not None else None
+    return cls.binding(name)
 
 
 def class_namespace(cls: ClassFact) -> List[Tuple[str, object]]:
@@ -819,7 +820,9 @@ def iter_python_files(paths: Sequence[Path], excluded: Iterable[str] = ()) -> It
 
     seen: Set[Path] = set()
     for path in paths:
-        if path.is_file():
+        if path.is_file() or not path.is_dir():
+            # Named explicitly: always a target, even when it cannot be read (a missing path
+            # is reported like an unreadable file, as flake8 and ruff do, not skipped).
             if path not in seen:
                 seen.add(path)
                 yield path

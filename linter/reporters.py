@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -198,8 +199,14 @@ def _artifact(path: str, root: Path) -> Dict[str, str]:
             relative = candidate.relative_to(root)
         except ValueError:
             return {"uri": candidate.as_uri()}
-        return {"uri": quote(relative.as_posix(), safe="/"), "uriBaseId": "%SRCROOT%"}
-    return {"uri": quote(candidate.as_posix(), safe="/")}
+        return {"uri": _quote_path(relative), "uriBaseId": "%SRCROOT%"}
+    return {"uri": _quote_path(candidate)}
+
+
+def _quote_path(path: Path) -> str:
+    """A relative URI reference for ``path``: its bytes on disk, percent-encoded (a file name
+    that is not UTF-8 keeps its bytes, as ``Path.as_uri`` does for absolute paths)."""
+    return quote(os.fsencode(path.as_posix()), safe="/")
 
 
 def _region(v: Violation) -> Dict[str, int]:

@@ -938,9 +938,11 @@ def share_used_mixins(builder: SpecBuilder, found: List[Tuple[Ref, Spec]]) -> No
     def owner_of(ref: Ref) -> Tuple[str, str]:
         if ref.key in owner:
             return owner[ref.key]
-        result = ref.key
+        result = owner[ref.key] = ref.key  # an inheritance cycle ends here
         mro, _ = builder.project.mro(ref)
         for ancestor in mro[1:]:
+            if ancestor.key == ref.key:
+                break
             if ancestor.kind == "class" and builder.is_package(ancestor):
                 parent = builder.class_spec(ancestor)
                 if parent is not None and parent.used_mixins:

@@ -54,15 +54,6 @@ def steamship_source_dir(oracle_venv: OracleVenv) -> Path:
 # Known engine bugs that the robustness tests found and that are not fixed yet: each test is
 # kept as it was written and marked xfail(strict=True), so it reports as soon as it passes.
 KNOWN_BUGS = {
-    "tests/test_hostile_inputs.py::test_engine[inheritance_cycle_with_mixins]": "an inheritance cycle through mixins loses the other packages' findings",
-    "tests/test_hostile_inputs.py::test_cli[inheritance_cycle_with_mixins]": "an inheritance cycle through mixins loses the other packages' findings",
-    "tests/test_hostile_inputs.py::test_engine[module_and_package_with_one_name]": "api.py next to api/: the shadowed module's classes are still analysed",
-    "tests/test_hostile_inputs.py::test_cli[module_and_package_with_one_name]": "api.py next to api/: the shadowed module's classes are still analysed",
-    "tests/test_hostile_inputs.py::test_spec_of_a_class_with_many_routes_scales_linearly": "route lookup on a class is quadratic in its routes",
-    "tests/test_hostile_inputs.py::test_engine_missing_path": "a missing path stops the run instead of being reported and skipped",
-    "tests/test_hostile_inputs.py::test_cli_missing_path": "a missing path stops the run instead of being reported and skipped",
-    "tests/test_hostile_inputs.py::test_cli_non_utf8_file_name_in_every_format[sarif]": "SARIF output of a file name that is not UTF-8",
-    "tests/test_fuzz.py::test_found_examples[0]": "a RecursionError found by the fuzzer",
 }
 
 

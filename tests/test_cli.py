@@ -159,10 +159,18 @@ def test_findings_exit_1_with_a_summary_on_stderr(buggy: Path) -> None:
     assert "problem" not in result.stdout
 
 
-def test_missing_path_exits_2(clean: Path) -> None:
+def test_missing_path_is_a_finding_and_the_rest_is_checked(clean: Path) -> None:
+    """As flake8's and ruff's E902: the typo is reported where it is, the run goes on."""
     result = invoke([".", "foo"])
+    assert result.exit_code == 1
+    assert result.stdout == "foo:1:1: SHP001 cannot read: No such file or directory; nothing in this file is checked\n"
+
+
+def test_missing_path_without_shp001_is_an_error(clean: Path) -> None:
+    """Deselecting SHP001 must not turn a typo into a clean run."""
+    result = invoke(["--select", "SHP101", ".", "foo"])
     assert result.exit_code == 2
-    assert result.stderr.strip() == "pkgcheck: error: foo: no such file or directory"
+    assert "pkgcheck: error: foo: no such file or directory" in result.stderr
     assert result.stdout == ""
 
 
@@ -540,8 +548,8 @@ def test_subprocess_json(tmp_path: Path) -> None:
 def test_subprocess_usage_errors(tmp_path: Path) -> None:
     root = make_project(tmp_path / "proj", {"api.py": CLEAN})
     missing = run_module(["foo"], root)
-    assert missing.returncode == 2
-    assert missing.stderr.strip() == "pkgcheck: error: foo: no such file or directory"
+    assert missing.returncode == 1
+    assert missing.stdout.startswith("foo:1:1: SHP001 cannot read: No such file or directory")
     unknown = run_module(["--select", "SHP999", "."], root)
     assert unknown.returncode == 2 and "SHP999" in unknown.stderr
     assert "Traceback" not in missing.stderr + unknown.stderr
