@@ -26,7 +26,7 @@ import click
 
 from linter import serial
 from linter.collect import collect_facts, collect_spans, decode_source
-from linter.index import CATALOGUE_PATH
+from linter.index import CATALOGUE_PATH, text_digest
 
 
 def wheel_modules(wheel: Path) -> Iterator[Tuple[str, str, bool, str]]:
@@ -54,10 +54,16 @@ def build(wheel: Path) -> bytes:
     modules: Dict[str, object] = {}
     for name, member, is_package, source in wheel_modules(wheel):
         spans = collect_spans(source)
+        flat = [value for span in spans for value in (span.line, span.column, span.end_line, span.end_column)]
         modules[name] = {
-            "facts": serial.encode(collect_facts(source, name, member, is_package)),
+            # the same text installed or vendored anywhere takes these facts instead of a parse
+            "sha256": text_digest(source),
+            "is_package": is_package,
+            # JSON text inside the JSON: loading the catalogue parses only the outer document,
+            # each module's facts are decoded when first needed
+            "facts": compact(serial.encode(collect_facts(source, name, member, is_package))),
             # flat [line, column, end_line, end_column, ...] so findings can name lines
-            "spans": [value for span in spans for value in (span.line, span.column, span.end_line, span.end_column)],
+            "spans": compact(flat),
         }
     payload = json.dumps(
         {"version": wheel_version(wheel), "modules": modules},
@@ -69,6 +75,10 @@ def build(wheel: Path) -> bytes:
     with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, filename="") as handle:
         handle.write(payload)
     return buffer.getvalue()
+
+
+def compact(value: object) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 @click.command()

@@ -164,6 +164,10 @@ def collect_in_parallel(project: Project, paths: Sequence[Path]) -> None:
         except Exception:
             continue  # the serial loader reports it
         name, is_package = project.module_name(path)
+        catalogued = project.catalogued(text, name, path, is_package)
+        if catalogued is not None:
+            project.adopt(path, catalogued)
+            continue
         if project.cache is not None:
             cached = project.cache.get_facts(text, name, str(path), is_package)  # type: ignore[attr-defined]
             if cached is not None:

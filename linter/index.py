@@ -15,7 +15,7 @@ import gzip
 import json
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
@@ -23,10 +23,10 @@ from linter import serial
 from linter.collect import SyntaxProblem, collect_facts, collect_spans, decode_source
 from linter.facts import ClassFact, Expr, FunctionFact, ModuleFacts, ParseFailure, Span
 
-#: Markers of a project's root directory, nearest first wins.
 #: appended to the name of a module that a package of the same name shadows
 SHADOWED = "[module]"
 
+#: Markers of a project's root directory, nearest first wins.
 ROOT_MARKERS = (
     "pyproject.toml",
     "setup.cfg",
@@ -154,11 +154,17 @@ def package_root(directory: Path) -> Path:
 
 
 class _Catalogue:
+    """The bundled facts of steamship's modules (see :mod:`linter.catalogue`).
+
+    Each module's facts and spans are stored as JSON text inside the outer JSON, so loading the
+    file parses only the small outer document; a module is decoded when it is first asked for.
+    """
+
     def __init__(self, path: Path) -> None:
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             data = json.load(handle)
         self.version: str = data["version"]
-        self.raw: Dict[str, object] = data["modules"]
+        self.raw: Dict[str, Dict[str, object]] = data["modules"]
         self.decoded: Dict[str, ModuleFacts] = {}
 
     def get(self, name: str) -> Optional[ModuleFacts]:
@@ -166,13 +172,26 @@ class _Catalogue:
             raw = self.raw.get(name)
             if not isinstance(raw, dict):
                 return None
-            self.decoded[name] = serial.decode(raw["facts"])
+            self.decoded[name] = serial.decode(json.loads(str(raw["facts"])))
         return self.decoded[name]
 
     def spans(self, name: str) -> Tuple[Span, ...]:
         raw = self.raw.get(name)
-        flat = raw.get("spans", []) if isinstance(raw, dict) else []
+        flat = json.loads(str(raw.get("spans", "[]"))) if isinstance(raw, dict) else []
         return tuple(Span(*flat[i : i + 4]) for i in range(0, len(flat) - 3, 4))
+
+    def matches(self, name: str, digest: str, is_package: bool) -> bool:
+        """Whether module ``name`` of the catalogue was built from text with this digest."""
+        raw = self.raw.get(name)
+        return isinstance(raw, dict) and raw.get("sha256") == digest and raw.get("is_package") == is_package
+
+
+def text_digest(text: str) -> str:
+    """The digest the catalogue keys a module's text by (of the decoded text, so a BOM or a
+    coding cookie cannot make one file two)."""
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 _CATALOGUES: Dict[Path, _Catalogue] = {}
@@ -217,6 +236,8 @@ class Project:
         self._roots_memo: Dict[Optional[Path], Tuple[Path, ...]] = {}
         self._resolve_memo: Dict[Tuple[str, str], Optional[Ref]] = {}
         self._catalogue: Optional[_Catalogue] = None
+        #: steamship modules whose facts (and spans) came from the catalogue
+        self._catalogued: Set[str] = set()
         #: files read from disk (for cache keys: what a result depends on)
         self.loaded_paths: Set[Path] = set()
         self.internal_tracebacks: Dict[Path, str] = {}
@@ -363,6 +384,9 @@ class Project:
         return result
 
     def _collect(self, text: str, name: str, path: Path, is_package: bool) -> ModuleFacts:
+        catalogued = self.catalogued(text, name, path, is_package)
+        if catalogued is not None:
+            return catalogued
         cache = self.cache
         if cache is not None:
             cached = cache.get_facts(text, name, str(path), is_package)  # type: ignore[attr-defined]
@@ -372,6 +396,25 @@ class Project:
         if cache is not None:
             cache.put_facts(text, facts)  # type: ignore[attr-defined]
         return facts
+
+    def catalogued(self, text: str, name: str, path: Path, is_package: bool) -> Optional[ModuleFacts]:
+        """The bundled catalogue's facts for a steamship module whose text is, byte for byte,
+        the one the catalogue was built from (steamship 2.17.34 installed, or vendored into the
+        project): no parse needed. None for any other text."""
+        if not self.is_steamship(name):
+            return None
+        if self._catalogue is None:
+            try:
+                self._catalogue = load_catalogue()
+            except (OSError, ValueError, KeyError):
+                return None  # a broken install: parse instead
+        if not self._catalogue.matches(name, text_digest(text), is_package):
+            return None
+        facts = self._catalogue.get(name)
+        if facts is None:
+            return None
+        self._catalogued.add(name)
+        return replace(facts, path=str(path))
 
     def module(self, name: str, near: Optional[Path] = None) -> Optional[ModuleFacts]:
         """Facts of module ``name`` or None when it is not analysable."""
@@ -407,7 +450,9 @@ class Project:
         """Positions of ``module``'s reportable nodes (computed once, on demand)."""
         if module.name not in self._spans:
             try:
-                if self.is_steamship(module.name) and self.steamship.kind == "catalogue":
+                if self.is_steamship(module.name) and (
+                    self.steamship.kind == "catalogue" or module.name in self._catalogued
+                ):
                     if self._catalogue is None:
                         self._catalogue = load_catalogue()
                     self._spans[module.name] = self._catalogue.spans(module.name)

@@ -210,3 +210,32 @@ def ensure_oracle_venv(
     if found is None:
         raise OracleVenvError(f"oracle venv at {root} was built but fails its own check")
     return found
+
+
+def ensure_steamship_wheel(directory: Optional[Path] = None) -> Path:
+    """The steamship wheel the bundled catalogue is built from, downloaded once (``pip download
+    --no-deps``) into ``~/.cache/pkgcheck/wheels``. Raises OracleVenvError."""
+    directory = directory or Path.home() / ".cache" / "pkgcheck" / "wheels"
+    name = f"steamship-{STEAMSHIP_VERSION}-py3-none-any.whl"
+    wheel = directory / name
+    if wheel.is_file():
+        return wheel
+    directory.mkdir(parents=True, exist_ok=True)
+    staging = directory / f".download-{os.getpid()}"
+    try:
+        _run(
+            [
+                sys.executable, "-m", "pip", "download", "--disable-pip-version-check",
+                "--no-input", "--no-deps", "--only-binary", ":all:", "-d", staging,
+                f"steamship=={STEAMSHIP_VERSION}",
+            ],
+            f"pip download steamship=={STEAMSHIP_VERSION}",
+            timeout=PIP_TIMEOUT_S,
+        )
+        downloaded = staging / name
+        if not downloaded.is_file():
+            raise OracleVenvError(f"pip download left no {name} in {staging}")
+        os.replace(downloaded, wheel)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return wheel

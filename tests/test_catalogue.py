@@ -1,0 +1,114 @@
+"""The bundled steamship catalogue: generated, never hand-edited, and a faithful stand-in for a
+parse.
+
+- Regenerating it from the steamship 2.17.34 wheel gives the bundled file byte for byte.
+- A steamship module whose text is the one the catalogue was built from (steamship installed,
+  or vendored into a project) takes the catalogue's facts instead of a parse; those facts are
+  what a parse would give (path included) and so are their spans. Any other text is parsed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from linter import catalogue, engine
+from linter.collect import collect_facts, collect_spans, decode_source
+from linter.index import CATALOGUE_PATH, Project, SteamshipSource, load_catalogue
+from rules import default_codes
+from oracle.venv import OracleVenvError, ensure_steamship_wheel
+
+
+@pytest.fixture(scope="module")
+def wheel() -> Path:
+    try:
+        return ensure_steamship_wheel()
+    except OracleVenvError as error:
+        pytest.fail(f"cannot download the steamship wheel: {error}", pytrace=False)
+
+
+def test_bundled_catalogue_is_what_the_script_generates(wheel: Path) -> None:
+    assert catalogue.build(wheel) == CATALOGUE_PATH.read_bytes(), (
+        "linter/data is stale: run `python -m linter.catalogue WHEEL` (see linter/catalogue.py)"
+    )
+
+
+def installed_project(tmp_path: Path, steamship_dir: Path) -> Project:
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "steamship.json").write_text("{}\n", encoding="utf-8")
+    return Project(root, SteamshipSource("installed", "2.17.34", steamship_dir))
+
+
+def steamship_files(steamship_dir: Path):
+    for path in sorted(steamship_dir.rglob("*.py")):
+        parts = list(path.relative_to(steamship_dir.parent).with_suffix("").parts)
+        is_package = parts[-1] == "__init__"
+        yield path, ".".join(parts[:-1] if is_package else parts), is_package
+
+
+def test_installed_steamship_takes_the_catalogues_facts(
+    tmp_path: Path, steamship_source_dir: Path
+) -> None:
+    """Every module of the installed steamship 2.17.34 is served from the catalogue, and the
+    facts and spans equal those of a parse of the installed file."""
+    project = installed_project(tmp_path, steamship_source_dir)
+    served = 0
+    for path, name, is_package in steamship_files(steamship_source_dir):
+        text = decode_source(path.read_bytes())
+        loaded = project.module(name)
+        assert loaded is not None, name
+        assert loaded == collect_facts(text, name, str(path), is_package), name
+        assert project.spans(loaded) == collect_spans(text), name
+        served += name in project._catalogued
+    assert served == len(list(steamship_files(steamship_source_dir)))
+
+
+def test_an_edited_steamship_module_is_parsed(tmp_path: Path, steamship_source_dir: Path) -> None:
+    """A patched install (or another version) differs by one byte: its own text is analysed."""
+    copy = tmp_path / "site" / "steamship"
+    shutil.copytree(steamship_source_dir, copy)
+    target = copy / "invocable" / "package_service.py"
+    text = target.read_text(encoding="utf-8") + "\nclass AddedByAPatch:\n    pass\n"
+    target.write_text(text, encoding="utf-8")
+    project = installed_project(tmp_path, copy)
+    loaded = project.module("steamship.invocable.package_service")
+    assert loaded is not None
+    assert "steamship.invocable.package_service" not in project._catalogued
+    assert any(cls.name == "AddedByAPatch" for cls in loaded.classes)
+    assert project.module("steamship.invocable.invocable") is not None
+    assert "steamship.invocable.invocable" in project._catalogued
+
+
+def test_vendored_steamship_gives_the_same_findings_with_or_without_the_catalogue(
+    tmp_path: Path, steamship_source_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """steamship's own source checked as a project (examples included): the catalogue changes
+    how facts are obtained, never what is found."""
+    root = tmp_path / "vendored"
+    shutil.copytree(steamship_source_dir, root / "steamship")
+    (root / "steamship.json").write_text("{}\n", encoding="utf-8")
+    codes = default_codes()
+    with_catalogue = engine.check([root], codes)
+    assert with_catalogue.project._catalogued, "the vendored modules were parsed"
+    monkeypatch.setattr(Project, "catalogued", lambda self, *args: None)
+    parsed = engine.check([root], codes)
+    assert not parsed.project._catalogued
+
+    def found(report):
+        return sorted((v.path, v.line, v.column, v.code, v.message) for v in report.violations)
+
+    assert found(with_catalogue) == found(parsed)
+    assert found(parsed), "steamship's source has known findings (tests/test_steamship_source.py)"
+
+
+def test_catalogue_loads_modules_lazily() -> None:
+    loaded = load_catalogue()
+    assert loaded.version == "2.17.34"
+    assert "steamship.invocable.package_service" in loaded.raw
+    fresh = type(loaded)(CATALOGUE_PATH)
+    assert not fresh.decoded
+    fresh.get("steamship.invocable.package_service")
+    assert list(fresh.decoded) == ["steamship.invocable.package_service"]
