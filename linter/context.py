@@ -26,6 +26,8 @@ class Context:
         self._mixins: Optional[List[Ref]] = None
         self._adders: Optional[Dict[Tuple[str, str], List[Ref]]] = None
         self._used_as_mixins: Optional[Set[Tuple[str, str]]] = None
+        self._subclasses: Optional[Dict[Tuple[str, str], List[Ref]]] = None
+        self._functions: Dict[str, Dict[str, FunctionFact]] = {}
 
     # -- classes ---------------------------------------------------------------------------
     def classes(self) -> Iterator[Tuple[ModuleFacts, ClassFact, Ref]]:
@@ -78,12 +80,18 @@ class Context:
     def subclasses(self, ref: Ref) -> List[Ref]:
         """Project packages that are ``ref`` or inherit from it and can be instantiated
         (abstract classes never serve a request)."""
-        result = []
-        for package in self.packages():
-            mro, _ = self.project.mro(package)
-            if any(item.key == ref.key for item in mro) and not self.project.is_abstract(package):
-                result.append(package)
-        return result
+        if self._subclasses is None:
+            # one pass over the packages' MROs, not one per question (rules ask per call site)
+            index: Dict[Tuple[str, str], List[Ref]] = {}
+            for package in self.packages():
+                if self.project.is_abstract(package):
+                    continue
+                for item in self.project.mro(package)[0]:
+                    bucket = index.setdefault(item.key, [])
+                    if not bucket or bucket[-1] is not package:
+                        bucket.append(package)
+            self._subclasses = index
+        return list(self._subclasses.get(ref.key, ()))
 
     def used_as_mixins(self) -> Set[Tuple[str, str]]:
         """Classes any package lists in USED_MIXIN_CLASSES or passes to add_mixin (and
@@ -124,14 +132,16 @@ class Context:
         """The FunctionFact with ``qualname`` in ``module`` (methods included)."""
         if qualname is None:
             return None
-        for function in module.functions:
-            if function.qualname == qualname:
-                return function
-        for cls in module.classes:
-            for method in cls.methods:
-                if method.qualname == qualname:
-                    return method
-        return None
+        functions = self._functions.get(module.name)
+        if functions is None:
+            functions = {}
+            for cls in reversed(module.classes):
+                for method in reversed(cls.methods):
+                    functions[method.qualname] = method
+            for function in reversed(module.functions):
+                functions[function.qualname] = function
+            self._functions[module.name] = functions
+        return functions.get(qualname)
 
     def where(self, module: ModuleFacts, node: int) -> Where:
         return Where(module.name, node)

@@ -235,6 +235,7 @@ class Project:
         #: search roots per importing directory (stat calls up the package chain, once)
         self._roots_memo: Dict[Optional[Path], Tuple[Path, ...]] = {}
         self._resolve_memo: Dict[Tuple[str, str], Optional[Ref]] = {}
+        self._subclass_memo: Dict[Tuple[Tuple[str, str], Tuple[str, str]], Optional[bool]] = {}
         self._catalogue: Optional[_Catalogue] = None
         #: steamship modules whose facts (and spans) came from the catalogue
         self._catalogued: Set[str] = set()
@@ -759,10 +760,17 @@ class Project:
             ) else False
         if ref.kind != "class":
             return False
+        key = (ref.key, target)
+        if key in self._subclass_memo:
+            return self._subclass_memo[key]
         mro, complete = self.mro(ref)
-        if any(item.kind == "class" and item.key == target for item in mro):
-            return True
-        return False if complete else None
+        result: Optional[bool] = (
+            True
+            if any(item.kind == "class" and item.key == target for item in mro)
+            else False if complete else None
+        )
+        self._subclass_memo[key] = result
+        return result
 
     def is_decorated(self, ref: Ref) -> bool:
         """Whether a class decorator may have rewritten the class (``@dataclass`` writes an

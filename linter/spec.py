@@ -216,6 +216,7 @@ class SpecBuilder:
         self._class_specs: Dict[Tuple[str, str], Optional[Spec]] = {}
         self._instance_specs: Dict[Tuple[str, str], Optional[Spec]] = {}
         self._routes_memo: Dict[Tuple[str, str], Tuple[List[RouteDecl], List[str]]] = {}
+        self._signatures: Dict[Tuple[str, int], Tuple[str, Tuple[Arg, ...]]] = {}
         self._in_progress: Set[Tuple[str, str]] = set()
 
     # -- classification --------------------------------------------------------------------
@@ -415,6 +416,26 @@ class SpecBuilder:
         return this
 
     # -- from_class ------------------------------------------------------------------------
+    def signature(self, defining: Ref, function: FunctionFact) -> Tuple[str, List[Arg]]:
+        """The return repr and the args of ``function`` (defined in ``defining``), rendered once:
+        a mixin's route appears in the spec of every package that uses it."""
+        key = (defining.module, function.node)
+        memo = self._signatures.get(key)
+        if memo is None:
+            module = self.project.module(defining.module)
+            assert module is not None
+            returns = render(self.project, module, function.returns, is_param=False).text
+            args = []
+            for param in function.params:
+                if param.name == "self":
+                    continue
+                r = render(self.project, module, param.annotation, is_param=True)
+                args.append(
+                    Arg(param.name, r.text, r.values, r.certain, r.crash, Where(module.name, param.node))
+                )
+            memo = self._signatures[key] = (returns, tuple(args))
+        return memo[0], list(memo[1])
+
     def method_spec(
         self,
         owner: Ref,
@@ -434,18 +455,8 @@ class SpecBuilder:
         function = found if isinstance(found, FunctionFact) else None
         args_known = function is not None
         if function is not None and defining is not None:
-            module = self.project.module(defining.module)
-            assert module is not None
-            rendered = render(self.project, module, function.returns, is_param=False)
-            returns = rendered.text
+            returns, args = self.signature(defining, function)
             doc = function.doc
-            for param in function.params:
-                if param.name == "self":
-                    continue
-                r = render(self.project, module, param.annotation, is_param=True)
-                args.append(
-                    Arg(param.name, r.text, r.values, r.certain, r.crash, Where(module.name, param.node))
-                )
         owner_fact = self.project.class_fact(owner)
         return Route(
             verb=verb,
