@@ -5,10 +5,13 @@ and reading it must not run code), written atomically (temporary file, then rena
 
 - **facts** of one module, keyed on its text, name and path — a changed file is re-parsed, an
   unchanged one is not;
-- **results** of a whole run, keyed on everything the run read: pkgcheck's version, the rules
-  and options, the steamship source, and the text of every in-scope module. Editing a mixin
-  changes the key of every run that read it, so the packages that use it are re-checked (the
-  trap of caching per file on the file's own text alone, ruff issue #5449, is avoided).
+- **results** of a whole run, keyed on pkgcheck's version, the rules and options, the
+  steamship source, the text of every in-scope module and the names of all the project's
+  files; the entry also lists the digest of every other file the run read (a constants module
+  the prefilter does not keep, steamship's installed source) and is used only while they all
+  still match. Editing a mixin, or a module a package takes a route path from, re-checks the
+  packages that use it (the trap of caching per file on the file's own text alone, ruff issue
+  #5449, is avoided); creating a module where an import found nothing changes the key.
 
 Entries are signed with a per-user secret kept outside the project (HMAC-SHA256): a cache
 that arrives in a pull request, or is edited by hand, is ignored, and a ``.pkgcheck_cache`` that

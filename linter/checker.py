@@ -99,8 +99,8 @@ def analyse(
     cache = project.cache
     key = None
     if cache is not None:
-        key = results_key(project, chosen, enabled, excludes, prefilter, pinned)
-        if key is not None and restore(analysis, cache.get_results(key)):  # type: ignore[attr-defined]
+        key = results_key(project, files, chosen, enabled, excludes, prefilter, pinned)
+        if key is not None and restore(analysis, cache.get_results(key), project):  # type: ignore[attr-defined]
             return analysis
     collect_in_parallel(project, chosen)
     modules: List[ModuleFacts] = []
@@ -135,7 +135,7 @@ def analyse(
     if cache is not None and key is not None and not analysis.internal_errors and not any(
         f.internal for f in analysis.failures
     ):
-        cache.put_results(key, snapshot(analysis))  # type: ignore[attr-defined]
+        cache.put_results(key, snapshot(analysis, project, chosen))  # type: ignore[attr-defined]
     return analysis
 
 
@@ -173,6 +173,7 @@ def collect_in_parallel(project: Project, paths: Sequence[Path]) -> None:
             if cached is not None:
                 project.adopt(path, cached)  # read once, kept
                 continue
+            project.not_cached.add(path)  # the serial loader need not look again
         todo.append((str(path), name, is_package, text))
     if workers < 2 or len(todo) < PARALLEL_MIN:
         return
@@ -209,13 +210,19 @@ def _collect_one(job: Tuple[str, str, bool, str]) -> object:
 
 def results_key(
     project: Project,
+    files: Sequence[Path],
     chosen: Sequence[Path],
     enabled: Set[str],
     excludes: Sequence[str],
     prefilter: bool,
     pinned: Optional[str],
 ) -> Optional[str]:
-    """A digest of everything a run's results depend on, or None when a file is unreadable."""
+    """A digest of what a run's results depend on that is known before the run, or None when
+    a file is unreadable: the options, the text of every in-scope module, and the name of every
+    file of the project (a file created where an import found nothing before may resolve it
+    now). What the run reads besides — a constants module outside the prefilter's scope,
+    steamship's installed source — is recorded in the entry and checked when it is read back
+    (:func:`snapshot`, :func:`restore`)."""
     import hashlib
 
     from linter import __version__
@@ -241,11 +248,30 @@ def results_key(
             return None
         digest.update(str(path).encode("utf-8", "surrogatepass") + b"\0")
         digest.update(hashlib.sha256(data).digest())
+    digest.update(b"files\0")
+    for path in sorted(str(p) for p in files):
+        digest.update(path.encode("utf-8", "surrogatepass") + b"\0")
     return digest.hexdigest()
 
 
-def snapshot(analysis: Analysis) -> dict:
+def _file_digest(project: Project, path: Path) -> Optional[str]:
+    import hashlib
+
+    try:
+        return hashlib.sha256(project.read_bytes(path)).hexdigest()
+    except OSError:
+        return None
+
+
+def snapshot(analysis: Analysis, project: Project, chosen: Sequence[Path]) -> dict:
+    keyed = set(chosen)
+    depends = {}
+    for path in sorted(project.loaded_paths - keyed):
+        digest = _file_digest(project, path)
+        if digest is not None:
+            depends[str(path)] = digest
     return {
+        "depends": depends,
         "violations": [
             [v.code, v.message, v.path, v.line, v.column, v.end_line, v.end_column, [list(r) for r in v.related]]
             for v in analysis.violations
@@ -255,10 +281,16 @@ def snapshot(analysis: Analysis) -> dict:
     }
 
 
-def restore(analysis: Analysis, data: object) -> bool:
+def restore(analysis: Analysis, data: object, project: Project) -> bool:
     if not isinstance(data, dict):
         return False
     try:
+        depends = data["depends"]
+        if not isinstance(depends, dict):
+            return False
+        for path, digest in depends.items():
+            if _file_digest(project, Path(str(path))) != digest:
+                return False  # a module the run read besides the keyed ones has changed
         analysis.violations = [
             Violation(c, m, p, int(l), int(col), int(el), int(ec), tuple((str(a), int(b), str(x)) for a, b, x in rel))
             for c, m, p, l, col, el, ec, rel in data["violations"]

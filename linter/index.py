@@ -241,6 +241,8 @@ class Project:
         self._catalogued: Set[str] = set()
         #: files read from disk (for cache keys: what a result depends on)
         self.loaded_paths: Set[Path] = set()
+        #: files whose facts the cache was asked for and did not have
+        self.not_cached: Set[Path] = set()
         self.internal_tracebacks: Dict[Path, str] = {}
 
     # -- naming ----------------------------------------------------------------------------
@@ -389,7 +391,7 @@ class Project:
         if catalogued is not None:
             return catalogued
         cache = self.cache
-        if cache is not None:
+        if cache is not None and path not in self.not_cached:
             cached = cache.get_facts(text, name, str(path), is_package)  # type: ignore[attr-defined]
             if cached is not None:
                 return cached
