@@ -163,10 +163,10 @@ def dotted_name(node: Any) -> Optional[str]:
     import libcst as cst
 
     parts: List[str] = []
-    while isinstance(node, cst.Attribute):
+    while type(node) is cst.Attribute:
         parts.append(node.attr.value)
         node = node.value
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         parts.append(node.value)
         return ".".join(reversed(parts))
     return None
@@ -346,6 +346,7 @@ class _Collector:
     def expr(self, node: Any, depth: int = 0) -> Expr:
         cst = self.cst
         nid = self.node_id(node)
+        node_type = type(node)
         if depth > MAX_EXPR_DEPTH:
             return Expr("other", nid, self.source(node))
         kind = "other"
@@ -359,7 +360,7 @@ class _Collector:
         # Composite nodes spell their source from their parts (code generation of every
         # recorded expression would cost a third of the parse); ``None`` means "generate it".
         source: Optional[str] = None
-        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        if node_type in (cst.SimpleString, cst.ConcatenatedString):
             try:
                 value = node.evaluated_value
             except Exception:  # an odd prefix: keep it opaque
@@ -370,19 +371,19 @@ class _Collector:
                 kind = "str"
             else:
                 kind = "fstring"
-        elif isinstance(node, cst.FormattedString):
+        elif node_type is cst.FormattedString:
             kind = "fstring"
             items = self.fstring_parts(node, depth)
-        elif isinstance(node, cst.Integer):
+        elif node_type is cst.Integer:
             kind, value = "int", _literal(node.value)
-        elif isinstance(node, cst.Float):
+        elif node_type is cst.Float:
             kind, value = "float", _literal(node.value)
-        elif isinstance(node, cst.Imaginary):
+        elif node_type is cst.Imaginary:
             kind = "complex"
-        elif isinstance(node, cst.Ellipsis):
+        elif node_type is cst.Ellipsis:
             kind = "ellipsis"
             source = "..."
-        elif isinstance(node, cst.Name):
+        elif node_type is cst.Name:
             dotted = node.value
             if node.value in ("True", "False"):
                 kind, value = "bool", node.value == "True"
@@ -390,12 +391,12 @@ class _Collector:
                 kind = "none"
             else:
                 kind = "name"
-        elif isinstance(node, cst.Attribute):
+        elif node_type is cst.Attribute:
             kind = "attribute"
             dotted = dotted_name(node)
             func = self.expr(node.value, depth + 1)
             source = f"{func.source}.{node.attr.value}"
-        elif isinstance(node, cst.Call):
+        elif node_type is cst.Call:
             kind = "call"
             func = self.expr(node.func, depth + 1)
             dotted = func.dotted
@@ -422,28 +423,28 @@ class _Collector:
             items, keywords = tuple(positional), tuple(named)
             if len(node.args) <= MAX_ITEMS:
                 source = f"{func.source}({', '.join(shown)})"
-        elif isinstance(node, cst.Subscript):
+        elif node_type is cst.Subscript:
             kind = "subscript"
             func = self.expr(node.value, depth + 1)
             dotted = func.dotted
             parts = []
             for element in node.slice[:MAX_ITEMS]:
                 inner = element.slice
-                if isinstance(inner, cst.Index):
+                if type(inner) is cst.Index:
                     parts.append(self.expr(inner.value, depth + 1))
                 else:
                     parts.append(Expr("other", self.node_id(inner), self.source(inner)))
             items = tuple(parts)
             if len(node.slice) <= MAX_ITEMS:
                 source = f"{func.source}[{', '.join(part.source for part in items)}]"
-        elif isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        elif node_type in (cst.List, cst.Tuple, cst.Set):
             kind = {cst.List: "list", cst.Tuple: "tuple", cst.Set: "set"}[type(node)]
             if len(node.elements) > MAX_ITEMS:
                 kind = "other"
             else:
                 elements = []
                 for element in node.elements:
-                    if isinstance(element, cst.StarredElement):
+                    if type(element) is cst.StarredElement:
                         inner = self.expr(element.value, depth + 1)
                         elements.append(Expr("starred", inner.node, "*" + inner.source, func=inner))
                     else:
@@ -456,7 +457,7 @@ class _Collector:
                     source = f"{{{body}}}"
                 else:
                     source = f"({body},)" if len(items) == 1 else f"({body})"
-        elif isinstance(node, cst.Dict):
+        elif node_type is cst.Dict:
             kind = "dict"
             if len(node.elements) > MAX_ITEMS:
                 kind = "other"
@@ -464,7 +465,7 @@ class _Collector:
                 pairs: List[Tuple[Optional[Expr], Expr]] = []
                 shown = []
                 for element in node.elements:
-                    if isinstance(element, cst.StarredDictElement):
+                    if type(element) is cst.StarredDictElement:
                         inner = self.expr(element.value, depth + 1)
                         pairs.append((None, inner))
                         shown.append("**" + inner.source)
@@ -475,12 +476,12 @@ class _Collector:
                         shown.append(f"{key.source}: {inner.source}")
                 entries = tuple(pairs)
                 source = "{" + ", ".join(shown) + "}"
-        elif isinstance(node, cst.BinaryOperation):
+        elif node_type is cst.BinaryOperation:
             kind = "binop"
             op = _OPERATORS.get(type(node.operator).__name__) or self.module.code_for_node(node.operator).strip()
             items = (self.expr(node.left, depth + 1), self.expr(node.right, depth + 1))
             source = f"{items[0].source} {op} {items[1].source}"
-        elif isinstance(node, cst.UnaryOperation):
+        elif node_type is cst.UnaryOperation:
             kind = "unary"
             op = _OPERATORS.get(type(node.operator).__name__) or self.module.code_for_node(node.operator).strip()
             operand = self.expr(node.expression, depth + 1)
@@ -504,15 +505,15 @@ class _Collector:
         cst = self.cst
         parts: List[Expr] = []
         for part in node.parts:
-            if isinstance(part, cst.FormattedStringText):
+            if type(part) is cst.FormattedStringText:
                 if "\\" in part.value or "{" in part.value or "}" in part.value:
                     return ()
                 parts.append(Expr("str", -1, part.value, part.value))
             elif (
-                isinstance(part, cst.FormattedStringExpression)
+                type(part) is cst.FormattedStringExpression
                 and part.conversion is None
                 and part.format_spec is None
-                and isinstance(part.expression, (cst.Name, cst.Attribute))
+                and type(part.expression) in (cst.Name, cst.Attribute)
             ):
                 parts.append(self.expr(part.expression, depth + 1))
             else:
@@ -650,7 +651,7 @@ class _Collector:
             add(param, "posonly")
         for param in params.params:
             add(param, "normal")
-        if isinstance(params.star_arg, self.cst.Param):
+        if type(params.star_arg) is self.cst.Param:
             add(params.star_arg, "vararg")
         for param in params.kwonly_params:
             add(param, "kwonly")
@@ -683,7 +684,7 @@ class _Collector:
         module = dotted_name(node.module) if node.module is not None else ""
         level = len(node.relative)
         fallback = self.except_depth > 0
-        if isinstance(node.names, cst.ImportStar):
+        if type(node.names) is cst.ImportStar:
             self.imports.append(
                 ImportFact(None, module or "", level, "*", self.node_id(node), None, fallback)
             )
@@ -701,7 +702,7 @@ class _Collector:
     def record_assign(self, target: Any, value: Any, annotation: Any, node: Any) -> None:
         cst = self.cst
         frame = self.frame
-        if isinstance(target, cst.Name) and frame.kind in ("module", "class"):
+        if type(target) is cst.Name and frame.kind in ("module", "class"):
             fact = AssignFact(
                 target.value,
                 self.expr(value) if value is not None else None,
@@ -714,13 +715,13 @@ class _Collector:
                 frame.builder["assigns"].append(fact)
         elif (
             frame.kind == "function"
-            and isinstance(target, cst.Attribute)
-            and isinstance(target.value, cst.Name)
+            and type(target) is cst.Attribute
+            and type(target.value) is cst.Name
             and target.value.value == "self"
             and value is not None
         ):
             frame.builder["self_assigns"].append((target.attr.value, self.expr(value)))
-        elif frame.kind == "function" and isinstance(target, cst.Name) and value is not None:
+        elif frame.kind == "function" and type(target) is cst.Name and value is not None:
             frame.builder["local_assigns"].append((target.value, self.expr(value)))
 
     def on_assign(self, node: Any) -> None:
@@ -737,20 +738,20 @@ class _Collector:
     def on_call(self, node: Any) -> None:
         cst = self.cst
         func = node.func
-        if isinstance(func, (cst.Attribute, cst.Name)):
-            method = func.attr.value if isinstance(func, cst.Attribute) else func.value
+        if type(func) in (cst.Attribute, cst.Name):
+            method = func.attr.value if type(func) is cst.Attribute else func.value
             frame = self.frame
             if method in TRACKED_CALLS:
                 self.record_call(node, func, method)
-            elif frame.kind == "function" and isinstance(func, cst.Attribute):
+            elif frame.kind == "function" and type(func) is cst.Attribute:
                 receiver = func.value
                 events = frame.builder["events"]
-                if isinstance(receiver, cst.Name) and receiver.value == "self":
+                if type(receiver) is cst.Name and receiver.value == "self":
                     events.append(("self", method))
                 elif (
                     method == "__init__"
-                    and isinstance(receiver, cst.Call)
-                    and isinstance(receiver.func, cst.Name)
+                    and type(receiver) is cst.Call
+                    and type(receiver.func) is cst.Name
                     and receiver.func.value == "super"
                 ):
                     events.append(("super_init", ""))
@@ -771,7 +772,7 @@ class _Collector:
                 break
         fact = CallFact(
             method,
-            self.expr(func.value) if isinstance(func, cst.Attribute) else None,
+            self.expr(func.value) if type(func) is cst.Attribute else None,
             self.expr(node),
             self.node_id(node),
             frame.kind,
