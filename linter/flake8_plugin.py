@@ -169,8 +169,7 @@ class Plugin:
         cls.cache = bool(getattr(options, "pkgcheck_cache", False))
         cls.verbose = _flake8_verbosity()
         cls._enabled = None
-        if _main_process_of_flake8_command(options):
-            cls._prepare(options)
+        cls._prepare(options)
 
     @classmethod
     def _prepare(cls, options: "argparse.Namespace") -> None:
@@ -184,6 +183,8 @@ class Plugin:
         that project and the workers analyse it themselves, reporting any error as usual.
         """
         try:
+            if not _main_process_of_flake8_command(options):
+                return
             if not cls.selectable("SHP") or not cls.enabled_codes():
                 return
             files = _flake8_files(options)
