@@ -7,7 +7,7 @@ import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from linter import serial
 from linter.context import Context
@@ -51,7 +51,11 @@ class Analysis:
     #: (where, message, traceback) for rules that crashed
     internal_errors: List[Tuple[str, str, str]] = field(default_factory=list)
     notices: List[str] = field(default_factory=list)
+    #: the in-scope files (those that were parsed and checked)
     analysed: List[Path] = field(default_factory=list)
+    #: every file of the project's own walk, before ``extra_files``: a file outside it is
+    #: analysed only as an extra file (see :func:`linter.engine.check_source`)
+    walked: FrozenSet[Path] = frozenset()
 
 
 def pinned_steamship(root: Path) -> Optional[str]:
@@ -87,6 +91,7 @@ def analyse(
     analysis = Analysis(project)
     files = project_files(project, excludes)
     known = set(files)
+    analysis.walked = frozenset(known)
     for extra in extra_files:
         extra = Path(os.path.abspath(extra))
         if extra not in known:

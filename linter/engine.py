@@ -130,7 +130,12 @@ def check(
     )
 
 
-_MEMO: Dict[Tuple[str, Tuple[str, ...], Optional[str], Optional[str]], Analysis] = {}
+#: (project root, rules, steamship path, excludes, extra file or None)
+_Key = Tuple[str, Tuple[str, ...], Optional[str], Tuple[str, ...], Optional[str]]
+
+#: The project analyses of this process (flake8's: see :func:`check_source`). flake8's main
+#: process fills it before it forks its workers (:func:`prepare`), and the workers inherit it.
+_MEMO: Dict[_Key, Analysis] = {}
 
 
 def check_source(
@@ -140,43 +145,125 @@ def check_source(
     *,
     excludes: Sequence[str] = DEFAULT_EXCLUDES,
     steamship_path: Optional[Path] = None,
+    cache: bool = False,
 ) -> Tuple[List[Violation], Analysis]:
     """Findings for one file whose text is ``source`` (flake8's view of it).
 
-    The project analysis is memoised per process, keyed on the project root, the rules and the
-    text of this file when it differs from the disk: flake8 workers each load what they need
-    from disk once, and the file-by-file results equal a whole-project run.
+    The findings do not depend on which other files one process is asked about, nor in which
+    order, so flake8 reports the same with ``-j1``, ``-j N``, one file at a time and on stdin:
+
+    - a file whose text is the one on disk gets the findings, in it, of its project's analysis
+      (the files of the project's walk), made once per process and memoised;
+    - a file outside that walk (an excluded directory such as ``build/``, a file reached through
+      a symbolic link, a script without ``.py``) is analysed as if named on its own, the
+      project's files plus it: when it cannot be in scope, that is the project's analysis
+      again; when it can, an analysis of its own, memoised too;
+    - a text that differs from the disk (stdin, an editor's buffer) is analysed with that text
+      in place of the file, every time (such a file is not on disk to share the work with).
+
+    With ``cache``, analyses of files as they are on disk use the project's on-disk cache as the
+    CLI does (marked projects only, see :func:`open_project`).
     """
-    import hashlib
+    from linter.collect import decode_source
+    from linter.scope import joins_scope
 
     path = Path(os.path.abspath(filename))
+    on_disk = _regular_file_bytes(path)
     try:
-        import stat
-
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise OSError("not a regular file")
-        on_disk = path.read_bytes()
-        from linter.collect import decode_source
-
         # flake8 reads with universal newlines: CRLF on disk is the same text
-        same = _newlines(decode_source(on_disk)) == _newlines(source)
-    except Exception:
+        same = on_disk is not None and _newlines(decode_source(on_disk)) == _newlines(source)
+    except Exception:  # undecodable on disk: flake8's text is not the file's
         same = False
-    overrides = None if same else {path: source}
-    root = str(find_project_root(path))
-    key = (
-        root,
-        tuple(sorted(enabled)),
+    if not same or on_disk is None:
+        project = open_project([path], steamship_path, {path: source})
+        analysis = analyse(project, enabled, excludes, extra_files=[path])
+        return _findings_in(analysis, path), analysis
+    root = find_project_root(path)
+    analysis = _memoised(path, root, enabled, excludes, steamship_path, None, cache)
+    if path not in analysis.walked and joins_scope(analysis.project, path, on_disk, analysis.analysed):
+        analysis = _memoised(path, root, enabled, excludes, steamship_path, path, cache)
+    return _findings_in(analysis, path), analysis
+
+
+def project_anchors(files: Iterable[Path]) -> Dict[Path, Path]:
+    """Project root → the first of ``files`` in it, for the regular files among ``files``."""
+    roots: Dict[Path, Optional[Path]] = {}  # by directory: its project root (None: not a file's)
+    anchors: Dict[Path, Path] = {}
+    for file in files:
+        path = Path(os.path.abspath(file))
+        if not path.is_file():
+            continue  # check_source analyses what is not a file on disk by itself
+        directory = path.parent
+        root = roots.get(directory)
+        if root is None:
+            root = roots[directory] = find_project_root(path)
+        anchors.setdefault(root, path)
+    return anchors
+
+
+def prepare(
+    anchor: Path,
+    enabled: Iterable[str],
+    *,
+    excludes: Sequence[str] = DEFAULT_EXCLUDES,
+    steamship_path: Optional[Path] = None,
+    cache: bool = False,
+) -> Analysis:
+    """Analyse now, and memoise, the project of file ``anchor``: the analysis that
+    :func:`check_source` then uses for each file of that project's walk.
+
+    flake8's main process calls this before forking its workers, so the project is analysed
+    once, with the engine's own process pool (a flake8 worker is daemonic and may not start
+    one), instead of once by each worker.
+    """
+    path = Path(os.path.abspath(anchor))
+    return _memoised(path, find_project_root(path), enabled, excludes, steamship_path, None, cache)
+
+
+def _memoised(
+    anchor: Path,
+    root: Path,
+    enabled: Iterable[str],
+    excludes: Sequence[str],
+    steamship_path: Optional[Path],
+    extra: Optional[Path],
+    cache: bool,
+) -> Analysis:
+    """The analysis of ``root``'s project as on disk (plus ``extra``), made once per process.
+
+    ``anchor`` is a file of that project: a project opened on a file does not depend on which
+    file it is (only directories named on a command line add import roots).
+    """
+    key: _Key = (
+        str(root),
+        tuple(sorted(set(enabled))),
         str(steamship_path) if steamship_path else None,
-        None if same else f"{path}:{hashlib.sha256(source.encode('utf-8', 'surrogatepass')).hexdigest()}",
+        tuple(excludes),
+        str(extra) if extra is not None else None,
     )
     analysis = _MEMO.get(key)
     if analysis is None:
-        project = open_project([path], steamship_path, overrides)
-        analysis = analyse(project, enabled, excludes, extra_files=[path])
-        if same:
-            _MEMO[key] = analysis
-    return [v for v in analysis.violations if v.path == str(path)], analysis
+        project = open_project([anchor], steamship_path, None, cache)
+        analysis = analyse(project, enabled, excludes, extra_files=[extra] if extra is not None else ())
+        _MEMO[key] = analysis
+    return analysis
+
+
+def _findings_in(analysis: Analysis, path: Path) -> List[Violation]:
+    return [v for v in analysis.violations if v.path == str(path)]
+
+
+def _regular_file_bytes(path: Path) -> Optional[bytes]:
+    """The bytes of ``path``, or None when it is not a readable regular file (stdin's name, a
+    FIFO, which would block)."""
+    import stat
+
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _newlines(text: str) -> str:

@@ -2,10 +2,10 @@
 
 The plugin is a thin shell around :func:`linter.engine.check_source`. flake8 hands it one file
 at a time (its text comes from flake8's ``lines``, so ``flake8 -`` works); the engine loads the
-rest of the project from disk, once per process, so a finding that depends on another file (a
-base class, a mixin) is reported the same with ``-j1``, ``-j N`` and when flake8 is given only
-that one file. flake8's own ``# noqa``, ``--select``, ``--extend-ignore`` and
-``--per-file-ignores`` apply to SHP codes like to any other.
+rest of the project from disk, so a finding that depends on another file (a base class, a
+mixin) is reported the same with ``-j1``, ``-j N`` and when flake8 is given only that one file.
+flake8's own ``# noqa``, ``--select``, ``--extend-ignore`` and ``--per-file-ignores`` apply to
+SHP codes like to any other.
 
 Options (command line, or the ``[flake8]`` section of ``setup.cfg``, ``tox.ini``, ``.flake8``):
 
@@ -23,6 +23,12 @@ Options (command line, or the ``[flake8]`` section of ``setup.cfg``, ``tox.ini``
     steamship importable by flake8's interpreter, else a ``.venv``/``venv``/``env`` in the
     project, else pkgcheck's bundled catalogue of steamship 2.17.34. A directory without
     steamship in it is an error.
+``--pkgcheck-cache``
+    Keep facts and results in ``.pkgcheck_cache/`` at the project root, as the ``pkgcheck``
+    command does by default (the same entries, signed and keyed on the text of every file a
+    run read; never for a project without a root marker, never for stdin). Off by default: a
+    flake8 run does not write into the project unless asked to (``pkgcheck-cache = true`` in
+    the config file). With it, a run over unchanged files parses nothing.
 
 Errors. A file Python cannot parse never reaches the plugin (flake8 reports E999; the
 standalone checker's SHP001 is never emitted here). Nothing raised inside pkgcheck escapes
@@ -36,9 +42,13 @@ reported when one rule crashed (that rule's findings may be missing; the others 
 and when pkgcheck cannot parse a file that Python can.
 
 Cost. Importing this module imports only the standard library and ``linter/__init__`` (the
-version); the engine and the rules are imported for the first file, LibCST only when the
-project has Steamship code. Each flake8 process analyses a project once (the engine memoises
-it), then answers for each of its files from that analysis.
+version); the engine and the rules are imported when flake8 is about to check files, LibCST
+only when the project has Steamship code. A project is analysed once per process (the engine
+memoises it), and each file is answered from that analysis. On platforms where flake8's
+workers are forked (Linux), ``parse_options`` analyses the projects of the files flake8 is
+going to check in flake8's main process, before the workers exist: they inherit the analysis
+instead of each making it again, and the main process can parse on every core, which a
+(daemonic) worker cannot. If that fails, the workers analyse as before and report the error.
 """
 
 from __future__ import annotations
@@ -80,6 +90,8 @@ class Plugin:
     #: whether flake8's --select was given: without it flake8 shows every plugin's codes
     flake8_select_given: ClassVar[bool] = False
     steamship_path: ClassVar[Optional[str]] = None
+    #: --pkgcheck-cache: use the project's .pkgcheck_cache/ as the CLI does
+    cache: ClassVar[bool] = False
     verbose: ClassVar[int] = 0
 
     _enabled: ClassVar[Optional[FrozenSet[str]]] = None
@@ -117,6 +129,14 @@ class Plugin:
             "check against (default: the importable one, a project venv, else the bundled "
             "catalogue of steamship's routes).",
         )
+        manager.add_option(
+            "--pkgcheck-cache",
+            action="store_true",
+            default=False,
+            parse_from_config=True,
+            help="pkgcheck: keep facts and results in .pkgcheck_cache/ at the project root, as "
+            "the pkgcheck command does (projects with a root marker only; default: off).",
+        )
 
     @classmethod
     def parse_options(cls, options: "argparse.Namespace") -> None:
@@ -146,8 +166,41 @@ class Plugin:
         )
         cls.flake8_select_given = getattr(options, "select", None) is not None
         cls.steamship_path = steamship
+        cls.cache = bool(getattr(options, "pkgcheck_cache", False))
         cls.verbose = _flake8_verbosity()
         cls._enabled = None
+        cls._prepare(options)
+
+    @classmethod
+    def _prepare(cls, options: "argparse.Namespace") -> None:
+        """Analyse the projects of the files flake8 is about to check, here in its main process.
+
+        flake8 calls ``parse_options`` before it forks its workers: what the engine memoises
+        now, they inherit, so a project is analysed once (on the engine's own process pool,
+        which a daemonic flake8 worker cannot start) instead of once by each worker. It is the
+        analysis each worker would make (:func:`linter.engine.prepare`), so the findings do not
+        change. This is only a head start: when anything here fails, nothing is memoised for
+        that project and the workers analyse it themselves, reporting any error as usual.
+        """
+        try:
+            if not _main_process_of_flake8_command(options):
+                return
+            if not cls.selectable("SHP") or not cls.enabled_codes():
+                return
+            files = _flake8_files(options)
+            from linter.engine import prepare, project_anchors
+
+            anchors = list(project_anchors(files).values())
+        except Exception:
+            _log_failed_head_start()
+            return
+        for anchor in anchors:
+            try:
+                analysis = prepare(anchor, cls.enabled_codes(), steamship_path=cls._steamship(), cache=cls.cache)
+                for notice in analysis.notices:  # once, rather than once by each worker
+                    cls._say(f"pkgcheck: {notice}")
+            except Exception:
+                _log_failed_head_start()
 
     @classmethod
     def selectable(cls, code: str) -> bool:
@@ -209,7 +262,7 @@ class Plugin:
             # Named after flake8's filename ("stdin" or --stdin-display-name for ``flake8 -``),
             # relative to the working directory as the engine resolves it.
             violations, analysis = check_source(
-                Path(path), source, self.enabled_codes(), steamship_path=self._steamship()
+                Path(path), source, self.enabled_codes(), steamship_path=self._steamship(), cache=self.cache
             )
         except Exception as error:
             message = _crash_message(error)
@@ -223,8 +276,9 @@ class Plugin:
         results.extend(self._result(v) for v in violations if v.code in enabled)
         return results
 
-    def _steamship(self) -> Optional[Path]:
-        return Path(self.steamship_path) if self.steamship_path else None
+    @classmethod
+    def _steamship(cls) -> Optional[Path]:
+        return Path(cls.steamship_path) if cls.steamship_path else None
 
     def _source(self, path: str) -> Tuple[str, bool]:
         """The text to check, and whether it is the file's text on disk."""
@@ -333,6 +387,57 @@ def _issues() -> str:
         return ISSUES_URL
     except Exception:  # the report must not fail because the reporters module did
         return "pkgcheck's issue tracker"
+
+
+def _main_process_of_flake8_command(options: "argparse.Namespace") -> bool:
+    """Whether a head start (:meth:`Plugin._prepare`) pays off here: flake8's command (not its
+    legacy API, which parses options before it is told what to check), in the main process
+    (not a worker that parses them again), before workers that inherit its memory by forking."""
+    import multiprocessing
+
+    if getattr(options, "bug_report", False):
+        return False  # flake8 prints its report and exits
+    if multiprocessing.current_process().daemon:
+        return False  # a worker of flake8's pool, started with spawn or forkserver
+    method = multiprocessing.get_start_method(allow_none=True) or multiprocessing.get_all_start_methods()[0]
+    if method != "fork":
+        # The workers would not inherit it; a serial run analyses in this process on its first
+        # file anyway, at the same cost.
+        return False
+    # flake8's Application.initialize parses the options of the ``flake8`` command (directly or
+    # through flake8.main.cli.main); flake8.api.legacy.get_style_guide parses them with no
+    # paths and names the files to check later, so a head start there would analyse whatever
+    # project the working directory is in, for nothing.
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "initialize" and frame.f_globals.get("__name__") == "flake8.main.application":
+            return True
+        frame = frame.f_back  # type: ignore[assignment]
+    return False
+
+
+def _flake8_files(options: "argparse.Namespace") -> List[Path]:
+    """The files flake8 is going to check (as its checker manager will list them), without
+    stdin's ``-``: stdin is read once, by flake8, and differs from any file anyway."""
+    from flake8.discover_files import expand_paths
+
+    names = expand_paths(
+        paths=options.filenames,
+        stdin_display_name=options.stdin_display_name,
+        filename_patterns=options.filename,
+        exclude=(*options.exclude, *options.extend_exclude),
+    )
+    return [Path(name) for name in names if name != "-"]
+
+
+def _log_failed_head_start() -> None:
+    """Say at ``flake8 -vv`` why the main process did not analyse a project (its workers will,
+    and will report anything that fails there the usual way)."""
+    import logging
+
+    logging.getLogger("flake8").debug(
+        "pkgcheck: no analysis before the workers start; each analyses its projects", exc_info=True
+    )
 
 
 def _flake8_verbosity() -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Set
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set
 
 from linter.index import Project, iter_python_files
 
@@ -78,11 +78,8 @@ def in_scope(project: Project, files: Sequence[Path]) -> List[Path]:
     for path, content in data.items():
         if path in relevant:
             continue
-        name, is_package = project.module_name(path)
-        for imported in imported_names(content, name, is_package):
-            found = _resolve_file(project, imported, path)
-            if found is not None:
-                importers.setdefault(found, []).append(path)
+        for found in _imported_files(project, path, content):
+            importers.setdefault(found, []).append(path)
     pending = list(relevant)
     while pending:
         current = pending.pop()
@@ -91,6 +88,29 @@ def in_scope(project: Project, files: Sequence[Path]) -> List[Path]:
                 relevant.add(importer)
                 pending.append(importer)
     return [path for path in files if path in relevant]
+
+
+def joins_scope(project: Project, path: Path, content: bytes, chosen: Iterable[Path]) -> bool:
+    """Whether ``path``, added to the files whose in-scope subset is ``chosen``, is in scope.
+
+    Exactly :func:`in_scope`'s verdict on ``files + [path]`` when ``path`` is not among
+    ``files``: a file outside the project's walk is in scope when it holds a mark or imports a
+    module of ``chosen``. When it is not, nothing else changes either (an importer of ``path``
+    can only become relevant through it), so the in-scope set stays ``chosen``.
+    """
+    if any(mark in content for mark in _MARKS):
+        return True
+    relevant = set(chosen)
+    return any(found in relevant for found in _imported_files(project, path, content))
+
+
+def _imported_files(project: Project, path: Path, content: bytes) -> Iterator[Path]:
+    """The project files that the imports in ``content`` (the text of ``path``) resolve to."""
+    name, is_package = project.module_name(path)
+    for imported in imported_names(content, name, is_package):
+        found = _resolve_file(project, imported, path)
+        if found is not None:
+            yield found
 
 
 def _resolve_file(project: Project, name: str, near: Path) -> Optional[Path]:

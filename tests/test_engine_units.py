@@ -180,3 +180,100 @@ def test_src_layout_modules_import_each_other_as_top_level(tmp_path: Path) -> No
     assert set(specs) == {"pkg.base.Base", "pkg.api.Api"}
     methods = {(m["verb"], m["path"], m["className"]) for m in specs["pkg.api.Api"].to_dict()["methods"]}
     assert ("POST", "/b", "Api") in methods
+
+
+# -- check_source: flake8's per-file entry point -------------------------------------------
+PLUGIN_PACKAGE = Path(__file__).resolve().parent / "plugin_data" / "mixin_conflict"
+
+
+def flake8_project(root: Path) -> Path:
+    """The plugin tests' buggy package, plus files outside pkgcheck's walk (``build/`` is
+    excluded by default, flake8 does not exclude it): one in scope through its marks, one only
+    through an import, one never."""
+    files = {name: (PLUGIN_PACKAGE / name).read_text(encoding="utf-8") for name in ("api.py", "mixins.py")}
+    files["build/copy.py"] = files["api.py"]
+    files["build/sub.py"] = (
+        "from api import Exporter, post\n\n\nclass Sub(Exporter):\n"
+        '    @post("a")\n    def a(self) -> str:\n        return ""\n\n'
+        '    @post("a")\n    def b(self) -> str:\n        return ""\n'
+    )
+    files["build/plain.py"] = "import os\n\nVALUE = os.sep\n"
+    return write_project(root, files)
+
+
+FLAKE8_FILES = ("api.py", "mixins.py", "build/copy.py", "build/sub.py", "build/plain.py")
+
+
+def findings_by_file(root: Path, names, monkeypatch: pytest.MonkeyPatch):
+    """check_source over ``names`` in that order, in one fresh process memo."""
+    from rules import default_codes
+
+    monkeypatch.setattr(engine, "_MEMO", {})
+    result = {}
+    for name in names:
+        text = (root / name).read_text(encoding="utf-8")
+        violations, _ = engine.check_source(root / name, text, default_codes())
+        result[name] = [(v.code, v.line, v.column, v.message) for v in violations]
+    return result
+
+
+def test_check_source_does_not_depend_on_the_other_files_or_their_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = flake8_project(tmp_path / "proj")
+    forward = findings_by_file(root, FLAKE8_FILES, monkeypatch)
+    backward = findings_by_file(root, tuple(reversed(FLAKE8_FILES)), monkeypatch)
+    alone = {name: findings_by_file(root, [name], monkeypatch)[name] for name in FLAKE8_FILES}
+    assert forward == backward == alone
+    codes = {name: {code for code, *_ in found} for name, found in forward.items()}
+    assert codes == {
+        "api.py": {"SHP301", "SHP303", "SHP401"},
+        "mixins.py": set(),
+        "build/copy.py": {"SHP301", "SHP303", "SHP401"},  # outside the walk: analysed as named
+        "build/sub.py": {"SHP101"},  # in scope only through its import of api
+        "build/plain.py": set(),
+    }
+
+
+def test_prepared_analysis_serves_every_file_of_the_walk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What flake8's main process does before forking: one analysis, reused for each file, and
+    for a file outside the walk that cannot be in scope; only a file that can gets its own."""
+    from rules import default_codes
+
+    root = flake8_project(tmp_path / "proj")
+    want = findings_by_file(root, FLAKE8_FILES, monkeypatch)
+    monkeypatch.setattr(engine, "_MEMO", {})
+    anchors = engine.project_anchors([root / name for name in FLAKE8_FILES] + [root / "missing.py"])
+    assert anchors == {root: root / "api.py"}
+    prepared = engine.prepare(root / "api.py", default_codes())
+    assert prepared.walked == {root / "api.py", root / "mixins.py"}
+    calls = []
+    real = engine.analyse
+
+    def counting(project, enabled, excludes, extra_files=(), prefilter=True):
+        calls.append([Path(p).relative_to(root).as_posix() for p in extra_files])
+        return real(project, enabled, excludes, extra_files, prefilter)
+
+    monkeypatch.setattr(engine, "analyse", counting)
+    got = {}
+    for name in FLAKE8_FILES:
+        violations, analysis = engine.check_source(root / name, (root / name).read_text(encoding="utf-8"), default_codes())
+        got[name] = [(v.code, v.line, v.column, v.message) for v in violations]
+        if name in ("api.py", "mixins.py", "build/plain.py"):
+            assert analysis is prepared, name
+    assert got == want
+    assert sorted(calls) == [["build/copy.py"], ["build/sub.py"]]
+
+
+def test_check_source_with_unsaved_text_is_not_memoised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rules import default_codes
+
+    root = flake8_project(tmp_path / "proj")
+    monkeypatch.setattr(engine, "_MEMO", {})
+    text = "# edited\n" + (root / "api.py").read_text(encoding="utf-8")
+    violations, _ = engine.check_source(root / "api.py", text, default_codes())
+    assert {(v.code, v.line) for v in violations} == {("SHP301", 9), ("SHP303", 9), ("SHP401", 20)}
+    assert engine._MEMO == {}
+    on_disk, _ = engine.check_source(root / "api.py", text[len("# edited\n"):], default_codes())
+    assert {(v.code, v.line) for v in on_disk} == {("SHP301", 8), ("SHP303", 8), ("SHP401", 19)}
+    assert len(engine._MEMO) == 1

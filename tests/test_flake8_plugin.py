@@ -525,3 +525,185 @@ def test_flake8_selection_without_shp_codes_does_not_run_pkgcheck() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["0", "False", "False"]
+
+
+# -- one analysis in flake8's main process, inherited by the workers -----------------------------
+
+#: Runs flake8's command in this process with the engine instrumented: every project analysis
+#: and every per-file check is logged with the process id, so a test can tell which process did
+#: what. With "fail", the main process's head start raises.
+HARNESS = r"""
+import json, os, sys
+
+log_path, mode, argv = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+from linter import engine
+
+
+def record(**entry):
+    with open(log_path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"pid": os.getpid(), **entry}) + "\n")
+
+
+real_analyse = engine.analyse
+
+
+def analyse(project, enabled, excludes, extra_files=(), prefilter=True):
+    record(call="analyse", root=str(project.root), extra=[os.path.basename(p) for p in extra_files])
+    return real_analyse(project, enabled, excludes, extra_files, prefilter)
+
+
+real_check_source = engine.check_source
+
+
+def check_source(filename, *args, **kwargs):
+    record(call="check_source", file=str(filename))
+    return real_check_source(filename, *args, **kwargs)
+
+
+def failing_prepare(*args, **kwargs):
+    record(call="prepare")
+    raise RuntimeError("planted failure of the head start")
+
+
+engine.analyse = analyse
+engine.check_source = check_source
+if mode == "fail":
+    engine.prepare = failing_prepare
+record(call="main", libcst_before="libcst" in sys.modules)
+from flake8.main.cli import main
+
+code = main(argv)
+record(call="end", libcst_after="libcst" in sys.modules)
+raise SystemExit(code)
+"""
+
+
+def instrumented_flake8(args: Sequence[str], cwd: Path, log: Path, mode: str = "") -> Tuple[subprocess.CompletedProcess, List[dict]]:
+    import json
+
+    argv = ["--isolated", "--format", FORMAT, "--select", "SHP", *args]
+    result = subprocess.run(
+        [sys.executable, "-c", HARNESS, str(log), mode, json.dumps(argv)],
+        cwd=str(cwd),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    log.unlink()
+    return result, entries
+
+
+@pytest.fixture()
+def split_project(tmp_path: Path) -> Path:
+    """The buggy package plus files outside pkgcheck's walk (flake8 checks ``build/``): one in
+    scope through its marks, one only through an import, one never."""
+    root = copy_package(CONFLICT, tmp_path / "proj")
+    (root / "build").mkdir()
+    (root / "build" / "copy.py").write_text((root / "api.py").read_text(encoding="utf-8"), encoding="utf-8")
+    (root / "build" / "sub.py").write_text(
+        "from api import Exporter, post\n\n\nclass Sub(Exporter):\n"
+        '    @post("a")\n    def a(self) -> str:\n        return ""\n\n'
+        '    @post("a")\n    def b(self) -> str:\n        return ""\n',
+        encoding="utf-8",
+    )
+    (root / "build" / "plain.py").write_text("import os\n\nVALUE = os.sep\n", encoding="utf-8")
+    return root
+
+
+SPLIT_FILES = ["api.py", "mixins.py", "build/copy.py", "build/sub.py", "build/plain.py"]
+
+
+def test_flake8_main_process_analyses_the_project_once_for_its_workers(split_project: Path, tmp_path: Path) -> None:
+    root = split_project
+    result, log = instrumented_flake8(["-j", "2", "."], root, tmp_path / "log.jsonl")
+    got = parse(result, root, root)
+    main = next(entry["pid"] for entry in log if entry["call"] == "main")
+    analyses = [(entry["pid"] == main, entry["extra"]) for entry in log if entry["call"] == "analyse"]
+    # The project's own analysis: once, in the main process, before the workers existed.
+    assert [extra for in_main, extra in analyses if not extra] == [[]]
+    assert (True, []) in analyses
+    # Only the files outside the walk that can be in scope are analysed again, once each.
+    assert sorted(extra for in_main, extra in analyses if extra) == [["copy.py"], ["sub.py"]]
+    checkers = {entry["pid"] for entry in log if entry["call"] == "check_source"}
+    assert checkers and main not in checkers, "flake8 did not check the files in worker processes"
+    # The same findings as flake8 run serially, and as one flake8 process per file.
+    assert got == parse(flake8(["-j", "1", "."], cwd=root), root, root) == one_by_one(root, SPLIT_FILES)
+    assert codes(got) == {
+        *((path, line, code) for path in ("api.py", "build/copy.py") for line, code in ((8, "SHP301"), (8, "SHP303"), (19, "SHP401"))),
+        ("build/sub.py", 9, "SHP101"),
+    }
+
+
+def test_flake8_falls_back_to_each_worker_analysing_when_the_head_start_fails(
+    split_project: Path, tmp_path: Path
+) -> None:
+    root = split_project
+    result, log = instrumented_flake8(["-j", "2", "-vv", "."], root, tmp_path / "log.jsonl", mode="fail")
+    # At -vv flake8's log shows why, with the traceback; it is not a crash.
+    assert "pkgcheck: no analysis before the workers start" in result.stderr
+    assert "RuntimeError: planted failure of the head start" in result.stderr
+    result.stderr = ""
+    got = parse(result, root, root)
+    main = next(entry["pid"] for entry in log if entry["call"] == "main")
+    assert [entry["pid"] for entry in log if entry["call"] == "prepare"] == [main]
+    project_analyses = {entry["pid"] for entry in log if entry["call"] == "analyse" and not entry["extra"]}
+    assert project_analyses and main not in project_analyses  # the workers did it themselves
+    assert "SHP000" not in result.stdout
+    assert got == parse(flake8(["-j", "2", "."], cwd=root), root, root) == one_by_one(root, SPLIT_FILES)
+
+
+def test_flake8_with_the_cache_reports_the_same_and_a_warm_run_parses_nothing(
+    split_project: Path, tmp_path: Path
+) -> None:
+    root = split_project
+    plain = parse(flake8(["-j", "2", "."], cwd=root), root, root)
+    assert not (root / ".pkgcheck_cache").exists()  # off unless asked for
+    cold, _ = instrumented_flake8(["-j", "2", "--pkgcheck-cache", "."], root, tmp_path / "log.jsonl")
+    assert (root / ".pkgcheck_cache" / "CACHEDIR.TAG").is_file()
+    warm, log = instrumented_flake8(["-j", "1", "--pkgcheck-cache", "."], root, tmp_path / "log.jsonl")
+    assert parse(cold, root, root) == parse(warm, root, root) == plain
+    # Every analysis of the warm run (the project's, and those of build/copy.py and
+    # build/sub.py) came from the cache: LibCST was never imported.
+    assert [entry["libcst_after"] for entry in log if entry["call"] == "end"] == [False]
+
+
+def test_flake8_cache_option_from_config_and_never_for_unmarked_projects(tmp_path: Path) -> None:
+    root = copy_package(CONFLICT, tmp_path / "proj")
+    (root / "steamship.json").unlink()
+    write_config(root, "tox.ini", "[flake8]\nselect = SHP\npkgcheck-cache = true\n")
+    got = parse(flake8(["."], cwd=root, isolated=False, select=None), root, root)
+    assert codes(got) == codes(expected(root))
+    assert (root / ".pkgcheck_cache").is_dir()  # tox.ini marks the project root
+    (root / "tox.ini").unlink()
+    shutil.rmtree(root / ".pkgcheck_cache")
+    parse(flake8(["--pkgcheck-cache", "."], cwd=root), root, root)
+    assert not (root / ".pkgcheck_cache").exists()
+
+
+def test_flake8_legacy_api_does_not_analyse_before_it_is_given_files(tmp_path: Path) -> None:
+    """get_style_guide parses options with no paths: analysing the working directory's project
+    then would be wasted, so nothing is analysed until check_files names what to check."""
+    code = (
+        "import sys\n"
+        "from linter import engine\n"
+        "calls = []\n"
+        "real = engine.analyse\n"
+        "engine.analyse = lambda *a, **k: calls.append(1) or real(*a, **k)\n"
+        "from flake8.api import legacy\n"
+        "guide = legacy.get_style_guide(select=['SHP'])\n"
+        "print(len(calls))\n"
+        "report = guide.check_files(['api.py'])\n"
+        "print(len(calls), report.total_errors)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=str(CONFLICT), capture_output=True, text=True, timeout=TIMEOUT_S
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "0" and lines[-1] == f"1 {len(expected_for(CONFLICT, 'api.py'))}"
+
+
+def expected_for(root: Path, name: str) -> Set[Finding]:
+    return {f for f in expected(root) if f[0] == name}
