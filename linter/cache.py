@@ -91,12 +91,12 @@ class Cache:
         return digest.hexdigest()
 
     def get_facts(self, text: str, name: str, path: str, is_package: bool) -> Optional[ModuleFacts]:
-        data = self._read(self.base / "facts" / f"{self.facts_key(text, name, path, is_package)}.json")
-        if data is None:
+        body = self._read_body(self.base / "facts" / f"{self.facts_key(text, name, path, is_package)}.json")
+        if body is None:
             self.misses += 1
             return None
         try:
-            facts = serial.decode(data)
+            facts = serial.loads(body)
         except (serial.FormatError, TypeError, ValueError):
             self.misses += 1
             return None
@@ -123,15 +123,25 @@ class Cache:
         return hmac.new(self._secret, body.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
     def _read(self, path: Path) -> Optional[Any]:
+        body = self._read_body(path)
+        if body is None:
+            return None
+        try:
+            return json.loads(body)
+        except ValueError:
+            return None
+
+    def _read_body(self, path: Path) -> Optional[str]:
+        """The JSON text of an entry this user's pkgcheck signed, else None."""
         if not self._usable() or path.is_symlink():
             return None
         try:
             with open(path, encoding="utf-8") as handle:
                 envelope = json.load(handle)
             body = envelope["body"]
-            if not hmac.compare_digest(str(envelope["mac"]), self._mac(body)):
+            if not isinstance(body, str) or not hmac.compare_digest(str(envelope["mac"]), self._mac(body)):
                 return None  # not written by this user's pkgcheck: ignore it
-            return json.loads(body)
+            return body
         except (OSError, ValueError, KeyError, TypeError):
             return None
 

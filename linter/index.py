@@ -172,7 +172,7 @@ class _Catalogue:
             raw = self.raw.get(name)
             if not isinstance(raw, dict):
                 return None
-            self.decoded[name] = serial.decode(json.loads(str(raw["facts"])))
+            self.decoded[name] = serial.loads(str(raw["facts"]))
         return self.decoded[name]
 
     def spans(self, name: str) -> Tuple[Span, ...]:

@@ -63,3 +63,38 @@ def decode(data: Any) -> Any:
             raise FormatError(f"{cls.__name__} has {len(fields)} fields, got {len(values)}")
         return cls(*(decode(item) for item in values))
     return data
+
+
+def loads(text: str) -> Any:
+    """``decode(json.loads(text))`` in one pass: records are built by ``json``'s own (C) walk
+    through an object hook, about twice as fast as decoding the parsed tree afterwards."""
+    import json
+
+    value = json.loads(text, object_hook=_record)
+    return _tuples(value) if type(value) is list else value
+
+
+def _tuples(items: list) -> tuple:
+    return tuple(_tuples(item) if type(item) is list else item for item in items)
+
+
+def _record(data: Dict[str, Any]) -> Any:
+    if "@b" in data:
+        return base64.b64decode(data["@b"])
+    cls = _TYPES.get(data.get("@"))  # type: ignore[arg-type]
+    values = data.get("v")
+    if cls is None or type(values) is not list:
+        raise FormatError(f"unknown record {data.get('@')!r}")
+    if len(values) != len(_FIELDS[cls.__name__]):
+        raise FormatError(f"{cls.__name__} has {len(_FIELDS[cls.__name__])} fields, got {len(values)}")
+    # The facts are frozen dataclasses without __post_init__: filling __dict__ directly is the
+    # object their __init__ would build (equal, hashable), at a fraction of the cost of one
+    # object.__setattr__ per field.
+    record = _new(cls)
+    record.__dict__.update(
+        zip(_FIELDS[cls.__name__], [_tuples(item) if type(item) is list else item for item in values])
+    )
+    return record
+
+
+_new = object.__new__

@@ -277,3 +277,24 @@ def test_check_source_with_unsaved_text_is_not_memoised(tmp_path: Path, monkeypa
     on_disk, _ = engine.check_source(root / "api.py", text[len("# edited\n"):], default_codes())
     assert {(v.code, v.line) for v in on_disk} == {("SHP301", 8), ("SHP303", 8), ("SHP401", 19)}
     assert len(engine._MEMO) == 1
+
+
+def test_serial_loads_refuses_what_decode_refuses() -> None:
+    """The one-pass decoder takes the same closed set of records as ``serial.decode``."""
+    import json
+
+    from linter import serial
+
+    for bad in (
+        {"@": "os.system", "v": []},
+        {"@": "Span", "v": [1, 2, 3]},
+        {"@": "Span", "v": "1,1,1,1"},
+        {"v": [1]},
+    ):
+        with pytest.raises(serial.FormatError):
+            serial.decode(bad)
+        with pytest.raises(serial.FormatError):
+            serial.loads(json.dumps(bad))
+    assert serial.loads('{"@": "Span", "v": [1, 2, 3, 4]}') == serial.decode(
+        {"@": "Span", "v": [1, 2, 3, 4]}
+    )

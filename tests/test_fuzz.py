@@ -89,8 +89,10 @@ def check_module(source: str) -> Optional[ModuleFacts]:
     spans = collect_spans(source)
     ids = [node for node in node_ids(facts) if node >= 0]
     assert not ids or max(ids) < len(spans), "a fact names a node that has no position"
-    encoded = json.loads(json.dumps(serial.encode(facts)))
-    assert serial.decode(encoded) == facts, "the facts change through the cache's JSON"
+    text = json.dumps(serial.encode(facts))
+    assert serial.decode(json.loads(text)) == facts, "the facts change through the cache's JSON"
+    loaded = serial.loads(text)
+    assert loaded == facts and hash(loaded) == hash(facts), "serial.loads differs from decode"
     return facts
 
 
