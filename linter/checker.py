@@ -79,17 +79,19 @@ def analyse(
     excludes: Sequence[str],
     extra_files: Sequence[Path] = (),
     prefilter: bool = True,
+    files: Optional[Sequence[Path]] = None,
 ) -> Analysis:
     """Findings of the ``enabled`` rules for every in-scope module of ``project``.
 
     ``extra_files`` are analysed even when they lie outside the project's walk (a file named on
-    the command line inside an excluded directory, flake8's stdin).
+    the command line inside an excluded directory, flake8's stdin). ``files`` is that walk (the
+    Python files under the project root, with ``excludes``) when the caller has done it.
     """
     from rules import load_all
 
     registry = load_all()
     analysis = Analysis(project)
-    files = project_files(project, excludes)
+    files = list(files) if files is not None else project_files(project, excludes)
     known = set(files)
     analysis.walked = frozenset(known)
     for extra in extra_files:

@@ -543,6 +543,7 @@ def _run_check(
             steamship_path=options.steamship_path,
             prefilter=prefilter,
             cache=options.cache,
+            files=files,
         )
         notices.extend(report.notices)
         violations: List[Violation] = list(report.violations)

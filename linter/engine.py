@@ -107,18 +107,30 @@ def check(
     overrides: Optional[Dict[Path, str]] = None,
     prefilter: bool = True,
     cache: bool = False,
+    files: Optional[Sequence[Path]] = None,
 ) -> Report:
     """Check ``paths`` (files and directories) with the ``enabled`` rule codes.
 
     The whole project around them is analysed — its other modules are context — but only
     findings in the named files are reported, so a run over some files reports for them exactly
     what a run over all files does. With ``cache``, facts and results are kept in
-    ``.pkgcheck_cache/`` at the project root (see :mod:`linter.cache`).
+    ``.pkgcheck_cache/`` at the project root (see :mod:`linter.cache`). ``files`` are the Python
+    files under ``paths`` when the caller has walked them already (with the same ``excludes``).
     """
     absolute = [Path(os.path.abspath(p)) for p in paths]
-    targets = list(iter_python_files(absolute, excludes))
+    targets = list(files) if files is not None else list(iter_python_files(absolute, excludes))
     project = open_project(absolute, steamship_path, overrides, cache)
-    analysis = analyse(project, enabled, excludes, extra_files=[p for p in absolute if not p.is_dir()], prefilter=prefilter)
+    # The project's own walk starts at its root: when that is the one directory named, it is
+    # the walk just done, and the tree is walked once.
+    walked = targets if absolute == [project.root] else None
+    analysis = analyse(
+        project,
+        enabled,
+        excludes,
+        extra_files=[p for p in absolute if not p.is_dir()],
+        prefilter=prefilter,
+        files=walked,
+    )
     wanted = {str(p) for p in targets}
     return Report(
         [v for v in analysis.violations if v.path in wanted],
