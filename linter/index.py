@@ -235,6 +235,9 @@ class Project:
         self._raw: Dict[Path, bytes] = {}
         #: search roots per importing directory (stat calls up the package chain, once)
         self._roots_memo: Dict[Optional[Path], Tuple[Path, ...]] = {}
+        #: whether a directory holds an ``__init__.py``, and the root above its package chain
+        self._package_dirs: Dict[Path, bool] = {}
+        self._package_roots: Dict[Path, Path] = {}
         self._resolve_memo: Dict[Tuple[str, str], Optional[Ref]] = {}
         self._subclass_memo: Dict[Tuple[Tuple[str, str], Tuple[str, str]], Optional[bool]] = {}
         self._catalogue: Optional[_Catalogue] = None
@@ -252,8 +255,8 @@ class Project:
         path = Path(os.path.abspath(path))
         is_package = path.name == "__init__.py"
         directory = path.parent
-        if (directory / "__init__.py").is_file():
-            base = package_root(directory)
+        if self.is_package_dir(directory):
+            base = self.package_root(directory)
         else:
             # Not in a regular package: named from the deepest import root that holds it
             # (a namespace package there), else from its own directory.
@@ -272,6 +275,23 @@ class Project:
             parts[-1] += SHADOWED
         return ".".join(parts) if parts else path.parent.name, is_package
 
+    def is_package_dir(self, directory: Path) -> bool:
+        """Whether ``directory`` holds an ``__init__.py`` (one stat per directory and run)."""
+        known = self._package_dirs.get(directory)
+        if known is None:
+            known = self._package_dirs[directory] = (directory / "__init__.py").is_file()
+        return known
+
+    def package_root(self, directory: Path) -> Path:
+        """:func:`package_root`, memoised per directory (every file of a package asks it)."""
+        found = self._package_roots.get(directory)
+        if found is None:
+            found = directory
+            while self.is_package_dir(found) and found.parent != found:
+                found = found.parent
+            self._package_roots[directory] = found
+        return found
+
     def search_roots(self, near: Optional[Path] = None) -> Tuple[Path, ...]:
         key = near.parent if near is not None else None
         cached = self._roots_memo.get(key)
@@ -283,7 +303,7 @@ class Project:
         roots: List[Path] = []
         if near is not None:
             directory = near.parent
-            roots.append(package_root(directory))
+            roots.append(self.package_root(directory))
         roots.extend(self.base_roots)
         if near is not None:
             roots.append(near.parent)

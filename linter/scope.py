@@ -11,10 +11,11 @@ of the standard library) never pass.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from linter.index import Project, iter_python_files
 
@@ -25,11 +26,39 @@ _IMPORT = re.compile(
 _MARKS = (b"steamship", b"invoke_later")
 
 
+def _import_lines(data: bytes) -> Iterator["re.Match[bytes]"]:
+    """``_IMPORT.finditer(data)``, without trying the pattern at every position.
+
+    Every match lies within one line, starts at the line's start (``^``) and holds the word
+    ``import``; so only the lines where ``bytes.find`` sees that word are tried, once each.
+    """
+    find = data.find
+    match_at = _IMPORT.match
+    tried = -1
+    position = find(b"import")
+    while position != -1:
+        start = data.rfind(b"\n", 0, position) + 1
+        if start != tried:
+            tried = start
+            match = match_at(data, start)
+            if match is not None:
+                yield match
+        position = find(b"import", position + 6)
+
+
 def imported_names(data: bytes, module: str, is_package: bool) -> List[str]:
     """Absolute module names that ``data`` may import (over-approximated)."""
+    return _absolute_names(list(_import_lines(data)), lambda: (module, is_package))
+
+
+def _absolute_names(
+    matches: Sequence["re.Match[bytes]"], naming: Callable[[], Tuple[str, bool]]
+) -> List[str]:
+    """The names of ``matches``; ``naming`` gives the importing module's name and whether it
+    is a package, asked only when a relative import needs it."""
     names: List[str] = []
-    package = module if is_package else module.rpartition(".")[0]
-    for match in _IMPORT.finditer(data):
+    package: Optional[str] = None
+    for match in matches:
         dots, base, what, plain = match.groups()
         if plain is not None:
             for part in plain.decode("utf-8", "replace").split(","):
@@ -40,6 +69,9 @@ def imported_names(data: bytes, module: str, is_package: bool) -> List[str]:
         target = base.decode("utf-8", "replace")
         level = len(dots)
         if level:
+            if package is None:
+                module, is_package = naming()
+                package = module if is_package else module.rpartition(".")[0]
             parts = package.split(".") if package else []
             if level - 1 > len(parts):
                 continue
@@ -55,7 +87,15 @@ def imported_names(data: bytes, module: str, is_package: bool) -> List[str]:
 
 
 def in_scope(project: Project, files: Sequence[Path]) -> List[Path]:
-    """The subset of ``files`` that is in scope, in the given order."""
+    """The subset of ``files`` that is in scope, in the given order.
+
+    A file is in scope when it has a mark, or when one of its imports resolves (as
+    :func:`_resolve_file` resolves it) to a file in scope. Resolving every import of every
+    file costs more than everything else here on a large tree with little Steamship code, so
+    it runs backwards from the files in scope: the names a file imports are indexed by each of
+    their dotted components, and when a file comes into scope, only the imports holding the
+    name it is found under (its stem, or its package's directory name) are resolved.
+    """
     data: Dict[Path, bytes] = {}
     relevant: Set[Path] = set()
     for path in files:
@@ -72,19 +112,31 @@ def in_scope(project: Project, files: Sequence[Path]) -> List[Path]:
             relevant.add(path)
     if not relevant:
         return []
-    # Import graph over the project's own modules, then the fixpoint of "imports a relevant
-    # module".
-    importers: Dict[Path, List[Path]] = {}
+    # name component -> (importing file, absolute imported name), over the files not yet in
+    # scope. A name resolves to a file through its longest prefix that names one, and that
+    # prefix ends with the file's stem or its package's name: a component of the name.
+    by_component: Dict[str, List[Tuple[Path, str]]] = {}
     for path, content in data.items():
         if path in relevant:
             continue
-        for found in _imported_files(project, path, content):
-            importers.setdefault(found, []).append(path)
+        matches = list(_import_lines(content))
+        if not matches:
+            continue
+        naming = functools.partial(project.module_name, path)
+        for name in _absolute_names(matches, naming):
+            for component in set(name.split(".")):
+                by_component.setdefault(component, []).append((path, name))
+    resolved: Dict[Tuple[Path, str], Optional[Path]] = {}
     pending = list(relevant)
     while pending:
         current = pending.pop()
-        for importer in importers.get(current, ()):
-            if importer not in relevant:
+        key = current.parent.name if current.name == "__init__.py" else current.stem
+        for importer, name in by_component.get(key, ()):
+            if importer in relevant:
+                continue
+            if (importer, name) not in resolved:
+                resolved[(importer, name)] = _resolve_file(project, name, importer)
+            if resolved[(importer, name)] == current:
                 relevant.add(importer)
                 pending.append(importer)
     return [path for path in files if path in relevant]
@@ -106,8 +158,8 @@ def joins_scope(project: Project, path: Path, content: bytes, chosen: Iterable[P
 
 def _imported_files(project: Project, path: Path, content: bytes) -> Iterator[Path]:
     """The project files that the imports in ``content`` (the text of ``path``) resolve to."""
-    name, is_package = project.module_name(path)
-    for imported in imported_names(content, name, is_package):
+    naming = functools.partial(project.module_name, path)
+    for imported in _absolute_names(list(_import_lines(content)), naming):
         found = _resolve_file(project, imported, path)
         if found is not None:
             yield found
