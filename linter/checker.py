@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from linter import serial
 from linter.context import Context
@@ -87,6 +89,43 @@ def analyse(
     the command line inside an excluded directory, flake8's stdin). ``files`` is that walk (the
     Python files under the project root, with ``excludes``) when the caller has done it.
     """
+    with few_collections():
+        return _analyse(project, enabled, excludes, extra_files, prefilter, files)
+
+
+#: The cyclic garbage collector's thresholds while analysing (CPython's default: 700, 10, 10).
+GC_THRESHOLDS = (100_000, 50, 100)
+
+
+@contextlib.contextmanager
+def few_collections() -> Iterator[None]:
+    """Run with the cyclic garbage collector's generations much larger (restored afterwards).
+
+    A run allocates millions of objects — syntax trees that die as soon as their facts are
+    taken, facts and specs that live to the end — and next to none in reference cycles. With
+    CPython's default thresholds the collector keeps traversing everything alive: on the large
+    benchmark tree 0.4-0.7 s of a 2.3 s CPU run, most of it in full collections in the main
+    process. With these, young garbage is still collected, every 100,000 allocations.
+    """
+    old = gc.get_threshold()
+    if old[0] == 0:  # collection switched off by the caller: leave it so
+        yield
+        return
+    gc.set_threshold(*(max(now, ours) for now, ours in zip(old, GC_THRESHOLDS)))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
+def _analyse(
+    project: Project,
+    enabled: Iterable[str],
+    excludes: Sequence[str],
+    extra_files: Sequence[Path],
+    prefilter: bool,
+    files: Optional[Sequence[Path]],
+) -> Analysis:
     from rules import load_all
 
     registry = load_all()
@@ -188,7 +227,7 @@ def collect_in_parallel(project: Project, paths: Sequence[Path]) -> None:
 
     chunk = max(1, len(todo) // (workers * 4))
     try:
-        with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool:
             # The pool is our own channel: facts travel pickled (the disk cache stays JSON).
             for (path, _, _, text), loaded in zip(todo, pool.map(_collect_one, todo, chunksize=chunk)):
                 project.adopt(Path(path), loaded)
@@ -196,6 +235,13 @@ def collect_in_parallel(project: Project, paths: Sequence[Path]) -> None:
                     project.cache.put_facts(text, loaded)  # type: ignore[attr-defined]
     except (OSError, RuntimeError, concurrent.futures.process.BrokenProcessPool):
         return  # no processes here (a sandbox, a frozen app): the serial path does the rest
+
+
+def _start_worker() -> None:
+    # Forked workers inherit the thresholds of few_collections; spawned ones start afresh.
+    old = gc.get_threshold()
+    if old[0]:
+        gc.set_threshold(*(max(now, ours) for now, ours in zip(old, GC_THRESHOLDS)))
 
 
 def _collect_one(job: Tuple[str, str, bool, str]) -> object:

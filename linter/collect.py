@@ -281,15 +281,19 @@ class _Collector:
             cst.MatchCase,
             )
         )
+        # Plain functions, not bound methods: a bound method would hold the collector in a
+        # reference cycle with its own dict, and with it the whole syntax tree, until the cyclic
+        # garbage collector ran.
+        cls = type(self)
         self.handlers = {
-            cst.ClassDef: self.on_class,
-            cst.FunctionDef: self.on_function,
-            cst.Import: self.on_import,
-            cst.ImportFrom: self.on_import_from,
-            cst.Assign: self.on_assign,
-            cst.AnnAssign: self.on_ann_assign,
-            cst.Call: self.on_call,
-            cst.ExceptHandler: self.on_except,
+            cst.ClassDef: cls.on_class,
+            cst.FunctionDef: cls.on_function,
+            cst.Import: cls.on_import,
+            cst.ImportFrom: cls.on_import_from,
+            cst.Assign: cls.on_assign,
+            cst.AnnAssign: cls.on_ann_assign,
+            cst.Call: cls.on_call,
+            cst.ExceptHandler: cls.on_except,
         }
 
     # -- the walk --------------------------------------------------------------------------
@@ -297,7 +301,7 @@ class _Collector:
         node_type = type(node)
         handler = self.handlers.get(node_type)
         if handler is not None:
-            handler(node)
+            handler(self, node)
         elif node_type in self.leaves:
             return
         elif node_type in self.conditionals:
@@ -375,9 +379,9 @@ class _Collector:
             kind = "fstring"
             items = self.fstring_parts(node, depth)
         elif node_type is cst.Integer:
-            kind, value = "int", _literal(node.value)
+            kind, value = "int", _literal(node.value, int)
         elif node_type is cst.Float:
-            kind, value = "float", _literal(node.value)
+            kind, value = "float", _literal(node.value, float)
         elif node_type is cst.Imaginary:
             kind = "complex"
         elif node_type is cst.Ellipsis:
@@ -808,7 +812,15 @@ class _Collector:
         )
 
 
-def _literal(text: str) -> Any:
+def _literal(text: str, kind: type) -> Any:
+    """The value of an integer (``kind`` int) or float literal's text (``0x1F``, ``2.5e-3``)."""
+    # int(text, 0) and float(text) read every valid literal of their kind as the compiler does,
+    # without ast.literal_eval's closures (a reference cycle per call, left to the garbage
+    # collector); anything else goes to literal_eval as before.
+    try:
+        return int(text, 0) if kind is int else float(text)
+    except ValueError:
+        pass
     import ast
 
     try:
