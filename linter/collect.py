@@ -110,14 +110,12 @@ def collect_facts(source: str, name: str, path: str, is_package: bool = False) -
 
 def collect_spans(source: str) -> Tuple[Span, ...]:
     """Positions of every reportable node of ``source``, indexed by the facts' node ids."""
-    from libcst.metadata import MetadataWrapper, PositionProvider
-
     module = parse_module(source)
     collector = _Collector(module, "", "", False, keep_nodes=True)
     _walk(module, collector)
     with _deep_recursion():
         try:
-            positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+            positions = _positions(module)
         except RecursionError:
             raise SyntaxProblem("cannot locate: the code is nested too deeply") from None
     spans = []
@@ -135,6 +133,24 @@ def collect_spans(source: str) -> Tuple[Span, ...]:
                 )
             )
     return tuple(spans)
+
+
+def _positions(module: Any) -> Any:
+    """LibCST's ``PositionProvider`` positions of every node of ``module``.
+
+    ``MetadataWrapper.resolve`` would also run a visitor over the whole tree for the batchable
+    providers, of which this asks none: that pass cost as much as the positions themselves.
+    The provider's own generation (the code generation that records positions) is called
+    directly; should a LibCST release rename it, the wrapper is used as before.
+    """
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    provider = PositionProvider()
+    generate = getattr(provider, "_gen_impl", None)
+    if generate is None or not isinstance(getattr(provider, "_computed", None), dict):
+        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    generate(module)
+    return provider._computed
 
 
 @contextlib.contextmanager

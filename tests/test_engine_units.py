@@ -92,6 +92,27 @@ def test_positions_are_one_based_and_only_computed_on_demand() -> None:
     assert (span.line, span.column, span.end_line) == (2, 5, 2)
 
 
+def test_positions_are_libcsts_position_provider_positions() -> None:
+    """collect_spans asks the provider directly (no MetadataWrapper pass): same positions."""
+    import libcst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from linter.collect import _positions
+
+    here = Path(__file__).parent
+    sources = sorted((here / "fixtures").rglob("*.py")) + [here.parent / "linter" / "checker.py"]
+    compared = 0
+    for path in sources:
+        try:
+            module = libcst.parse_module(path.read_text(encoding="utf-8"))
+        except libcst.ParserSyntaxError:
+            continue
+        expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        assert dict(_positions(module)) == dict(expected), path
+        compared += 1
+    assert compared > 50
+
+
 def test_syntax_and_decoding_problems_are_clear() -> None:
     with pytest.raises(SyntaxProblem) as error:
         collect_facts("def f(:\n", "m", "m.py")
