@@ -9,14 +9,17 @@ import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from linter import serial
 from linter.context import Context
-from linter.facts import ModuleFacts, ParseFailure, Span
+from linter.facts import Expr, ModuleFacts, ParseFailure, Span
 from linter.index import BUNDLED_VERSION, Project
 from linter.scope import in_scope, project_files
 from linter.spec import Where
+
+if TYPE_CHECKING:
+    import concurrent.futures
 
 PARSE_ERROR = "SHP001"
 #: How the other places a message names are labelled in related locations (SARIF).
@@ -148,7 +151,26 @@ def _analyse(
         key = results_key(project, files, chosen, enabled, excludes, prefilter, pinned)
         if key is not None and restore(analysis, cache.get_results(key), project):  # type: ignore[attr-defined]
             return analysis
-    collect_in_parallel(project, chosen)
+    with Workers() as workers:
+        _check(project, chosen, registry, enabled, pinned, analysis, workers)
+    if cache is not None and key is not None and not analysis.internal_errors and not any(
+        f.internal for f in analysis.failures
+    ):
+        cache.put_results(key, snapshot(analysis, project, chosen))  # type: ignore[attr-defined]
+    return analysis
+
+
+def _check(
+    project: Project,
+    chosen: Sequence[Path],
+    registry: Dict[str, type],
+    enabled: Set[str],
+    pinned: Optional[str],
+    analysis: Analysis,
+    workers: "Workers",
+) -> None:
+    """Parse, run the rules and locate their findings into ``analysis``."""
+    collect_in_parallel(project, chosen, workers)
     modules: List[ModuleFacts] = []
     for path in chosen:
         loaded = project.load_path(path)
@@ -177,30 +199,93 @@ def _analyse(
             analysis.internal_errors.append(
                 (code, f"internal error in {code} ({type(error).__name__}: {error}); please report it", traceback.format_exc())
             )
-    analysis.violations = locate(project, findings, registry)
-    if cache is not None and key is not None and not analysis.internal_errors and not any(
-        f.internal for f in analysis.failures
-    ):
-        cache.put_results(key, snapshot(analysis, project, chosen))  # type: ignore[attr-defined]
-    return analysis
+    analysis.violations = locate(project, findings, registry, workers)
 
 
 #: Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_MIN = 24
 
 
-def collect_in_parallel(project: Project, paths: Sequence[Path]) -> None:
+class Workers:
+    """The worker processes of one analysis, started by :func:`collect_in_parallel` when there
+    are enough files to parse, and kept until the analysis ends: beside the files in scope they
+    parse the modules those import (while the main process takes the results in) and compute the
+    positions of the findings' modules.
+
+    Everything sent back is what the main process would compute itself; when there are no
+    processes (too few files, a daemonic flake8 worker, a sandbox) or one fails, the main
+    process does the work as before.
+    """
+
+    def __init__(self) -> None:
+        self.executor: Optional["concurrent.futures.ProcessPoolExecutor"] = None
+        self.size = 0
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def running(self) -> bool:
+        return self.executor is not None
+
+    def start(self) -> bool:
+        import concurrent.futures
+        import multiprocessing
+
+        if self.executor is not None:
+            return True
+        if multiprocessing.current_process().daemon:
+            return False  # inside a pool worker (flake8 -j): daemonic processes cannot have children
+        size = min(os.cpu_count() or 1, 8)
+        if size < 2:
+            return False
+        import libcst  # noqa: F401 - imported once here, inherited by the forked workers
+
+        try:
+            self.executor = concurrent.futures.ProcessPoolExecutor(max_workers=size, initializer=_start_worker)
+        except (OSError, RuntimeError, ValueError):
+            return False
+        self.size = size
+        return True
+
+    def submit(self, function: object, job: object) -> Optional["concurrent.futures.Future"]:
+        if self.executor is None:
+            return None
+        try:
+            return self.executor.submit(function, job)  # type: ignore[arg-type]
+        except (OSError, RuntimeError):  # broken or shut down: the caller works serially
+            self.close()
+            return None
+
+    def close(self) -> None:
+        executor, self.executor = self.executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _outcome(future: "concurrent.futures.Future") -> object:
+    """The result of a worker's job, or None when the job or the pool failed."""
+    try:
+        return future.result()
+    except Exception:  # BrokenProcessPool, CancelledError, a pickling error: done serially
+        return None
+
+
+def collect_in_parallel(project: Project, paths: Sequence[Path], workers: Optional[Workers] = None) -> None:
     """Parse the files that have no facts yet on every core, when there are enough of them.
 
-    Each worker parses whole files and returns their facts as JSON-ready data; the result is the
-    same as a serial run, in the same order.
+    Each worker parses whole files and returns their facts; the result is the same as a serial
+    run, in the same order. While the results come in, the main process reads the bundled
+    catalogue (when it is steamship's source) and hands the workers the project modules that the
+    results import names from (see :func:`prefetch_imports`).
     """
     import concurrent.futures
-    import multiprocessing
 
-    if multiprocessing.current_process().daemon:
-        return  # inside a pool worker (flake8 -j): daemonic processes cannot have children
-    workers = min(os.cpu_count() or 1, 8)
+    own = workers is None
+    workers = workers if workers is not None else Workers()
     todo = []
     for path in paths:
         if project.loaded(path):
@@ -221,20 +306,80 @@ def collect_in_parallel(project: Project, paths: Sequence[Path]) -> None:
                 continue
             project.not_cached.add(path)  # the serial loader need not look again
         todo.append((str(path), name, is_package, text))
-    if workers < 2 or len(todo) < PARALLEL_MIN:
+    if len(todo) < PARALLEL_MIN or not workers.start():
         return
-    import libcst  # noqa: F401 - imported once here, inherited by the forked workers
-
-    chunk = max(1, len(todo) // (workers * 4))
+    assert workers.executor is not None
+    chunk = max(1, len(todo) // (workers.size * 4))
     try:
-        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool:
-            # The pool is our own channel: facts travel pickled (the disk cache stays JSON).
-            for (path, _, _, text), loaded in zip(todo, pool.map(_collect_one, todo, chunksize=chunk)):
-                project.adopt(Path(path), loaded)
-                if isinstance(loaded, ModuleFacts) and project.cache is not None:
+        # The pool is our own channel: facts travel pickled (the disk cache stays JSON).
+        results = workers.executor.map(_collect_one, todo, chunksize=chunk)
+        if project.steamship.kind == "catalogue":
+            try:
+                project.steamship_catalogue()  # read while the workers parse: rules will need it
+            except Exception:  # noqa: BLE001 - raised again where the rules ask for it
+                pass
+        scheduled = {Path(path) for path, _, _, _ in todo}
+        for (path, _, _, text), loaded in zip(todo, results):
+            project.adopt(Path(path), loaded)
+            if isinstance(loaded, ModuleFacts):
+                if project.cache is not None:
                     project.cache.put_facts(text, loaded)  # type: ignore[attr-defined]
+                prefetch_imports(project, loaded, workers, scheduled)
     except (OSError, RuntimeError, concurrent.futures.process.BrokenProcessPool):
-        return  # no processes here (a sandbox, a frozen app): the serial path does the rest
+        workers.close()  # no processes here (a sandbox, a frozen app): the serial path does the rest
+    finally:
+        if own:
+            workers.close()
+
+
+def prefetch_imports(
+    project: Project, module: ModuleFacts, workers: Workers, scheduled: Set[Path] = frozenset()  # type: ignore[assignment]
+) -> None:
+    """Have the workers parse the modules that ``module``'s class bases, decorators and method
+    annotations are imported from, when they are not loaded yet.
+
+    Resolving those names is the first thing the rules do (is this class a package? is this
+    decorator a route?), and it loads each such module with the name and from the file that
+    :meth:`Project.module` finds. The same (file, name) is parsed here ahead of time, and
+    :meth:`Project.load_path` takes the result when it gets there; a module never asked for is
+    parsed for nothing, which is why only these names are followed.
+    """
+    if not workers.running:
+        return
+    used: Set[str] = set()
+
+    def names(expr: Optional[Expr]) -> None:
+        while expr is not None:
+            if expr.dotted:
+                used.add(expr.dotted.partition(".")[0])
+            for item in expr.items:
+                names(item)
+            expr = expr.func if expr.kind in ("call", "subscript") else None
+
+    for cls in module.classes:
+        for base in cls.bases:
+            names(base)
+        for method in cls.methods:
+            for decorator in method.decorators:
+                names(decorator)
+            for param in method.params:
+                names(param.annotation)
+            names(method.returns)
+    for function in module.functions:
+        for decorator in function.decorators:
+            names(decorator)
+    if not used:
+        return
+    near = Path(module.path)
+    for imported in module.imports:
+        if imported.local not in used or imported.name == "*":
+            continue
+        if imported.name is None:
+            wanted: Optional[str] = imported.module
+        else:
+            wanted = project._absolute(module, imported.module, imported.level)
+        if wanted:
+            project.prefetch(wanted, near, workers, scheduled)
 
 
 def _start_worker() -> None:
@@ -242,6 +387,15 @@ def _start_worker() -> None:
     old = gc.get_threshold()
     if old[0]:
         gc.set_threshold(*(max(now, ours) for now, ours in zip(old, GC_THRESHOLDS)))
+
+
+def _spans_of(source: str) -> object:
+    from linter.collect import SyntaxProblem, collect_spans
+
+    try:
+        return collect_spans(source)
+    except SyntaxProblem:
+        return ()
 
 
 def _collect_one(job: Tuple[str, str, bool, str]) -> object:
@@ -356,7 +510,15 @@ def restore(analysis: Analysis, data: object, project: Project) -> bool:
     return True
 
 
-def locate(project: Project, findings: Iterable[object], registry: Dict[str, type]) -> List[Violation]:
+def locate(
+    project: Project,
+    findings: Iterable[object],
+    registry: Dict[str, type],
+    workers: Optional[Workers] = None,
+) -> List[Violation]:
+    findings = list(findings)
+    if workers is not None and workers.running:
+        _spans_in_parallel(project, findings, workers)
     seen: Set[Tuple[str, str, int, str]] = set()
     violations = []
     for finding in findings:
@@ -393,6 +555,38 @@ def locate(project: Project, findings: Iterable[object], registry: Dict[str, typ
         )
     violations.sort(key=lambda v: (v.path, v.line, v.column, v.code, v.message))
     return violations
+
+
+def _spans_in_parallel(project: Project, findings: Sequence[object], workers: Workers) -> None:
+    """Compute on the workers the positions that :func:`locate` is about to ask for: those of
+    every module a finding is in or names, that the catalogue does not hold already."""
+    modules: Dict[str, ModuleFacts] = {}
+    for finding in findings:
+        module = project.module(finding.at.module)  # type: ignore[attr-defined]
+        if module is None or project.is_steamship(module.name) and not _is_project_file(project, module):
+            continue
+        modules[module.name] = module
+        for value in finding.fields.values():  # type: ignore[attr-defined]
+            if isinstance(value, Where):
+                other = project.module(value.module)
+                if other is not None:
+                    modules[other.name] = other
+    jobs = []
+    for name, module in modules.items():
+        if not project.needs_spans(module):
+            continue
+        try:
+            source = project.source(Path(module.path))
+        except Exception:
+            continue  # Project.spans says () itself
+        future = workers.submit(_spans_of, source)
+        if future is None:
+            return
+        jobs.append((name, future))
+    for name, future in jobs:
+        spans = _outcome(future)
+        if isinstance(spans, tuple):
+            project.adopt_spans(name, spans)
 
 
 def _is_project_file(project: Project, module: ModuleFacts) -> bool:

@@ -18,7 +18,7 @@ import re
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from linter import serial
 from linter.collect import SyntaxProblem, collect_facts, collect_spans, decode_source
@@ -26,6 +26,9 @@ from linter.facts import ClassFact, Expr, FunctionFact, ModuleFacts, ParseFailur
 
 #: appended to the name of a module that a package of the same name shadows
 SHADOWED = "[module]"
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 #: Markers of a project's root directory, nearest first wins.
 ROOT_MARKERS = (
@@ -243,6 +246,8 @@ class Project:
         self._catalogue: Optional[_Catalogue] = None
         #: steamship modules whose facts (and spans) came from the catalogue
         self._catalogued: Set[str] = set()
+        #: (file, module name) -> a worker's parse of it under that name (see :meth:`prefetch`)
+        self._prefetched: Dict[Tuple[Path, str], "Future[object]"] = {}
         #: files read from disk (for cache keys: what a result depends on)
         self.loaded_paths: Set[Path] = set()
         #: files whose facts the cache was asked for and did not have
@@ -369,6 +374,43 @@ class Project:
         if isinstance(result, ModuleFacts):
             self._by_name.setdefault(result.name, result)
 
+    def prefetch(
+        self, name: str, near: Optional[Path], workers: object, scheduled: Set[Path] = frozenset()  # type: ignore[assignment]
+    ) -> None:
+        """Have ``workers`` parse the file that :meth:`module` would load for ``name`` (asked
+        from ``near``) under that name, unless it is loaded, known or ``scheduled`` already.
+
+        Not steamship's modules: most come from the catalogue without a parse. Not with the
+        on-disk cache: there the facts are most likely cached, and telling would cost a read of
+        the entry that :meth:`load_path` reads again."""
+        if name in self._by_name or self.cache is not None or self.is_steamship(name):
+            return
+        found = self.find(name, near)
+        if found is None:
+            return
+        path = Path(os.path.abspath(found[0]))
+        if path in self._by_path or path in scheduled or (path, name) in self._prefetched:
+            return
+        is_package = path.name == "__init__.py"
+        try:
+            text = self.source(path)
+        except Exception:
+            return  # load_path reports it
+        future = workers.submit(_collect_job, (str(path), name, is_package, text))  # type: ignore[attr-defined]
+        if future is not None:
+            self._prefetched[(path, name)] = future
+
+    def _take_prefetched(self, path: Path, name: str) -> Optional[ModuleFacts]:
+        future = self._prefetched.pop((path, name), None)
+        if future is None:
+            return None
+        try:
+            result = future.result()
+        except Exception:  # the pool broke or the job was cancelled: parse here
+            return None
+        # Only facts are taken: a failure is produced again here, with its traceback.
+        return result if isinstance(result, ModuleFacts) else None
+
     def load_path(self, path: Path, name: Optional[str] = None) -> Loaded:
         """Facts for the file at ``path`` (or why it has none)."""
         path = Path(os.path.abspath(path))
@@ -382,7 +424,11 @@ class Project:
         try:
             text = self.source(path)
             self.loaded_paths.add(path)
-            result = self._collect(text, name, path, is_package)
+            prefetched = self._take_prefetched(path, name) if self._prefetched else None
+            if prefetched is not None:
+                result = prefetched
+            else:
+                result = self._collect(text, name, path, is_package)
         except SyntaxProblem as problem:
             result = ParseFailure(str(path), problem.message, problem.span)
         except OSError as error:
@@ -463,12 +509,27 @@ class Project:
                 if candidate is not None and candidate.is_file():
                     return self.load_path(candidate, name)
             return None
+        return self.steamship_catalogue().get(name)
+
+    def steamship_catalogue(self) -> "_Catalogue":
+        """The bundled catalogue (read on first use)."""
         if self._catalogue is None:
             self._catalogue = load_catalogue()
-        return self._catalogue.get(name)
+        return self._catalogue
 
     def module_exists(self, name: str, near: Optional[Path] = None) -> bool:
         return self.module(name, near) is not None
+
+    def needs_spans(self, module: ModuleFacts) -> bool:
+        """Whether :meth:`spans` would parse ``module`` again (not known yet, not catalogued)."""
+        return module.name not in self._spans and not (
+            self.is_steamship(module.name)
+            and (self.steamship.kind == "catalogue" or module.name in self._catalogued)
+        )
+
+    def adopt_spans(self, name: str, spans: Tuple[Span, ...]) -> None:
+        """Take positions computed elsewhere (a worker process) for module ``name``."""
+        self._spans.setdefault(name, spans)
 
     def spans(self, module: ModuleFacts) -> Tuple[Span, ...]:
         """Positions of ``module``'s reportable nodes (computed once, on demand)."""
@@ -477,9 +538,7 @@ class Project:
                 if self.is_steamship(module.name) and (
                     self.steamship.kind == "catalogue" or module.name in self._catalogued
                 ):
-                    if self._catalogue is None:
-                        self._catalogue = load_catalogue()
-                    self._spans[module.name] = self._catalogue.spans(module.name)
+                    self._spans[module.name] = self.steamship_catalogue().spans(module.name)
                 else:
                     self._spans[module.name] = collect_spans(self.source(Path(module.path)))
             except (SyntaxProblem, OSError):
@@ -856,6 +915,13 @@ class Project:
         for module in modules:
             for cls in module.classes:
                 yield Ref("class", module.name, cls.qualname)
+
+
+def _collect_job(job: Tuple[str, str, bool, str]) -> object:
+    """A worker's parse of one module (:meth:`Project.prefetch`)."""
+    from linter.checker import _collect_one
+
+    return _collect_one(job)
 
 
 def class_attribute(cls: ClassFact, name: str) -> Optional[object]:

@@ -1,0 +1,111 @@
+"""The worker processes change where modules are parsed, never what is found.
+
+With enough files in scope the engine parses them on a pool of processes, has the pool parse the
+project modules their classes and annotations import names from (before the rules ask), and
+computes the positions of the reported modules there. A run with the pool must report exactly
+what a run in one process reports.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import List
+
+import pytest
+
+from linter import checker, engine
+from linter.index import Project
+
+CODES = ["SHP101", "SHP105", "SHP201", "SHP301", "SHP303", "SHP401", "SHP402", "SHP403"]
+
+SERVICE = '''
+from typing import Optional, Dict
+from abc import ABC
+
+from helpers.kinds import Kind, Base
+from helpers import decorators
+from steamship.invocable import PackageService, post
+
+
+class Service{i}(PackageService, Base):
+    @post("run")
+    def run(self, kind: Optional[Kind] = None, extra: Dict[str, int] = None) -> dict:
+        return {{}}
+
+    @post("run")
+    def run_again(self, *values) -> dict:
+        self.invoke_later("rn", arguments={{}})
+        return {{}}
+
+    @decorators.traced
+    def helper(self) -> None:
+        pass
+
+
+class Plain{i}(ABC):
+    @post("nowhere")
+    def nowhere(self) -> None:
+        pass
+'''
+
+FILES = {
+    # context modules: no mark, never in scope, reached only through names the services use
+    "typing.py": "Optional = object()\nDict = object()\n",
+    "abc.py": "class ABCMeta(type):\n    pass\n\n\nclass ABC(metaclass=ABCMeta):\n    pass\n",
+    "helpers/__init__.py": "",
+    "helpers/kinds.py": "import enum\n\n\nclass Kind(str, enum.Enum):\n    A = 'a'\n\n\nclass Base:\n    def __init__(self, value=None):\n        self.value = value\n",
+    "helpers/decorators.py": "def traced(function):\n    return function\n",
+    "enum.py": "class Enum:\n    pass\n",
+}
+
+
+def make_project(root: Path, services: int) -> None:
+    (root / "steamship.json").write_text("{}", encoding="utf-8")
+    for name, text in FILES.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    for i in range(services):
+        (root / f"service_{i:02}.py").write_text(textwrap.dedent(SERVICE.format(i=i)), encoding="utf-8")
+
+
+def found(report: engine.Report) -> List[tuple]:
+    return [(v.path, v.line, v.column, v.end_line, v.end_column, v.code, v.message, v.related) for v in report.violations]
+
+
+def test_the_pool_reports_what_one_process_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    services = checker.PARALLEL_MIN + 6
+    make_project(tmp_path, services)
+    started: List[str] = []
+    prefetched: List[str] = []
+    original_start = checker.Workers.start
+    original_prefetch = Project.prefetch
+
+    def start(self: checker.Workers) -> bool:
+        running = original_start(self)
+        started.append("yes" if running else "no")
+        return running
+
+    def prefetch(self: Project, name: str, near: object, workers: object, scheduled: object = frozenset()) -> None:
+        before = len(self._prefetched)
+        original_prefetch(self, name, near, workers, scheduled)  # type: ignore[arg-type]
+        if len(self._prefetched) > before:
+            prefetched.append(name)
+
+    monkeypatch.setattr(checker.Workers, "start", start)
+    monkeypatch.setattr(Project, "prefetch", prefetch)
+    pooled = engine.check([tmp_path], CODES)
+    if started != ["yes"]:
+        pytest.skip("no worker processes on this machine")
+    assert sorted(prefetched) == ["abc", "helpers", "helpers.kinds", "typing"]
+    assert not pooled.project._prefetched, "every module parsed ahead was used"
+
+    monkeypatch.setattr(checker, "PARALLEL_MIN", 10**9)
+    serial = engine.check([tmp_path], CODES)
+    assert found(pooled) == found(serial)
+    assert pooled.failures == serial.failures
+    codes = {v.code for v in serial.violations}
+    assert {"SHP101", "SHP105", "SHP201", "SHP401"} <= codes, codes
+    # positions from the workers, in several modules
+    assert len({v.path for v in pooled.violations}) == services
