@@ -336,7 +336,7 @@ def prefetch_imports(
     project: Project, module: ModuleFacts, workers: Workers, scheduled: Set[Path] = frozenset()  # type: ignore[assignment]
 ) -> None:
     """Have the workers parse the modules that ``module``'s class bases, decorators and method
-    annotations are imported from, when they are not loaded yet.
+    annotations are imported from (:func:`imported_for_rules`), when they are not loaded yet.
 
     Resolving those names is the first thing the rules do (is this class a package? is this
     decorator a route?), and it loads each such module with the name and from the file that
@@ -346,6 +346,14 @@ def prefetch_imports(
     """
     if not workers.running:
         return
+    near = Path(module.path)
+    for wanted in imported_for_rules(project, module):
+        project.prefetch(wanted, near, workers, scheduled)
+
+
+def imported_for_rules(project: Project, module: ModuleFacts) -> List[str]:
+    """The modules that the names of ``module``'s class bases, decorators and method
+    annotations are imported from, as :meth:`Project.module` is asked for them."""
     used: Set[str] = set()
 
     def names(expr: Optional[Expr]) -> None:
@@ -368,18 +376,19 @@ def prefetch_imports(
     for function in module.functions:
         for decorator in function.decorators:
             names(decorator)
+    wanted: List[str] = []
     if not used:
-        return
-    near = Path(module.path)
+        return wanted
     for imported in module.imports:
         if imported.local not in used or imported.name == "*":
             continue
         if imported.name is None:
-            wanted: Optional[str] = imported.module
+            name: Optional[str] = imported.module
         else:
-            wanted = project._absolute(module, imported.module, imported.level)
-        if wanted:
-            project.prefetch(wanted, near, workers, scheduled)
+            name = project._absolute(module, imported.module, imported.level)
+        if name and name not in wanted:
+            wanted.append(name)
+    return wanted
 
 
 def _start_worker() -> None:
