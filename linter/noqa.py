@@ -85,6 +85,9 @@ class NoqaIndex:
     def __init__(self, text: str) -> None:
         self.lines: List[str] = split_lines(text)
         self.exempt = any(_FILE_EXEMPT.match(line) for line in self.lines)
+        # The text searched for a line is a stretch of the file: where the file holds no
+        # ``# noqa`` at all, no line does, and the file need not be tokenized to find its runs.
+        self._any = _INLINE.search(text) is not None
         self._runs: Optional[Dict[int, str]] = None
         self._codes: Dict[int, Optional[FrozenSet[str]]] = {}
 
@@ -106,6 +109,8 @@ class NoqaIndex:
         """Why a finding of ``code`` on ``line`` is silenced (``BY_*``), or None."""
         if self.exempt:
             return BY_FILE_NOQA
+        if not self._any:
+            return None
         if line not in self._codes:
             self._codes[line] = parse_noqa(self._searched(line))
         codes = self._codes[line]
