@@ -109,7 +109,7 @@ def phases(tree: Path) -> List[Tuple[str, float]]:
     timed(f"rules ({len(findings)} findings)", start)
     start = clock()
     checker.locate(project, findings, registry)
-    timed("locate: re-parse reported modules with PositionProvider (on the workers)", start)
+    timed("locate: re-parse reported modules, positions of the reported nodes (on the workers)", start)
     slowest = sorted(per_rule.items(), key=lambda item: -item[1])[:4]
     shown = ", ".join(f"{code} {seconds:.3f} s" for code, seconds in slowest)
     marks.append((f"  of which the slowest rules: {shown}", 0.0))

@@ -398,13 +398,14 @@ def _start_worker() -> None:
         gc.set_threshold(*(max(now, ours) for now, ours in zip(old, GC_THRESHOLDS)))
 
 
-def _spans_of(source: str) -> object:
-    from linter.collect import SyntaxProblem, collect_spans
+def _node_spans_of(job: Tuple[str, List[int]]) -> object:
+    from linter.collect import SyntaxProblem, collect_node_spans
 
+    source, nodes = job
     try:
-        return collect_spans(source)
+        return collect_node_spans(source, nodes)
     except SyntaxProblem:
-        return ()
+        return {node: None for node in nodes}
 
 
 def _collect_one(job: Tuple[str, str, bool, str]) -> object:
@@ -526,8 +527,7 @@ def locate(
     workers: Optional[Workers] = None,
 ) -> List[Violation]:
     findings = list(findings)
-    if workers is not None and workers.running:
-        _spans_in_parallel(project, findings, workers)
+    place_findings(project, findings, workers)
     seen: Set[Tuple[str, str, int, str]] = set()
     violations = []
     for finding in findings:
@@ -566,36 +566,44 @@ def locate(
     return violations
 
 
-def _spans_in_parallel(project: Project, findings: Sequence[object], workers: Workers) -> None:
-    """Compute on the workers the positions that :func:`locate` is about to ask for: those of
-    every module a finding is in or names, that the catalogue does not hold already."""
-    modules: Dict[str, ModuleFacts] = {}
+def place_findings(project: Project, findings: Sequence[object], workers: Optional[Workers] = None) -> None:
+    """Compute the positions :func:`locate` is about to ask for, and only those: of every node a
+    finding is at or names, in modules whose positions are not known yet nor catalogued. On the
+    workers when they run (a module each), else here."""
+    wanted: Dict[str, Tuple[ModuleFacts, Set[int]]] = {}
+
+    def want(module: ModuleFacts, node: int) -> None:
+        wanted.setdefault(module.name, (module, set()))[1].add(node)
+
     for finding in findings:
         module = project.module(finding.at.module)  # type: ignore[attr-defined]
         if module is None or project.is_steamship(module.name) and not _is_project_file(project, module):
             continue
-        modules[module.name] = module
+        want(module, finding.at.node)  # type: ignore[attr-defined]
         for value in finding.fields.values():  # type: ignore[attr-defined]
             if isinstance(value, Where):
                 other = project.module(value.module)
                 if other is not None:
-                    modules[other.name] = other
+                    want(other, value.node)
     jobs = []
-    for name, module in modules.items():
+    for module, nodes in wanted.values():
         if not project.needs_spans(module):
             continue
-        try:
-            source = project.source(Path(module.path))
-        except Exception:
-            continue  # Project.spans says () itself
-        future = workers.submit(_spans_of, source)
-        if future is None:
-            return
-        jobs.append((name, future))
-    for name, future in jobs:
-        spans = _outcome(future)
-        if isinstance(spans, tuple):
-            project.adopt_spans(name, spans)
+        future = None
+        if workers is not None and workers.running:
+            try:
+                source = project.source(Path(module.path))
+            except Exception:  # noqa: BLE001 - place() says "no position" itself
+                source = None
+            if source is not None:
+                future = workers.submit(_node_spans_of, (source, sorted(nodes)))
+        jobs.append((module, nodes, future))
+    for module, nodes, future in jobs:
+        placed = _outcome(future) if future is not None else None
+        if isinstance(placed, dict):
+            project.adopt_node_spans(module.name, placed)
+        else:
+            project.place(module, nodes)
 
 
 def _is_project_file(project: Project, module: ModuleFacts) -> bool:

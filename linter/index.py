@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from linter import serial
-from linter.collect import SyntaxProblem, collect_facts, collect_spans, decode_source
+from linter.collect import SyntaxProblem, collect_facts, collect_node_spans, collect_spans, decode_source
 from linter.facts import ClassFact, Expr, FunctionFact, ModuleFacts, ParseFailure, Span
 
 #: appended to the name of a module that a package of the same name shadows
@@ -234,6 +234,8 @@ class Project:
         self._by_path: Dict[Path, Loaded] = {}
         self._find_memo: Dict[Tuple[str, Tuple[Path, ...]], Optional[Tuple[Path, bool]]] = {}
         self._spans: Dict[str, Tuple[Span, ...]] = {}
+        #: positions of some nodes of a module (see :meth:`place`), None for no position
+        self._node_spans: Dict[str, Dict[int, Optional[Span]]] = {}
         self._sources: Dict[Path, str] = {}
         self._raw: Dict[Path, bytes] = {}
         #: search roots per importing directory (stat calls up the package chain, once)
@@ -521,15 +523,32 @@ class Project:
         return self.module(name, near) is not None
 
     def needs_spans(self, module: ModuleFacts) -> bool:
-        """Whether :meth:`spans` would parse ``module`` again (not known yet, not catalogued)."""
+        """Whether positions in ``module`` take a parse of its source (not computed yet, not
+        from the catalogue)."""
         return module.name not in self._spans and not (
             self.is_steamship(module.name)
             and (self.steamship.kind == "catalogue" or module.name in self._catalogued)
         )
 
-    def adopt_spans(self, name: str, spans: Tuple[Span, ...]) -> None:
-        """Take positions computed elsewhere (a worker process) for module ``name``."""
-        self._spans.setdefault(name, spans)
+    def place(self, module: ModuleFacts, nodes: Iterable[int]) -> None:
+        """Compute the positions of ``nodes`` in ``module`` only (what :meth:`span` will be
+        asked for), unless its positions are known or come from the catalogue."""
+        if not self.needs_spans(module):
+            return
+        known = self._node_spans.get(module.name, {})
+        missing = [node for node in nodes if node not in known]
+        if not missing:
+            return
+        try:
+            placed = collect_node_spans(self.source(Path(module.path)), missing)
+        except (SyntaxProblem, OSError):
+            placed = {node: None for node in missing}  # as spans() would say: no position
+        self.adopt_node_spans(module.name, placed)
+
+    def adopt_node_spans(self, name: str, placed: Dict[int, Optional[Span]]) -> None:
+        """Take positions of some nodes of module ``name``, computed by :meth:`place` here or
+        in a worker process."""
+        self._node_spans.setdefault(name, {}).update(placed)
 
     def spans(self, module: ModuleFacts) -> Tuple[Span, ...]:
         """Positions of ``module``'s reportable nodes (computed once, on demand)."""
@@ -546,7 +565,12 @@ class Project:
         return self._spans[module.name]
 
     def span(self, module: ModuleFacts, node: int) -> Optional[Span]:
-        spans = self.spans(module)
+        spans = self._spans.get(module.name)
+        if spans is None:
+            placed = self._node_spans.get(module.name)
+            if placed is not None and node in placed:
+                return placed[node]
+            spans = self.spans(module)
         return spans[node] if 0 <= node < len(spans) else None
 
     # -- resolution ------------------------------------------------------------------------

@@ -113,6 +113,30 @@ def test_positions_are_libcsts_position_provider_positions() -> None:
     assert compared > 50
 
 
+def test_positions_of_some_nodes_are_those_of_all_nodes() -> None:
+    """collect_node_spans stops generating code after the last wanted node and records only
+    what those need: the same positions as collect_spans, for any choice of nodes."""
+    import random
+
+    from linter.collect import collect_node_spans
+
+    here = Path(__file__).parent
+    draw = random.Random(7)
+    compared = 0
+    for path in sorted((here / "fixtures").rglob("*.py")) + [here.parent / "examples" / "support_bot" / "api.py"]:
+        source = path.read_text(encoding="utf-8")
+        try:
+            spans = collect_spans(source)
+        except SyntaxProblem:
+            continue
+        everything = list(range(len(spans) + 2))
+        for wanted in (everything, draw.sample(everything, min(3, len(everything))), [len(spans) - 1, -1], []):
+            expected = {node: spans[node] if 0 <= node < len(spans) else None for node in wanted}
+            assert collect_node_spans(source, wanted) == expected, (path, wanted)
+        compared += 1
+    assert compared > 50
+
+
 def test_syntax_and_decoding_problems_are_clear() -> None:
     with pytest.raises(SyntaxProblem) as error:
         collect_facts("def f(:\n", "m", "m.py")

@@ -37,7 +37,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linter import engine, serial
-from linter.collect import SyntaxProblem, collect_facts, collect_spans
+from linter.collect import SyntaxProblem, collect_facts, collect_node_spans, collect_spans
 from linter.facts import ModuleFacts
 from rules import load_all
 
@@ -89,6 +89,9 @@ def check_module(source: str) -> Optional[ModuleFacts]:
     spans = collect_spans(source)
     ids = [node for node in node_ids(facts) if node >= 0]
     assert not ids or max(ids) < len(spans), "a fact names a node that has no position"
+    some = sorted(set(ids))[::3] + [len(spans)]
+    expected = {node: spans[node] if node < len(spans) else None for node in some}
+    assert collect_node_spans(source, some) == expected, "positions of some nodes differ"
     text = json.dumps(serial.encode(facts))
     assert serial.decode(json.loads(text)) == facts, "the facts change through the cache's JSON"
     loaded = serial.loads(text)
