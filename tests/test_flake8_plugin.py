@@ -481,6 +481,17 @@ def test_plugin_reports_zero_based_columns() -> None:
 # -- cost -----------------------------------------------------------------------------------------
 
 
+def run_snippet(code: str, cwd: Optional[Path] = None) -> subprocess.CompletedProcess:
+    """``python -c code`` in a fresh interpreter (optionally in ``cwd``), its output as text."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=str(cwd) if cwd is not None else None,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
+
+
 def test_importing_the_plugin_is_cheap() -> None:
     code = (
         "import sys, linter.flake8_plugin\n"
@@ -488,7 +499,7 @@ def test_importing_the_plugin_is_cheap() -> None:
         " or m.startswith(('linter.engine', 'linter.collect', 'linter.index', 'linter.spec')))\n"
         "print(heavy)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT_S)
+    result = run_snippet(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
 
@@ -504,9 +515,7 @@ def test_flake8_on_a_tree_without_steamship_never_imports_libcst(tmp_path: Path)
         "app.run(['--isolated', '--select', 'SHP', '-j1', '.'])\n"
         "print(app.result_count, 'libcst' in sys.modules, 'linter.engine' in sys.modules)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=str(tmp_path), capture_output=True, text=True, timeout=TIMEOUT_S
-    )
+    result = run_snippet(code, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["0", "False", "True"]
 
@@ -520,9 +529,7 @@ def test_flake8_selection_without_shp_codes_does_not_run_pkgcheck() -> None:
         "app.run(['--isolated', '--select', 'E9,F', '-j1', '.'])\n"
         "print(app.result_count, 'libcst' in sys.modules, 'linter.engine' in sys.modules)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=str(CONFLICT), capture_output=True, text=True, timeout=TIMEOUT_S
-    )
+    result = run_snippet(code, CONFLICT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["0", "False", "False"]
 
@@ -697,9 +704,7 @@ def test_flake8_legacy_api_does_not_analyse_before_it_is_given_files(tmp_path: P
         "report = guide.check_files(['api.py'])\n"
         "print(len(calls), report.total_errors)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=str(CONFLICT), capture_output=True, text=True, timeout=TIMEOUT_S
-    )
+    result = run_snippet(code, CONFLICT)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "0" and lines[-1] == f"1 {len(expected_for(CONFLICT, 'api.py'))}"
