@@ -99,6 +99,20 @@ def check_module(source: str) -> Optional[ModuleFacts]:
     return facts
 
 
+#: Modules the grammar fuzzer found, kept as regressions.
+FOUND_MODULES = [
+    # a line continuation into the end of the file before CRLF: CPython accepts it, LibCST's
+    # parser does not (found by test_grammar_programs_at_scale)
+    "\n\\\r\n",
+    "def f():\n    return 1\n\\\r\n",
+]
+
+
+@pytest.mark.parametrize("source", FOUND_MODULES, ids=range(len(FOUND_MODULES)))
+def test_found_module_examples(source: str) -> None:
+    assert check_module(source) is not None
+
+
 @FEW
 @given(hypothesmith.from_grammar())
 def test_grammar_programs(source: str) -> None:
