@@ -32,6 +32,7 @@ from typing import Callable, Dict, List, Set, Tuple, Union
 
 import pytest
 
+from cli_support import BUGGY
 from linter import engine
 from linter.index import Ref
 from linter.spec import SpecBuilder
@@ -40,15 +41,8 @@ from rules import load_all
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ALL_CODES = sorted(load_all())
 
-#: One SHP101 (duplicate route) at line 5.
-GOOD = """\
-from steamship.invocable import PackageService, post
-class Svc(PackageService):
-    @post("a")
-    def a(self) -> str: return "a"
-    @post("/a")
-    def b(self) -> str: return "b"
-"""
+#: One SHP101 (duplicate route) at line 5: the CLI tests' buggy module.
+GOOD = BUGGY
 GOOD_FINDING = ("good.py", 5, "SHP101")
 
 
