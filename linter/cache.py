@@ -41,10 +41,30 @@ TAG = (
 )
 
 
+_CODE_DIGEST: list = []
+
+
+def code_digest() -> str:
+    """A digest of pkgcheck's own code (the engine, the rules, the bundled catalogue): cached
+    facts and results are only as good as the code that made them, and an editable install or
+    a patched copy changes the code without changing ``__version__``."""
+    if not _CODE_DIGEST:
+        import rules
+
+        digest = hashlib.sha256()
+        for package in (Path(__file__).parent, Path(rules.__file__).parent):
+            for path in sorted(package.rglob("*")):
+                if path.suffix in (".py", ".gz") and "__pycache__" not in path.parts:
+                    digest.update(str(path.relative_to(package)).encode() + b"\0")
+                    digest.update(hashlib.sha256(path.read_bytes()).digest())
+        _CODE_DIGEST.append(digest.hexdigest()[:16])
+    return _CODE_DIGEST[0]
+
+
 class Cache:
     def __init__(self, project_root: Path) -> None:
         self.root = Path(project_root) / DIRECTORY
-        flavour = f"v2-{__version__}-py{sys.version_info[0]}{sys.version_info[1]}"
+        flavour = f"v2-{__version__}-py{sys.version_info[0]}{sys.version_info[1]}-{code_digest()}"
         self.base = self.root / flavour
         self._ready = False
         self.hits = 0

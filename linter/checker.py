@@ -30,6 +30,10 @@ LABELS = {
     "first_at": "the first add_mixin",
     "init_at": "the mixin's __init__",
     "method_at": "the route's method",
+    "route_at": "the route's method",
+    "package_at": "the package",
+    "package_init_at": "the package's __init__",
+    "listed_at": "USED_MIXIN_CLASSES",
 }
 
 

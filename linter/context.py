@@ -145,3 +145,16 @@ class Context:
 
     def where(self, module: ModuleFacts, node: int) -> Where:
         return Where(module.name, node)
+
+    def class_where(self, ref: Ref) -> Optional[Where]:
+        """The ``class`` line of ``ref``, when pkgcheck has its source."""
+        cls = self.project.class_fact(ref)
+        return Where(ref.module, cls.name_node) if cls is not None else None
+
+    def init_where(self, ref: Ref) -> Optional[Where]:
+        """The ``__init__`` an instance of ``ref`` runs (its own or inherited), else its
+        ``class`` line."""
+        owner, found, _ = self.project.lookup_attribute(ref, "__init__")
+        if owner is not None and isinstance(found, FunctionFact):
+            return Where(owner.module, found.node)
+        return self.class_where(ref)

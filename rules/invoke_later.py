@@ -271,7 +271,7 @@ class UnknownInvokeLaterRoute(Rule):
     """
 
     code = "SHP401"
-    message = "no route {route} on {package}{hint}; the background task fails with \"No handler for {route}\""
+    message = "no route {route} on {package} ({package_at}{hint}); the background task fails with \"No handler for {route}\""
 
     def check(self, context: Context) -> Iterator[Finding]:
         for call in memo_calls(context):
@@ -279,17 +279,17 @@ class UnknownInvokeLaterRoute(Rule):
             verb, verb_known = verb_of(context, call)
             if path is None or not verb_known:
                 continue
-            lacking = []
-            hint = ""
+            # one finding per package that lacks the route (a mixin's call may reach several),
+            # each naming where that package is defined
             for package, spec in checkable(context, call):
                 if any(key[1] == path for key in spec.routes):
                     continue  # the path exists with another verb: SHP402
-                lacking.append(short(package))
-                if not hint:
-                    hint = suggest(context, call, spec, path)
-            if lacking:
                 yield self.finding(
-                    call.where, route=f"{verb} {path}", package=", ".join(lacking), hint=hint
+                    call.where,
+                    route=f"{verb} {path}",
+                    package=short(package),
+                    package_at=context.class_where(package) or "?",
+                    hint=suggest(context, call, spec, path),
                 )
 
 
@@ -298,11 +298,11 @@ def suggest(context: Context, call: Call, spec: Spec, path: str) -> str:
     name = raw.strip("/") if known and isinstance(raw, str) else ""
     for route in spec.methods():
         if route.method_name == name and route.path != path and route.origin != "reserved":
-            return f" ({name} is the Python method of {route.verb} {route.path}: invoke_later takes the path, {route.path.lstrip('/')!r})"
+            return f"; {name} is the Python method of {route.verb} {route.path}: invoke_later takes the path, {route.path.lstrip('/')!r}"
     candidates = [r.path for r in spec.methods() if r.origin != "reserved"]
     close = difflib.get_close_matches(path, candidates, n=1, cutoff=0.6)
     if close:
-        return f" (did you mean {close[0].lstrip('/')!r}?)"
+        return f"; did you mean {close[0].lstrip('/')!r}?"
     return ""
 
 
@@ -347,7 +347,7 @@ class InvokeLaterVerbMismatch(Rule):
     """
 
     code = "SHP402"
-    message = "{package} has {path} only as {have}, not {verb}; the background task fails with \"No handler for {verb} {path}\""
+    message = "{package} has {path} only as {have} ({route_at}), not {verb}; the background task fails with \"No handler for {verb} {path}\""
 
     def check(self, context: Context) -> Iterator[Finding]:
         for call in memo_calls(context):
@@ -359,8 +359,20 @@ class InvokeLaterVerbMismatch(Rule):
                 verbs = sorted(v for v, p in spec.routes if p == path)
                 if verbs and verb not in verbs:
                     yield self.finding(
-                        call.where, package=short(package), path=path, have=" and ".join(verbs), verb=verb
+                        call.where,
+                        package=short(package),
+                        path=path,
+                        have=" and ".join(verbs),
+                        route_at=route_where(spec.routes[(verbs[0], path)]),
+                        verb=verb,
                     )
+
+
+def route_where(route: Route) -> object:
+    """Where a route's method is defined ("built in" for steamship's reserved routes)."""
+    if route.function_class is not None and route.function is not None:
+        return Where(route.function_class.module, route.function.node)
+    return "built in"
 
 
 def accepted(function: FunctionFact) -> Tuple[Set[str], Set[str], bool]:
@@ -464,7 +476,7 @@ class InvokeLaterArguments(Rule):
                 if route is None or route.function is None or not route.args_known:
                     continue
                 names, required, varkw = accepted(route.function)
-                method_at = Where(route.function_class.module, route.function.node) if route.function_class else "?"
+                method_at = route_where(route)
                 given = {key for key, _ in literal_keys}
                 unknown = [key for key, _ in literal_keys if key not in names and not varkw]
                 if unknown:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from linter.context import Context
-from linter.facts import Expr, FunctionFact
+from linter.facts import AssignFact, Expr, FunctionFact
 from linter.index import Ref
 from linter.spec import Event, MixinUse, Route, Spec, Where
 from rules import Finding, Rule
@@ -255,7 +255,7 @@ class MixinNeverAdded(Rule):
 
     code = "SHP303"
     message = (
-        "{mixin} is listed for {package} but no add_mixin reached from __init__ binds it; its "
+        "{mixin} is listed for {package} but no add_mixin reached from its __init__ ({package_init_at}) binds it; its "
         "routes ({routes}) are served without an instance and fail with TypeError (missing 'self')"
     )
 
@@ -282,7 +282,13 @@ class MixinNeverAdded(Rule):
                 shown = ", ".join(sorted({f"{d.verb} {d.path}" for d in routes})[:3])
                 if len(routes) > 3:
                     shown += ", …"
-                yield self.finding(use.site, mixin=short(use.mixin), package=short(package), routes=shown)
+                yield self.finding(
+                    use.site,
+                    mixin=short(use.mixin),
+                    package=short(package),
+                    package_init_at=context.init_where(package) or "?",
+                    routes=shown,
+                )
 
 
 class AddMixinNotInstance(Rule):
@@ -667,7 +673,7 @@ class AddMixinNotListed(Rule):
     """
 
     code = "SHP308"
-    message = "{mixin} is added but not listed in USED_MIXIN_CLASSES of {package}; the class-level spec lacks its routes"
+    message = "{mixin} is added but not listed in USED_MIXIN_CLASSES of {package} ({listed_at}); the class-level spec lacks its routes"
     opt_in = True
 
     def check(self, context: Context) -> Iterator[Finding]:
@@ -684,7 +690,18 @@ class AddMixinNotListed(Rule):
                     continue  # added by a library mixin's own __init__
                 if not context.builder.find_route_methods(use.mixin):
                     continue
-                yield self.finding(use.site, mixin=short(use.mixin), package=short(package))
+                yield self.finding(
+                    use.site, mixin=short(use.mixin), package=short(package), listed_at=listing(context, package)
+                )
+
+
+def listing(context: Context, package: Ref) -> object:
+    """Where ``package``'s USED_MIXIN_CLASSES is assigned (its own or inherited), else its
+    ``class`` line: the place to list a mixin."""
+    owner, found, _ = context.project.lookup_attribute(package, "USED_MIXIN_CLASSES")
+    if owner is not None and isinstance(found, AssignFact) and not context.project.is_steamship(owner.module):
+        return Where(owner.module, found.node)
+    return context.class_where(package) or "?"
 
 
 def bind_problem(init: Optional[FunctionFact], call: Expr) -> Optional[str]:

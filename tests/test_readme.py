@@ -25,3 +25,15 @@ def test_readme_has_exactly_two_setup_commands() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert setup_commands()[1] in ci
+
+
+def test_readme_shows_what_pkgcheck_prints_on_the_example(monkeypatch) -> None:
+    from cli_support import invoke
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("```text\n$ pkgcheck examples/support_bot\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(ROOT)
+    result = invoke(["--no-cache", "examples/support_bot"])
+    assert result.exit_code == 1
+    printed = result.stdout + result.stderr  # the findings, then the summary
+    assert block.splitlines() == [line for line in printed.splitlines() if line.strip()]
