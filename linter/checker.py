@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,18 +67,12 @@ class Analysis:
 
 
 def pinned_steamship(root: Path) -> Optional[str]:
-    """The steamship version the project pins with ``==`` (requirements*.txt, pyproject.toml)."""
-    pattern = re.compile(r"""(?im)^[\s"']*steamship\s*(?:\[[^\]]*\])?\s*==\s*([\w.+!-]+)""")
-    candidates = sorted(root.glob("requirements*.txt")) + [root / "pyproject.toml", root / "setup.cfg"]
-    for candidate in candidates:
-        try:
-            text = candidate.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        match = pattern.search(text)
-        if match:
-            return match.group(1)
-    return None
+    """The project's requirement on steamship that pkgcheck's catalogue version does not
+    satisfy (e.g. ``steamship==2.16.2 (requirements.txt)``), or None."""
+    from linter.pins import other_version
+
+    pin = other_version(root, BUNDLED_VERSION)
+    return pin.describe() if pin is not None else None
 
 
 def analyse(
@@ -183,10 +176,10 @@ def _check(
         else:
             analysis.failures.append(loaded)
     skip_sdk = False
-    if project.steamship.kind == "catalogue" and pinned and pinned != BUNDLED_VERSION:
+    if project.steamship.kind == "catalogue" and pinned:
         skip_sdk = True
         analysis.notices.append(
-            f"the project pins steamship=={pinned} but no steamship is installed here; "
+            f"the project requires {pinned} but no steamship is installed here; "
             f"pkgcheck used its catalogue of steamship {BUNDLED_VERSION} and skipped the checks "
             "that depend on steamship's own code (install the pinned steamship, or pass "
             "--steamship-path, to run them)"

@@ -17,7 +17,7 @@ class Context:
     def __init__(self, project: Project, modules: List[ModuleFacts], sdk_exact: bool = True) -> None:
         self.project = project
         #: False when steamship's code comes from pkgcheck's catalogue of another version than
-        #: the one the project pins: verdicts resting on steamship's own classes are withheld
+        #: the one the project requires: verdicts resting on steamship's own classes are withheld
         self.sdk_exact = sdk_exact
         self.builder = SpecBuilder(project)
         #: the project's in-scope modules (what findings may point into)

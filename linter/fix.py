@@ -30,7 +30,7 @@ from linter.collect import decode_source
 from linter.engine import DEFAULT_EXCLUDES, open_project
 from linter.facts import ParseFailure
 from linter.fixplan import UNSAFE, Edit, Planner
-from linter.index import BUNDLED_VERSION, find_project_root
+from linter.index import find_project_root
 
 
 @dataclass
@@ -149,7 +149,7 @@ def _planner(
     chosen.extend(path for path in files if path not in chosen)
     modules = [m for m in map(project.load_path, chosen) if isinstance(m, ModuleFacts)]
     pinned = pinned_steamship(project.root)
-    exact = not (project.steamship.kind == "catalogue" and pinned and pinned != BUNDLED_VERSION)
+    exact = not (project.steamship.kind == "catalogue" and pinned)
     return Planner(Context(project, modules, sdk_exact=exact))
 
 

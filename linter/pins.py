@@ -1,0 +1,200 @@
+"""Which steamship the project says it needs: requirements files, pyproject.toml, setup.cfg.
+
+Checks that rest on steamship's own code (its mixins' constructors, its routes) are only right
+for the steamship the project runs on. When no steamship is installed, pkgcheck stands in its
+catalogue of one version; if the project's requirement excludes that version, those checks are
+withheld (:func:`other_version`).
+
+Requirements are read as pip and Poetry read them (PEP 508 specifiers through ``packaging``;
+Poetry's ``^``/``~`` constraints); anything else — a URL, a ``-r`` include, an unparsable line —
+says nothing about the version.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, List, Optional, Tuple
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+NAME = "steamship"
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A requirement on steamship: its specifier (PEP 440) and where it was written."""
+
+    specifier: SpecifierSet
+    source: str  # file name relative to the project root
+
+    def allows(self, version: str) -> bool:
+        try:
+            return self.specifier.contains(Version(version), prereleases=True)
+        except InvalidVersion:
+            return True
+
+    def describe(self) -> str:
+        return f"{NAME}{self.specifier} ({self.source})"
+
+
+def steamship_pins(root: Path) -> List[Pin]:
+    """Every version requirement on steamship found at the project root, in reading order."""
+    pins: List[Pin] = []
+    for path in sorted(root.glob("requirements*.txt")):
+        pins.extend(Pin(spec, path.name) for spec in _from_requirements(_read(path)))
+    pyproject = _read(root / "pyproject.toml")
+    if pyproject is not None:
+        pins.extend(Pin(spec, "pyproject.toml") for spec in _from_pyproject(pyproject))
+    setup_cfg = _read(root / "setup.cfg")
+    if setup_cfg is not None:
+        pins.extend(Pin(spec, "setup.cfg") for spec in _from_setup_cfg(setup_cfg))
+    return [pin for pin in pins if str(pin.specifier)]
+
+
+def other_version(root: Path, version: str) -> Optional[Pin]:
+    """The first requirement of the project that ``version`` does not satisfy, if any."""
+    for pin in steamship_pins(root):
+        if not pin.allows(version):
+            return pin
+    return None
+
+
+def _read(path: Path) -> Optional[str]:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _requirement(text: str) -> Optional[SpecifierSet]:
+    """The specifier of a PEP 508 requirement on steamship (None: another project, a URL, or
+    not a requirement at all)."""
+    try:
+        requirement = Requirement(text.strip())
+    except InvalidRequirement:
+        return None
+    if canonicalize_name(requirement.name) != NAME or requirement.url:
+        return None
+    return requirement.specifier
+
+
+def _from_requirements(text: Optional[str]) -> Iterator[SpecifierSet]:
+    if text is None:
+        return
+    for line in text.replace("\\\n", "").splitlines():
+        line = re.sub(r"(^|\s)#.*", "", line).strip()
+        if not line or line.startswith("-"):
+            continue  # options: -r, -e, --index-url ...
+        line = re.split(r"\s--?\w", line, maxsplit=1)[0]  # per-requirement options (--hash=...)
+        specifier = _requirement(line)
+        if specifier is not None:
+            yield specifier
+
+
+def _from_pyproject(text: str) -> Iterator[SpecifierSet]:
+    try:
+        import tomllib  # type: ignore[import-not-found]
+    except ImportError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        document = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, ValueError):
+        return
+    project = _table(document, "project")
+    lists = [project.get("dependencies")]
+    lists.extend(_table(project, "optional-dependencies").values())
+    for entries in lists:
+        for entry in entries if isinstance(entries, list) else ():
+            specifier = _requirement(entry) if isinstance(entry, str) else None
+            if specifier is not None:
+                yield specifier
+    poetry = _table(_table(document, "tool"), "poetry")
+    tables = [_table(poetry, "dependencies")]
+    tables.extend(_table(group, "dependencies") for group in _table(poetry, "group").values() if isinstance(group, dict))
+    for table in tables:
+        for name, constraint in table.items():
+            if canonicalize_name(str(name)) != NAME:
+                continue
+            if isinstance(constraint, dict):
+                constraint = constraint.get("version")
+            specifier = poetry_constraint(constraint) if isinstance(constraint, str) else None
+            if specifier is not None:
+                yield specifier
+
+
+def _from_setup_cfg(text: str) -> Iterator[SpecifierSet]:
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(text)
+        value = parser.get("options", "install_requires", fallback="")
+    except configparser.Error:
+        return
+    for line in value.splitlines():
+        specifier = _requirement(line) if line.strip() else None
+        if specifier is not None:
+            yield specifier
+
+
+def _table(document: object, key: str) -> dict:
+    value = document.get(key) if isinstance(document, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def poetry_constraint(text: str) -> Optional[SpecifierSet]:
+    """Poetry's version constraint as a PEP 440 specifier: ``2.16.0`` is ``==2.16.0``,
+    ``^2.16`` is ``>=2.16,<3.0.0``, ``~2.16.1`` is ``>=2.16.1,<2.17.0``, ``*`` is anything;
+    ``,``-joined parts all apply (``||`` alternatives are not understood: None)."""
+    if "||" in text or "|" in text:
+        return None
+    parts: List[str] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part or part == "*":
+            continue
+        if part[0] in "^~" and not part.startswith("~="):
+            bounds = _caret(part[1:]) if part[0] == "^" else _tilde(part[1:])
+            if bounds is None:
+                return None
+            parts.extend(bounds)
+        elif part[0].isdigit():
+            parts.append("==" + part)
+        else:
+            parts.append(part)
+    try:
+        return SpecifierSet(",".join(parts))
+    except InvalidSpecifier:
+        return None
+
+
+def _release(text: str) -> Optional[Tuple[int, ...]]:
+    try:
+        return Version(text).release
+    except InvalidVersion:
+        return None
+
+
+def _caret(text: str) -> Optional[List[str]]:
+    release = _release(text)
+    if release is None:
+        return None
+    # the first non-zero component may not change (^0.2.3 < 0.3.0, ^0.0.3 < 0.0.4)
+    index = next((i for i, n in enumerate(release) if n != 0), len(release) - 1)
+    upper = list(release[: index + 1])
+    upper[-1] += 1
+    return [f">={text}", "<" + ".".join(map(str, upper + [0] * (max(len(release), 2) - len(upper))))]
+
+
+def _tilde(text: str) -> Optional[List[str]]:
+    release = _release(text)
+    if release is None:
+        return None
+    # ~1.2.3 and ~1.2 allow patch changes, ~1 minor ones
+    keep = 2 if len(release) >= 2 else 1
+    upper = list(release[:keep])
+    upper[-1] += 1
+    return [f">={text}", "<" + ".".join(map(str, upper + [0] * (max(len(release), 2) - len(upper))))]
