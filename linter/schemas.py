@@ -107,7 +107,7 @@ class SchemaMapper:
 
     def _subscript(self, module: ModuleFacts, expr: Expr, depth: int) -> dict:
         ref = self.project.resolve(module, expr.dotted)
-        name = _generic_name(ref)
+        name = generic_name(ref)
         items = expr.items
         if name == "Optional" and len(items) == 1:
             return union([self.schema(module, items[0], depth + 1), dict(NULL)])
@@ -151,7 +151,7 @@ class SchemaMapper:
                 return dict(NULL)
             return dict(_BUILTINS.get(ref.qualname, ANY))
         if ref.kind == "external":
-            name = _generic_name(ref)
+            name = generic_name(ref)
             if name in ("Text", "AnyStr"):
                 return {"type": "string"}
             if name in _SEQUENCES:
@@ -251,7 +251,7 @@ class SchemaMapper:
                 annotation = assign.annotation
                 if (
                     annotation.kind == "subscript"
-                    and _generic_name(self.project.resolve(module, annotation.dotted)) == "ClassVar"
+                    and generic_name(self.project.resolve(module, annotation.dotted)) == "ClassVar"
                 ):
                     continue
                 field = self.schema(module, annotation, depth + 1)
@@ -274,7 +274,7 @@ class SchemaMapper:
         return schema
 
 
-def _generic_name(ref: Optional[Ref]) -> Optional[str]:
+def generic_name(ref: Optional[Ref]) -> Optional[str]:
     """``List`` for typing.List, ``list`` for the builtin, ``Sequence`` for
     collections.abc.Sequence; None for anything else."""
     if ref is None:

@@ -74,17 +74,38 @@ class Receivers:
             return False
         return ref.key in (PACKAGE_SERVICE, INVOCABLE) or bool(self.builder.is_package(ref))
 
-    def annotation_type(self, module: ModuleFacts, expr: Optional[Expr]) -> Optional[Ref]:
-        if expr is None:
+    def annotation_type(self, module: ModuleFacts, expr: Optional[Expr], depth: int = 0) -> Optional[Ref]:
+        """The one class an annotation admits besides None: ``P``, ``"P"``, ``Optional[P]``,
+        ``Union[P, None]``, ``P | None`` (also as strings); None for anything else."""
+        if expr is None or depth > 8:
             return None
+        from linter.schemas import forward_reference, generic_name  # OpenAPI's; only when asked
+
         if expr.kind == "str":
-            # "MyPackage": a forward reference
-            dotted = expr.value if isinstance(expr.value, str) and expr.value.replace(".", "").isidentifier() else None
-            return self.project.resolve(module, dotted) if dotted else None
-        if expr.kind == "subscript" and expr.dotted and expr.dotted.rpartition(".")[2] == "Optional" and expr.items:
-            return self.annotation_type(module, expr.items[0])
+            # "MyPackage", "Optional[MyPackage]": a forward reference
+            parsed = forward_reference(expr.value) if isinstance(expr.value, str) else None
+            return self.annotation_type(module, parsed, depth + 1) if parsed is not None else None
         if expr.kind in ("name", "attribute") and expr.dotted:
             return self.project.resolve(module, expr.dotted)
+        alternatives: Tuple[Expr, ...] = ()
+        if expr.kind == "binop" and expr.op == "|":
+            alternatives = expr.items
+        elif expr.kind == "subscript" and expr.dotted:
+            name = generic_name(self.project.resolve(module, expr.dotted))
+            if name in ("Optional", "Union"):
+                alternatives = expr.items
+        if alternatives:
+            # a | b | None nests: flatten, then drop the Nones
+            flat: List[Expr] = []
+            pending = list(alternatives)
+            while pending:
+                item = pending.pop(0)
+                if item.kind == "binop" and item.op == "|":
+                    pending[:0] = item.items
+                else:
+                    flat.append(item)
+            kept = [item for item in flat if item.kind != "none"]
+            return self.annotation_type(module, kept[0], depth + 1) if len(kept) == 1 else None
         return None
 
     def attribute_type(self, cls: Ref, attr: str) -> Optional[Ref]:
