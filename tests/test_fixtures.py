@@ -94,3 +94,16 @@ def test_every_rule_has_a_firing_and_a_quiet_fixture() -> None:
     registry = load_all()
     missing = [code for code in registry if code not in fired]
     assert not missing, f"rules without a firing fixture: {missing}"
+    # the near-miss: a fixture named for the rule and "clean", with the rule switched on and
+    # no marker for it (the equality test above proves it stays quiet there)
+    quiet = set()
+    for root in fixture_dirs():
+        if "clean" not in root.name:
+            continue
+        marked = {code for _, _, code in expected(root)}
+        for code in re.findall(r"shp\d{3}", root.name):
+            code = code.upper()
+            if code in enabled_codes(root) and code not in marked:
+                quiet.add(code)
+    no_near_miss = [code for code in registry if code not in quiet]
+    assert not no_near_miss, f"rules without a clean near-miss fixture: {no_near_miss}"
