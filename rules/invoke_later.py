@@ -577,9 +577,21 @@ class InvokeLaterBadCall(Rule):
         node = call.fact.node
         if "method" not in args:
             yield "invoke_later without a method", "the call raises TypeError", node
+        positional = [extra for extra in call.extra if not extra.startswith("*") and not extra.endswith("=")]
+        if positional:
+            given = len(SIGNATURE) + len(positional)
+            yield (
+                f"invoke_later takes at most {len(SIGNATURE)} positional arguments but is given {given}",
+                "the call raises TypeError",
+                node,
+            )
         for extra in call.extra:
-            if not extra.startswith("*"):
-                yield f"invoke_later does not take {extra.rstrip('=')}", "the call raises TypeError", node
+            if extra.endswith("=") and not extra.startswith("*"):
+                key = extra[:-1]
+                if key in SIGNATURE:  # also given by position
+                    yield f"invoke_later gets two values for {key}", "the call raises TypeError", node
+                else:
+                    yield f"invoke_later does not take {key}", "the call raises TypeError", node
         verb = args.get("verb")
         if verb is not None and verb.kind != "none":
             if verb.is_literal or verb.kind in ("fstring", "list", "dict", "tuple"):

@@ -343,3 +343,28 @@ def test_serial_loads_refuses_what_decode_refuses() -> None:
     assert serial.loads('{"@": "Span", "v": [1, 2, 3, 4]}') == serial.decode(
         {"@": "Span", "v": [1, 2, 3, 4]}
     )
+
+
+def test_invoke_later_call_errors_are_worded_like_python(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "p",
+        {
+            "api.py": """
+                from steamship.invocable import PackageService, post
+                from steamship.utils.url import Verb
+
+                class P(PackageService):
+                    @post("a")
+                    def a(self) -> None:
+                        self.invoke_later("a", method="a")
+                        self.invoke_later("a", timeout=3)
+                        self.invoke_later("a", Verb.POST, None, {}, 10, 20)
+            """
+        },
+    )
+    messages = [v.message for v in engine.check([root], ["SHP404"]).violations]
+    assert messages == [
+        "invoke_later gets two values for method; the call raises TypeError",
+        "invoke_later does not take timeout; the call raises TypeError",
+        "invoke_later takes at most 5 positional arguments but is given 6; the call raises TypeError",
+    ]
