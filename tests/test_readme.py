@@ -37,3 +37,31 @@ def test_readme_shows_what_pkgcheck_prints_on_the_example(monkeypatch) -> None:
     assert result.exit_code == 1
     printed = result.stdout + result.stderr  # the findings, then the summary
     assert block.splitlines() == [line for line in printed.splitlines() if line.strip()]
+
+
+def _blocks(language: str):
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.findall(rf"```{language}\n(.*?)```", text, re.S)
+
+
+def test_readme_configuration_is_accepted_as_pasted(tmp_path: Path) -> None:
+    from linter.config import load_config
+    from rules import load_all
+
+    (toml,) = [block for block in _blocks("toml") if "[tool.pkgcheck]" in block]
+    (tmp_path / "pyproject.toml").write_text(toml, encoding="utf-8")
+    settings = load_config(tmp_path / "pyproject.toml", set(load_all()))
+    assert settings is not None
+
+
+def test_readme_flake8_configuration_is_accepted_as_pasted(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (ini,) = [block for block in _blocks("ini") if "[flake8]" in block]
+    (tmp_path / "setup.cfg").write_text(ini, encoding="utf-8")
+    (tmp_path / "ok.py").write_text("x = 1\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8", "ok.py"], cwd=str(tmp_path), capture_output=True, text=True, timeout=120
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
