@@ -187,8 +187,12 @@ def _is_generic_model(project: "Project", module: ModuleFacts, expr: Expr) -> bo
     if ref is None or ref.kind != "class":
         return False
     mro, _ = project.mro(ref)
+    # pydantic's GenericModel is an external name, or a class when pydantic's source is found
+    # beside the installed steamship
     return any(
-        item.kind == "external" and item.module in _GENERIC_MODELS for item in mro
+        item.kind == "external" and item.module in _GENERIC_MODELS
+        or item.kind == "class" and f"{item.module}.{item.qualname}" in _GENERIC_MODELS
+        for item in mro
     )
 
 

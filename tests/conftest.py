@@ -13,6 +13,7 @@ TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:  # also works under --import-mode=importlib
     sys.path.insert(0, str(TESTS_DIR))
 
+from oracle.report import SUMMARY  # noqa: E402
 from oracle.venv import OracleVenv, OracleVenvError, ensure_oracle_venv  # noqa: E402
 
 # Property tests draw the same examples on every run unless asked otherwise: a test run that
@@ -62,3 +63,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
         reason = KNOWN_BUGS.get(item.nodeid)
         if reason is not None:
             item.add_marker(pytest.mark.xfail(reason=f"known bug: {reason}", strict=True))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    """The oracle's measured agreement, at the end of every run that measured it."""
+    if SUMMARY:
+        terminalreporter.section("runtime oracle")
+        for line in SUMMARY:
+            terminalreporter.write_line(line)

@@ -33,6 +33,7 @@ from oracle.compare import (
     soft_comparisons,
     split_runtime,
 )
+from oracle.report import SUMMARY
 from oracle.venv import OracleVenv
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +41,8 @@ FIXTURES_DIR = REPO_ROOT / "tests" / "fixtures"
 RUNTIME_DUMP = REPO_ROOT / "tests" / "oracle" / "runtime_dump.py"
 STEAMSHIP_EXAMPLES = "steamship-agents-examples"
 MIN_SOFT_AGREEMENT = 0.95
+#: where pkgcheck takes steamship's own code from (see OracleRun.pkgcheck)
+SOURCES = ("catalogue", "installed")
 SUBPROCESS_TIMEOUT_S = 600
 RESERVED_PATHS = frozenset({"/__dir__", "/__instance_init__"})
 
@@ -163,12 +166,19 @@ class OracleRun:
             self._runtime[input_id] = data
         return self._runtime[input_id]
 
-    def pkgcheck(self, input_id: str, level: str) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
-        """(spec mapping, None) or (None, error description)."""
-        key = (input_id, level)
+    def pkgcheck(
+        self, input_id: str, level: str, source: str = "catalogue"
+    ) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
+        """(spec mapping, None) or (None, error description). ``source``: where pkgcheck takes
+        steamship's own code from — its bundled catalogue (the test interpreter has no steamship
+        installed), or the oracle venv's installed steamship (``--steamship-path``), where
+        pydantic's and the other dependencies' source is found beside it too."""
+        key = (input_id, level, source)
         if key not in self._pkgcheck:
             path = self.input_path(input_id)
             cmd = [sys.executable, "-m", "linter", "spec", str(path), "--level", level]
+            if source == "installed":
+                cmd += ["--steamship-path", str(self.venv.site_packages)]
             result: Tuple[Optional[Dict[str, Any]], Optional[str]]
             try:
                 proc = subprocess.run(
@@ -184,7 +194,7 @@ class OracleRun:
                     data = None
                 if isinstance(data, dict) and all(isinstance(v, dict) for v in data.values()):
                     result = (data, None)
-                    self._write_debug(f"{input_id}.{level}.pkgcheck.json", data)
+                    self._write_debug(f"{input_id}.{level}.{source}.pkgcheck.json", data)
                 else:
                     result = (
                         None,
@@ -202,7 +212,7 @@ class OracleRun:
     def debug_hint(self, input_id: str, level: Optional[str] = None) -> str:
         files = [self.debugdir / f"{input_id}.runtime.json"]
         for lvl in [level] if level else list(LEVELS):
-            files.append(self.debugdir / f"{input_id}.{lvl}.pkgcheck.json")
+            files.extend(self.debugdir / f"{input_id}.{lvl}.{source}.pkgcheck.json" for source in SOURCES)
         return "full specs: " + ", ".join(str(f) for f in files if f.exists())
 
 
@@ -284,11 +294,12 @@ def test_runtime_oracle_sanity(oracle: OracleRun, input_id: str) -> None:
 
 @pytest.mark.parametrize("input_id", ORACLE_INPUTS)
 @pytest.mark.parametrize("level", LEVELS)
-def test_spec_matches_runtime(oracle: OracleRun, input_id: str, level: str) -> None:
+@pytest.mark.parametrize("source", SOURCES)
+def test_spec_matches_runtime(oracle: OracleRun, input_id: str, level: str, source: str) -> None:
     runtime = _require_oracle_input(oracle, input_id)
-    actual, error = oracle.pkgcheck(input_id, level)
+    actual, error = oracle.pkgcheck(input_id, level, source)
     if error:
-        pytest.fail(f"[{input_id}, {level} level] {error}", pytrace=False)
+        pytest.fail(f"[{input_id}, {level} level, {source}] {error}", pytrace=False)
     problems, split = compare_level(runtime, actual, level)
     skipped = _skipped_report(split)
     if skipped:
@@ -328,7 +339,8 @@ def test_route_docs_and_enum_values_match_runtime(oracle: OracleRun, input_id: s
         )
 
 
-def test_kind_and_returns_agreement(oracle: OracleRun) -> None:
+@pytest.mark.parametrize("source", SOURCES)
+def test_kind_and_returns_agreement(oracle: OracleRun, source: str) -> None:
     """``kind``/``returns`` strings: agreement ratio over all oracle inputs must be >= 95%."""
     results: Dict[Tuple[str, str, Tuple[str, str], str], SoftComparison] = {}
     failures: List[str] = []
@@ -339,7 +351,7 @@ def test_kind_and_returns_agreement(oracle: OracleRun) -> None:
             skipped.append(f"  [{input_id}] whole input: the runtime imports no package")
             continue
         for level in LEVELS:
-            actual, error = oracle.pkgcheck(input_id, level)
+            actual, error = oracle.pkgcheck(input_id, level, source)
             split = split_runtime(runtime, level)
             for mod, err in sorted(split.failed_modules.items()):
                 skipped.append(f"  [{input_id}] module {mod} ({level}): {err}")
@@ -359,7 +371,8 @@ def test_kind_and_returns_agreement(oracle: OracleRun) -> None:
     user = [c for c in results.values() if c.route[1] not in RESERVED_PATHS]
     user_agreed = sum(1 for c in user if c.agrees)
     lines = [
-        f"kind/returns agreement: {agreed}/{total} = {ratio:.1%} "
+        f"kind/returns agreement, {'bundled catalogue' if source == 'catalogue' else 'installed steamship'}: "
+        f"{agreed}/{total} = {ratio:.1%} "
         f"(threshold {MIN_SOFT_AGREEMENT:.0%}); "
         f"without the reserved routes {sorted(RESERVED_PATHS)}: {user_agreed}/{len(user)}"
     ]
@@ -378,8 +391,9 @@ def test_kind_and_returns_agreement(oracle: OracleRun) -> None:
         lines.append("pkgcheck could not analyse:")
         lines.extend(failures)
     report = "\n".join(lines)
-    (oracle.debugdir / "kind_returns_report.txt").write_text(report + "\n")
+    (oracle.debugdir / f"kind_returns_report.{source}.txt").write_text(report + "\n")
     print(report)
+    SUMMARY.append(lines[0])  # shown at the end of every run (conftest.py), not only on failure
     if failures:
         pytest.fail("pkgcheck failed on some oracle inputs\n" + report, pytrace=False)
     if total == 0:
