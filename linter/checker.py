@@ -141,7 +141,8 @@ def _analyse(
     chosen = in_scope(project, files) if prefilter else files
     analysis.analysed = list(chosen)
     enabled = set(enabled)
-    pinned = pinned_steamship(project.root)
+    # the project's own requirement matters only when the catalogue stands in for steamship
+    pinned = pinned_steamship(project.root) if project.steamship.kind == "catalogue" else None
     cache = project.cache
     key = None
     if cache is not None:

@@ -16,24 +16,28 @@ import configparser
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple, Union
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # packaging is imported only when a requirement needs it (~25 ms)
+    from packaging.specifiers import SpecifierSet
 
 NAME = "steamship"
+#: ``steamship==2.16.2`` — the common case, read without importing packaging
+_EXACT = re.compile(r"^\s*steamship\s*==\s*(\d+(?:\.\d+)*)\s*(?:#.*)?$", re.I)
 
 
 @dataclass(frozen=True)
 class Pin:
     """A requirement on steamship: its specifier (PEP 440) and where it was written."""
 
-    specifier: SpecifierSet
+    specifier: "SpecifierSet"
     source: str  # file name relative to the project root
 
     def allows(self, version: str) -> bool:
+        from packaging.version import InvalidVersion, Version
+
         try:
             return self.specifier.contains(Version(version), prereleases=True)
         except InvalidVersion:
@@ -43,21 +47,48 @@ class Pin:
         return f"{NAME}{self.specifier} ({self.source})"
 
 
-def steamship_pins(root: Path) -> List[Pin]:
+@dataclass(frozen=True)
+class ExactPin:
+    """``steamship==X.Y.Z`` with a plain release number."""
+
+    release: str
+    source: str
+
+    def allows(self, version: str) -> bool:
+        if not re.fullmatch(r"\d+(?:\.\d+)*", version):  # a pre-release, a local version ...
+            return Pin(_specifier("==" + self.release), self.source).allows(version)
+        mine = [int(part) for part in self.release.split(".")]
+        theirs = [int(part) for part in version.split(".")]
+        width = max(len(mine), len(theirs))  # 2.17 == 2.17.0
+        return mine + [0] * (width - len(mine)) == theirs + [0] * (width - len(theirs))
+
+    def describe(self) -> str:
+        return f"{NAME}=={self.release} ({self.source})"
+
+
+def _specifier(text: str) -> "SpecifierSet":
+    from packaging.specifiers import SpecifierSet
+
+    return SpecifierSet(text)
+
+
+def steamship_pins(root: Path) -> List[Union[Pin, ExactPin]]:
     """Every version requirement on steamship found at the project root, in reading order."""
-    pins: List[Pin] = []
+    pins: List[Union[Pin, ExactPin]] = []
     for path in sorted(root.glob("requirements*.txt")):
-        pins.extend(Pin(spec, path.name) for spec in _from_requirements(_read(path)))
+        text = _read(path)
+        if text is not None and NAME in text.lower():
+            pins.extend(_from_requirements(text, path.name))
     pyproject = _read(root / "pyproject.toml")
-    if pyproject is not None:
+    if pyproject is not None and NAME in pyproject.lower():
         pins.extend(Pin(spec, "pyproject.toml") for spec in _from_pyproject(pyproject))
     setup_cfg = _read(root / "setup.cfg")
-    if setup_cfg is not None:
+    if setup_cfg is not None and NAME in setup_cfg.lower():
         pins.extend(Pin(spec, "setup.cfg") for spec in _from_setup_cfg(setup_cfg))
-    return [pin for pin in pins if str(pin.specifier)]
+    return [pin for pin in pins if isinstance(pin, ExactPin) or str(pin.specifier)]
 
 
-def other_version(root: Path, version: str) -> Optional[Pin]:
+def other_version(root: Path, version: str) -> Optional[Union[Pin, ExactPin]]:
     """The first requirement of the project that ``version`` does not satisfy, if any."""
     for pin in steamship_pins(root):
         if not pin.allows(version):
@@ -72,9 +103,12 @@ def _read(path: Path) -> Optional[str]:
         return None
 
 
-def _requirement(text: str) -> Optional[SpecifierSet]:
+def _requirement(text: str) -> Optional["SpecifierSet"]:
     """The specifier of a PEP 508 requirement on steamship (None: another project, a URL, or
     not a requirement at all)."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
     try:
         requirement = Requirement(text.strip())
     except InvalidRequirement:
@@ -84,20 +118,24 @@ def _requirement(text: str) -> Optional[SpecifierSet]:
     return requirement.specifier
 
 
-def _from_requirements(text: Optional[str]) -> Iterator[SpecifierSet]:
-    if text is None:
-        return
+def _from_requirements(text: str, source: str) -> Iterator[Union[Pin, ExactPin]]:
     for line in text.replace("\\\n", "").splitlines():
+        if NAME not in line.lower():
+            continue
+        exact = _EXACT.match(line)
+        if exact:
+            yield ExactPin(exact.group(1), source)
+            continue
         line = re.sub(r"(^|\s)#.*", "", line).strip()
         if not line or line.startswith("-"):
             continue  # options: -r, -e, --index-url ...
         line = re.split(r"\s--?\w", line, maxsplit=1)[0]  # per-requirement options (--hash=...)
         specifier = _requirement(line)
         if specifier is not None:
-            yield specifier
+            yield Pin(specifier, source)
 
 
-def _from_pyproject(text: str) -> Iterator[SpecifierSet]:
+def _from_pyproject(text: str) -> Iterator["SpecifierSet"]:
     try:
         import tomllib  # type: ignore[import-not-found]
     except ImportError:  # Python < 3.11
@@ -119,7 +157,7 @@ def _from_pyproject(text: str) -> Iterator[SpecifierSet]:
     tables.extend(_table(group, "dependencies") for group in _table(poetry, "group").values() if isinstance(group, dict))
     for table in tables:
         for name, constraint in table.items():
-            if canonicalize_name(str(name)) != NAME:
+            if str(name).lower().replace("_", "-").replace(".", "-") != NAME:
                 continue
             if isinstance(constraint, dict):
                 constraint = constraint.get("version")
@@ -128,7 +166,7 @@ def _from_pyproject(text: str) -> Iterator[SpecifierSet]:
                 yield specifier
 
 
-def _from_setup_cfg(text: str) -> Iterator[SpecifierSet]:
+def _from_setup_cfg(text: str) -> Iterator["SpecifierSet"]:
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(text)
@@ -146,7 +184,7 @@ def _table(document: object, key: str) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def poetry_constraint(text: str) -> Optional[SpecifierSet]:
+def poetry_constraint(text: str) -> Optional["SpecifierSet"]:
     """Poetry's version constraint as a PEP 440 specifier: ``2.16.0`` is ``==2.16.0``,
     ``^2.16`` is ``>=2.16,<3.0.0``, ``~2.16.1`` is ``>=2.16.1,<2.17.0``, ``*`` is anything;
     ``,``-joined parts all apply (``||`` alternatives are not understood: None)."""
@@ -165,13 +203,17 @@ def poetry_constraint(text: str) -> Optional[SpecifierSet]:
             parts.append("==" + part)
         else:
             parts.append(part)
+    from packaging.specifiers import InvalidSpecifier
+
     try:
-        return SpecifierSet(",".join(parts))
+        return _specifier(",".join(parts))
     except InvalidSpecifier:
         return None
 
 
 def _release(text: str) -> Optional[Tuple[int, ...]]:
+    from packaging.version import InvalidVersion, Version
+
     try:
         return Version(text).release
     except InvalidVersion:

@@ -139,3 +139,11 @@ def test_pyproject_pin_silences_only_the_checks_on_steamships_code(tmp_path: Pat
     # SHP301/SHP309 rest on steamship's mixins: withheld; the package's own route is not
     assert [v.code for v in report.violations] == ["SHP401"]
     assert len(report.notices) == 1 and "steamship<2.17,>=2.15 (pyproject.toml)" in report.notices[0]
+
+
+@pytest.mark.parametrize("pinned, allowed", [("2.17.34", True), ("2.17.34.0", True), ("2.17.3", False), ("2.17", False)])
+def test_exact_pins_compare_release_numbers(tmp_path: Path, pinned: str, allowed: bool) -> None:
+    (tmp_path / "requirements.txt").write_text(f"steamship=={pinned}\n", encoding="utf-8")
+    (pin,) = steamship_pins(tmp_path)
+    assert pin.allows(BUNDLED_VERSION) is allowed
+    assert pin.allows("2.17.34rc1") is False
