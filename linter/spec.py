@@ -765,9 +765,10 @@ class _InitWalker:
                         self.add_mixin(module, cls, function, call, context, depth)
                 elif kind == "self":
                     owner = self.package if context == "package" else mixin
-                    if owner is None:
+                    if owner is None or payload.func is None or not payload.func.dotted:
                         continue
-                    defining, target, _ = self.project.lookup_attribute(owner, payload)
+                    name = payload.func.dotted.partition(".")[2]  # self.name(...)
+                    defining, target, _ = self.project.lookup_attribute(owner, name)
                     if isinstance(target, FunctionFact) and defining is not None:
                         self.walk_function(defining, target, context, set(), attrs, depth + 1, mixin)
                 elif kind == "super_init":
@@ -778,7 +779,9 @@ class _InitWalker:
                     if nxt is not None:
                         self.walk_function(nxt[0], nxt[1], context, set(), attrs, depth + 1, mixin)
                 elif kind == "base_init":
-                    base = self.project.resolve(module, payload)
+                    if payload.func is None or payload.func.func is None:
+                        continue
+                    base = self.project.resolve(module, payload.func.func.dotted)
                     if base is not None and base.kind == "class":
                         defining, target, _ = self.project.lookup_attribute(base, "__init__")
                         if isinstance(target, FunctionFact) and defining is not None:

@@ -81,7 +81,10 @@ def test_route_methods_signatures_and_calls() -> None:
     assert invoke.receiver.dotted == "self" and invoke.class_qualname == "P"
     assert invoke.call.keyword("arguments").entries[1][0] is None  # the ** splat
     init = cls.method("__init__")
-    assert init.events == (("super_init", ""), ("call", 0))
+    (kind, super_call), call_event = init.events
+    assert (kind, call_event) == ("super_init", ("call", 0))
+    assert super_call.kind == "call" and super_call.keywords[0][0] is None  # the **kw splat
+    assert super_call.keywords[0][1].dotted == "kw"
 
 
 def test_positions_are_one_based_and_only_computed_on_demand() -> None:
