@@ -940,7 +940,11 @@ class _InitWalker:
             base_expr = call.func.func if call.func is not None else None
             dotted = base_expr.dotted if base_expr is not None else None
             if not dotted or not items or items[0].kind != "name" or items[0].dotted != "self":
-                return  # another object's __init__ (or unrecognisable): not this one's
+                # Another object's __init__ (``Base.__init__(other, invocable)``), or one
+                # pkgcheck cannot name: what it does with the package is not followed.
+                if self.bind(call, items, None, context, frame, attrs).holds_package():
+                    self.note(f"__init__ called as {call.source} is not followed; it is handed the package")
+                return
             items = items[1:]
             base = self.project.resolve(module, dotted)
             found, known = None, False
