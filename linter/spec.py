@@ -849,14 +849,21 @@ class _InitWalker:
                 for attr, value in function.self_assigns:
                     status = self.status(value, context, frame, attrs)
                     attrs[attr] = _join(attrs[attr], status) if attr in attrs else status
-            for kind, payload in function.events:
-                if kind == "call":
+            #: constructor calls already followed in this body (``m = M(self)`` is followed
+            #: where it stands; ``self.add_mixin(m)`` then only scans the mixin)
+            constructed: Set[int] = set()
+            for kind, payload in self._steps(module, function):
+                if kind == "construct":
+                    self.construct(module, payload, context, frame, attrs, depth, constructed)
+                elif kind == "call":
                     call = module.calls[payload]
                     if call.method != "add_mixin" or call.receiver is None:
                         continue
                     status = self.status(call.receiver, context, frame, attrs)
                     if status == PKG:
-                        self.add_mixin(module, cls, function, call, context, depth, frame, attrs)
+                        self.add_mixin(
+                            module, cls, function, call, context, depth, frame, attrs, constructed
+                        )
                     elif status == MAYBE:
                         self.note(
                             f"add_mixin on {call.receiver.source} in {function.qualname}: "
@@ -868,6 +875,60 @@ class _InitWalker:
                     self.base_init(module, cls, kind, payload, context, frame, attrs, depth, mixin)
         finally:
             self.active.discard(key)
+
+    def _steps(self, module: ModuleFacts, function: FunctionFact) -> List[Tuple[str, object]]:
+        """The function's events, with the constructor calls assigned to a name or an
+        attribute (``self.storage = StorageMixin(package)``) as ``("construct", call)`` steps,
+        in source order (node ids are given in visit order)."""
+        constructions = []
+        for _, value in (*function.local_assigns, *function.self_assigns):
+            if value.kind == "call" and value.func is not None and value.func.dotted:
+                constructions.append(value)
+        if not constructions:
+            return list(function.events)
+        steps: List[Tuple[int, str, object]] = []
+        for kind, payload in function.events:
+            if kind == "call":
+                node = module.calls[payload].node
+            else:
+                node = payload.node if isinstance(payload, Expr) else -1
+            steps.append((node, kind, payload))
+        for value in constructions:
+            steps.append((value.node, "construct", value))
+        steps.sort(key=lambda step: step[0])
+        return [(kind, payload) for _, kind, payload in steps]
+
+    def construct(
+        self,
+        module: ModuleFacts,
+        call: Expr,
+        context: str,
+        frame: _Binding,
+        attrs: Dict[str, Optional[str]],
+        depth: int,
+        constructed: Set[int],
+    ) -> None:
+        """``x = C(...)``: a new object whose ``__init__`` may add mixins to the package it is
+        handed (a mixin added later, or a helper object never added at all)."""
+        assert call.func is not None
+        ref = self.project.resolve(module, call.func.dotted or "")
+        if ref is None or ref.kind != "class" or call.node in constructed:
+            return
+        constructed.add(call.node)
+        defining, init, known = self.project.lookup_attribute(ref, "__init__")
+        if not isinstance(init, FunctionFact) or defining is None:
+            # A helper class whose __init__ pkgcheck cannot see is taken not to add mixins;
+            # a mixin's may well.
+            if not known and self.builder.is_mixin(ref):
+                if self.bind(call, call.items, None, context, frame, attrs).holds_package():
+                    self.note(f"__init__ of {ref.qualname} cannot be resolved; it is handed the package")
+            return
+        binding = self.bind(call, call.items, init, context, frame, attrs)
+        if not binding.holds_package():
+            return
+        if context == "package":
+            self.root_site = Where(module.name, call.node)
+        self.walk_function(defining, init, "mixin", binding, {}, depth + 1, ref)
 
     def helper(
         self,
@@ -1080,6 +1141,7 @@ class _InitWalker:
         depth: int,
         frame: _Binding,
         attrs: Dict[str, Optional[str]],
+        constructed: Set[int],
     ) -> None:
         args = call.call.items
         argument = call.call.keyword("mixin") or (args[0] if args else None)
@@ -1108,7 +1170,8 @@ class _InitWalker:
         if not self.builder.is_mixin(mixin_ref):
             return
         # The argument is evaluated first: the mixin's constructor may add mixins itself.
-        if ctor is not None:
+        if ctor is not None and ctor.node not in constructed:
+            constructed.add(ctor.node)
             self._walk_constructor(mixin_ref, ctor, context, frame, attrs, depth)
         self.builder.scan_mixin(self.spec, mixin_ref, True, permit, site, self.root_site)
 

@@ -348,6 +348,43 @@ class ByBase(PackageService):
     assert specs["api.ByBase"] == ({"/a", "/c"}, [])
 
 
+def test_objects_built_before_they_are_added_or_never_added(tmp_path: Path) -> None:
+    """``m = M(self)`` runs M.__init__ where it stands (once: ``add_mixin(m)`` then only scans
+    M), and a helper object handed the package adds mixins though it is never added itself."""
+    body = (
+        leaf_mixins("a", "b")
+        + """
+class M(PackageMixin):
+    def __init__(self, invocable):
+        invocable.add_mixin(A())
+
+    @post("m")
+    def m(self) -> str: ...
+
+class Installer:
+    def __init__(self, invocable):
+        self.invocable = invocable
+        self.invocable.add_mixin(B())
+
+class P(PackageService):
+    USED_MIXIN_CLASSES = [A, B, M]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        mixin = M(self)
+        self.add_mixin(mixin)
+        self.installer = Installer(self)
+"""
+    )
+    root = write_project(tmp_path / "p", {"api.py": MIXIN_HEADER + body})
+    specs, _, _ = engine.package_specs([root], "instance")
+    spec = specs["api.P"]
+    assert [use.mixin.qualname for use in spec.mixin_uses] == ["A", "M", "B"]
+    assert spec.notes == []
+    report = engine.check([root], {"SHP303", "SHP305"})
+    assert [v.code for v in report.violations] == []
+
+
 def test_mixins_constructing_each_other_terminate(tmp_path: Path) -> None:
     """Ping builds Pong builds Ping (until depth runs out); Self.__init__ calls itself (the
     runtime raises RecursionError): the walk stops where it re-enters, and says so."""
