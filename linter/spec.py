@@ -708,6 +708,7 @@ MAYBE = "maybe"
 #: function bodies one package's walk may visit; beyond either the spec is marked incomplete
 MAX_INIT_DEPTH = 20
 MAX_INIT_WALKS = 2000
+HANDED = "it is handed the package"
 
 
 def _join(a: Optional[str], b: Optional[str]) -> Optional[str]:
@@ -921,7 +922,7 @@ class _InitWalker:
             # a mixin's may well.
             if not known and self.builder.is_mixin(ref):
                 if self.bind(call, call.items, None, context, frame, attrs).holds_package():
-                    self.note(f"__init__ of {ref.qualname} cannot be resolved; it is handed the package")
+                    self.note(f"__init__ of {ref.qualname} cannot be resolved; {HANDED}")
             return
         binding = self.bind(call, call.items, init, context, frame, attrs)
         if not binding.holds_package():
@@ -1004,7 +1005,7 @@ class _InitWalker:
                 # Another object's __init__ (``Base.__init__(other, invocable)``), or one
                 # pkgcheck cannot name: what it does with the package is not followed.
                 if self.bind(call, items, None, context, frame, attrs).holds_package():
-                    self.note(f"__init__ called as {call.source} is not followed; it is handed the package")
+                    self.note(f"__init__ called as {call.source} is not followed; {HANDED}")
                 return
             items = items[1:]
             base = self.project.resolve(module, dotted)
@@ -1017,7 +1018,7 @@ class _InitWalker:
         binding = self.bind(call, items, found[1] if found else None, context, frame, attrs)
         if found is None:
             if not known and binding.holds_package():
-                self.note(f"__init__ called by {what} cannot be resolved; it is handed the package")
+                self.note(f"__init__ called by {what} cannot be resolved; {HANDED}")
             return
         self.walk_function(found[0], found[1], context, binding, attrs, depth + 1, mixin)
 
@@ -1087,7 +1088,8 @@ class _InitWalker:
                 status = values[index]
             elif not placed:
                 # filled from the splat, by keyword, or left to its default
-                status = MAYBE if more or (param.kind == "normal" and by_keyword(param.name)) else None
+                by_name = param.kind == "normal" and by_keyword(param.name)
+                status = MAYBE if more or by_name else None
             elif param.kind == "normal":
                 status = by_keyword(param.name)
             else:
@@ -1241,8 +1243,9 @@ class _InitWalker:
         bound to whichever parameters the call hands it to."""
         defining, init, known = self.project.lookup_attribute(mixin, "__init__")
         if not isinstance(init, FunctionFact) or defining is None:
-            if not known and self.bind(ctor, ctor.items, None, context, frame, attrs).holds_package():
-                self.note(f"__init__ of {mixin.qualname} cannot be resolved; it is handed the package")
+            handed = self.bind(ctor, ctor.items, None, context, frame, attrs).holds_package()
+            if not known and handed:
+                self.note(f"__init__ of {mixin.qualname} cannot be resolved; {HANDED}")
             return
         binding = self.bind(ctor, ctor.items, init, context, frame, attrs)
         if binding.holds_package():

@@ -239,17 +239,16 @@ from steamship.invocable.package_mixin import PackageMixin
 
 
 def leaf_mixins(*names: str) -> str:
-    return "".join(
-        f"class {name.title()}(PackageMixin):\n    @post('{name}')\n    def {name}(self) -> str: ...\n\n"
-        for name in names
-    )
+    template = "class {cls}(PackageMixin):\n    @post('{name}')\n    def {name}(self) -> str: ...\n"
+    return "".join(template.format(cls=name.title(), name=name) for name in names)
 
 
 def instance_paths(tmp_path: Path, body: str):
     root = write_project(tmp_path / "p", {"api.py": MIXIN_HEADER + textwrap.dedent(body)})
     specs, _, _ = engine.package_specs([root], "instance")
+    reserved = {"/__dir__", "/__instance_init__"}
     return {
-        key: ({m["path"] for m in spec.to_dict()["methods"]} - {"/__dir__", "/__instance_init__"}, spec.notes)
+        key: ({m["path"] for m in spec.to_dict()["methods"]} - reserved, spec.notes)
         for key, spec in specs.items()
     }
 
@@ -424,44 +423,66 @@ class P(PackageService):
     assert any("recursion" in note and "Self.__init__" in note for note in notes)
 
 
+UNCERTAIN_PROJECT = """
+class Registry:
+    def add_mixin(self, mixin): ...
+
+def traced(f):
+    return f
+
+class Base(PackageMixin):
+    def __init__(self, invocable):
+        invocable.add_mixin(A())
+
+class M(PackageMixin):
+    def __init__(self, invocable=None, spare=None):
+{init}
+{helper}
+class P(PackageService):
+    USED_MIXIN_CLASSES = [A]
+    parts = ()
+    options = {{}}
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.add_mixin({construct})
+
+    @post("go")
+    def go(self) -> str:
+        self.invoke_later("nowhere")
+        return ""
+"""
+INSTALL_HELPER = """
+    @traced
+    def _install(self, target):
+        target.add_mixin(A())
+"""
+
+
 @pytest.mark.parametrize(
-    "mixin_init, construct",
+    "init, helper, construct",
     [
         # a splat of unknown contents
-        ("def __init__(self, invocable=None):\n        invocable.add_mixin(A())", "M(*self.parts)"),
-        ("def __init__(self, invocable=None):\n        invocable.add_mixin(A())", "M(**self.options)"),
+        ("invocable.add_mixin(A())", "", "M(*self.parts)"),
+        ("invocable.add_mixin(A())", "", "M(**self.options)"),
         # a name that holds the package or something else
         (
-            "def __init__(self, invocable, spare):\n        target = invocable\n"
-            "        if spare is not None:\n            target = spare\n        target.add_mixin(A())",
+            "target = invocable\nif spare is not None:\n    target = spare\ntarget.add_mixin(A())",
+            "",
             "M(self, Registry())",
         ),
         # a decorated helper: its signature may not be the one written
-        (
-            "def __init__(self, invocable):\n        self._install(invocable)\n\n"
-            "    @traced\n    def _install(self, target):\n        target.add_mixin(A())",
-            "M(self)",
-        ),
+        ("self._install(invocable)", INSTALL_HELPER, "M(self)"),
         # another object's __init__, handed the package
-        (
-            "def __init__(self, invocable):\n        Base.__init__(Registry(), invocable)",
-            "M(self)",
-        ),
+        ("Base.__init__(Registry(), invocable)", "", "M(self)"),
     ],
-    ids=["star-splat", "keyword-splat", "name-either-way", "decorated-helper", "other-objects-init"],
+    ids=["star-splat", "keyword-splat", "name-either-way", "decorated-helper", "other-init"],
 )
 def test_what_may_be_the_package_is_a_note_and_keeps_the_rules_quiet(
-    tmp_path: Path, mixin_init: str, construct: str
+    tmp_path: Path, init: str, helper: str, construct: str
 ) -> None:
-    body = (
-        leaf_mixins("a")
-        + "class Registry:\n    def add_mixin(self, mixin): ...\n\n"
-        + "def traced(f):\n    return f\n\n"
-        + "class Base(PackageMixin):\n    def __init__(self, invocable):\n        invocable.add_mixin(A())\n\n"
-        + f"class M(PackageMixin):\n    {mixin_init}\n\n"
-        + "class P(PackageService):\n    USED_MIXIN_CLASSES = [A]\n    parts = ()\n    options = {}\n\n"
-        + f"    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n        self.add_mixin({construct})\n\n"
-        + "    @post('go')\n    def go(self) -> str:\n        self.invoke_later('nowhere')\n        return ''\n"
+    body = leaf_mixins("a") + UNCERTAIN_PROJECT.format(
+        init=textwrap.indent(init, " " * 8), helper=helper, construct=construct
     )
     root = write_project(tmp_path / "p", {"api.py": MIXIN_HEADER + body})
     specs, _, _ = engine.package_specs([root], "instance")
