@@ -64,7 +64,10 @@ def code_digest() -> str:
 class Cache:
     def __init__(self, project_root: Path) -> None:
         self.root = Path(project_root) / DIRECTORY
-        flavour = f"v2-{__version__}-py{sys.version_info[0]}{sys.version_info[1]}-{code_digest()}"
+        # The layout number changes whenever the facts' shape does, so that older entries are
+        # never read as new ones (v3: a function's events carry the whole call of
+        # ``self.name(...)`` and of a base ``__init__``).
+        flavour = f"v3-{__version__}-py{sys.version_info[0]}{sys.version_info[1]}-{code_digest()}"
         self.base = self.root / flavour
         self._ready = False
         self.hits = 0

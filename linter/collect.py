@@ -900,6 +900,9 @@ class _Collector:
     def on_call(self, node: Any) -> None:
         cst = self.cst
         func = node.func
+        # ``self.name(...)``, ``super().__init__(...)`` and ``Base.__init__(self, ...)`` are
+        # recorded whole: their arguments say which parameters receive the package when the
+        # spec builder follows a package's (or a mixin's) __init__ into them.
         if type(func) in (cst.Attribute, cst.Name):
             method = func.attr.value if type(func) is cst.Attribute else func.value
             frame = self.frame
@@ -909,16 +912,16 @@ class _Collector:
                 receiver = func.value
                 events = frame.builder["events"]
                 if type(receiver) is cst.Name and receiver.value == "self":
-                    events.append(("self", method))
+                    events.append(("self", self.expr(node)))
                 elif (
                     method == "__init__"
                     and type(receiver) is cst.Call
                     and type(receiver.func) is cst.Name
                     and receiver.func.value == "super"
                 ):
-                    events.append(("super_init", ""))
+                    events.append(("super_init", self.expr(node)))
                 elif method == "__init__" and dotted_name(receiver):
-                    events.append(("base_init", dotted_name(receiver)))
+                    events.append(("base_init", self.expr(node)))
         self.descend(node)
 
     def record_call(self, node: Any, func: Any, method: str) -> None:

@@ -142,8 +142,11 @@ class FunctionFact:
     params: Tuple[ParamFact, ...]
     returns: Optional[Expr]
     doc: Optional[str]
-    #: In source order: ``("call", i)`` for ``ModuleFacts.calls[i]``, ``("self", name)`` for
-    #: ``self.name(...)``, ``("super_init", "")`` for ``super().__init__(...)``.
+    #: In source order: ``("call", i)`` for ``ModuleFacts.calls[i]``, ``("self", call)`` for
+    #: ``self.name(...)``, ``("super_init", call)`` for ``super().__init__(...)`` and
+    #: ``("base_init", call)`` for ``Base.__init__(self, ...)``, where ``call`` is the call's
+    #: :class:`Expr`: its arguments, and its callee ``call.func`` (``self.name``,
+    #: ``Base.__init__``).
     events: Tuple[Tuple[str, Any], ...] = ()
     #: ``self.attr = value`` assignments in this function
     self_assigns: Tuple[Tuple[str, Expr], ...] = ()

@@ -206,7 +206,7 @@ def instance_uses(spec: Optional[Spec]) -> List[MixinUse]:
 def unresolved_adds(spec: Optional[Spec]) -> bool:
     """The instance spec could not follow some add_mixin or __init__: stay quiet."""
     return spec is None or any(
-        note.startswith(("add_mixin argument", "__init__", "add_mixin permit")) for note in spec.notes
+        note.startswith(("add_mixin", "__init__")) for note in spec.notes
     ) or any(u.argument == "unknown" for u in instance_uses(spec))
 
 

@@ -81,7 +81,10 @@ def test_route_methods_signatures_and_calls() -> None:
     assert invoke.receiver.dotted == "self" and invoke.class_qualname == "P"
     assert invoke.call.keyword("arguments").entries[1][0] is None  # the ** splat
     init = cls.method("__init__")
-    assert init.events == (("super_init", ""), ("call", 0))
+    (kind, super_call), call_event = init.events
+    assert (kind, call_event) == ("super_init", ("call", 0))
+    assert super_call.kind == "call" and super_call.keywords[0][0] is None  # the **kw splat
+    assert super_call.keywords[0][1].dotted == "kw"
 
 
 def test_positions_are_one_based_and_only_computed_on_demand() -> None:
@@ -225,6 +228,268 @@ def test_src_layout_modules_import_each_other_as_top_level(tmp_path: Path) -> No
     assert set(specs) == {"pkg.base.Base", "pkg.api.Api"}
     methods = {(m["verb"], m["path"], m["className"]) for m in specs["pkg.api.Api"].to_dict()["methods"]}
     assert ("POST", "/b", "Api") in methods
+
+
+# -- instance level: mixins that add mixins ------------------------------------------------
+MIXIN_HEADER = """\
+from steamship.invocable import PackageService, post
+from steamship.invocable.package_mixin import PackageMixin
+
+"""
+
+
+def leaf_mixins(*names: str) -> str:
+    template = "class {cls}(PackageMixin):\n    @post('{name}')\n    def {name}(self) -> str: ...\n"
+    return "".join(template.format(cls=name.title(), name=name) for name in names)
+
+
+def instance_paths(tmp_path: Path, body: str):
+    root = write_project(tmp_path / "p", {"api.py": MIXIN_HEADER + textwrap.dedent(body)})
+    specs, _, _ = engine.package_specs([root], "instance")
+    reserved = {"/__dir__", "/__instance_init__"}
+    return {
+        key: ({m["path"] for m in spec.to_dict()["methods"]} - reserved, spec.notes)
+        for key, spec in specs.items()
+    }
+
+
+def test_nested_mixins_are_followed_at_any_depth(tmp_path: Path) -> None:
+    """Each level hands the package on differently: positionally, by keyword, from an
+    attribute, through a local name, through a helper's parameter."""
+    specs = instance_paths(
+        tmp_path,
+        leaf_mixins("l5")
+        + """
+class L4(PackageMixin):
+    def __init__(self, host):
+        self._install(host)
+
+    def _install(self, target):
+        target.add_mixin(L5())
+
+    @post("l4")
+    def l4(self) -> str: ...
+
+class L3(PackageMixin):
+    def __init__(self, package):
+        pkg = package
+        pkg.add_mixin(L4(pkg))
+
+    @post("l3")
+    def l3(self) -> str: ...
+
+class L2(PackageMixin):
+    def __init__(self, invocable):
+        self.invocable = invocable
+        self.invocable.add_mixin(L3(package=self.invocable))
+
+    @post("l2")
+    def l2(self) -> str: ...
+
+class L1(PackageMixin):
+    def __init__(self, client, invocable):
+        invocable.add_mixin(L2(invocable))
+
+    @post("l1")
+    def l1(self) -> str: ...
+
+class P(PackageService):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.add_mixin(L1(None, self))
+""",
+    )
+    assert specs["api.P"] == ({"/l1", "/l2", "/l3", "/l4", "/l5"}, [])
+
+
+def test_base_init_gets_the_call_arguments(tmp_path: Path) -> None:
+    """super().__init__ and Base.__init__(self, ...) bind the base's parameters as Python does,
+    *args/**kwargs forwarded included; an attribute the base sets is the package afterwards."""
+    specs = instance_paths(
+        tmp_path,
+        leaf_mixins("a", "b", "c", "d")
+        + """
+class Base(PackageMixin):
+    def __init__(self, client, invocable=None, *, extra=None):
+        self.invocable = invocable
+        self.invocable.add_mixin(A())
+        if extra is not None:
+            extra.add_mixin(D())
+
+class Forwarding(Base):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invocable.add_mixin(B())
+
+class Explicit(Base):
+    def __init__(self, invocable, other):
+        Base.__init__(self, None, invocable, extra=other)
+        invocable.add_mixin(C())
+
+class ByPosition(PackageService):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.add_mixin(Forwarding(None, self))
+
+class ByKeyword(PackageService):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.add_mixin(Forwarding(None, invocable=self))
+
+class ByBase(PackageService):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.add_mixin(Explicit(self, None))
+""",
+    )
+    assert specs["api.ByPosition"] == ({"/a", "/b"}, [])
+    assert specs["api.ByKeyword"] == ({"/a", "/b"}, [])
+    assert specs["api.ByBase"] == ({"/a", "/c"}, [])
+
+
+def test_objects_built_before_they_are_added_or_never_added(tmp_path: Path) -> None:
+    """``m = M(self)`` runs M.__init__ where it stands (once: ``add_mixin(m)`` then only scans
+    M), and a helper object handed the package adds mixins though it is never added itself."""
+    body = (
+        leaf_mixins("a", "b")
+        + """
+class M(PackageMixin):
+    def __init__(self, invocable):
+        invocable.add_mixin(A())
+
+    @post("m")
+    def m(self) -> str: ...
+
+class Installer:
+    def __init__(self, invocable):
+        self.invocable = invocable
+        self.invocable.add_mixin(B())
+
+class P(PackageService):
+    USED_MIXIN_CLASSES = [A, B, M]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        mixin = M(self)
+        self.add_mixin(mixin)
+        self.installer = Installer(self)
+"""
+    )
+    root = write_project(tmp_path / "p", {"api.py": MIXIN_HEADER + body})
+    specs, _, _ = engine.package_specs([root], "instance")
+    spec = specs["api.P"]
+    assert [use.mixin.qualname for use in spec.mixin_uses] == ["A", "M", "B"]
+    assert spec.notes == []
+    report = engine.check([root], {"SHP303", "SHP305"})
+    assert [v.code for v in report.violations] == []
+
+
+def test_mixins_constructing_each_other_terminate(tmp_path: Path) -> None:
+    """Ping builds Pong builds Ping (until depth runs out); Self.__init__ calls itself (the
+    runtime raises RecursionError): the walk stops where it re-enters, and says so."""
+    specs = instance_paths(
+        tmp_path,
+        """
+class Ping(PackageMixin):
+    def __init__(self, invocable, depth=1):
+        if depth:
+            invocable.add_mixin(Pong(invocable, depth - 1))
+
+    @post("ping")
+    def ping(self) -> str: ...
+
+class Pong(PackageMixin):
+    def __init__(self, invocable, depth=1):
+        if depth:
+            invocable.add_mixin(Ping(invocable, depth - 1))
+
+    @post("pong")
+    def pong(self) -> str: ...
+
+class Self(PackageMixin):
+    def __init__(self, invocable):
+        Self.__init__(self, invocable)
+
+class P(PackageService):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.add_mixin(Ping(self, 2))
+        self.add_mixin(Self(self))
+""",
+    )
+    paths, notes = specs["api.P"]
+    assert paths == {"/ping", "/pong"}
+    assert any("recursion" in note and "Ping.__init__" in note for note in notes)
+    assert any("recursion" in note and "Self.__init__" in note for note in notes)
+
+
+UNCERTAIN_PROJECT = """
+class Registry:
+    def add_mixin(self, mixin): ...
+
+def traced(f):
+    return f
+
+class Base(PackageMixin):
+    def __init__(self, invocable):
+        invocable.add_mixin(A())
+
+class M(PackageMixin):
+    def __init__(self, invocable=None, spare=None):
+{init}
+{helper}
+class P(PackageService):
+    USED_MIXIN_CLASSES = [A]
+    parts = ()
+    options = {{}}
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.add_mixin({construct})
+
+    @post("go")
+    def go(self) -> str:
+        self.invoke_later("nowhere")
+        return ""
+"""
+INSTALL_HELPER = """
+    @traced
+    def _install(self, target):
+        target.add_mixin(A())
+"""
+
+
+@pytest.mark.parametrize(
+    "init, helper, construct",
+    [
+        # a splat of unknown contents
+        ("invocable.add_mixin(A())", "", "M(*self.parts)"),
+        ("invocable.add_mixin(A())", "", "M(**self.options)"),
+        # a name that holds the package or something else
+        (
+            "target = invocable\nif spare is not None:\n    target = spare\ntarget.add_mixin(A())",
+            "",
+            "M(self, Registry())",
+        ),
+        # a decorated helper: its signature may not be the one written
+        ("self._install(invocable)", INSTALL_HELPER, "M(self)"),
+        # another object's __init__, handed the package
+        ("Base.__init__(Registry(), invocable)", "", "M(self)"),
+    ],
+    ids=["star-splat", "keyword-splat", "name-either-way", "decorated-helper", "other-init"],
+)
+def test_what_may_be_the_package_is_a_note_and_keeps_the_rules_quiet(
+    tmp_path: Path, init: str, helper: str, construct: str
+) -> None:
+    body = leaf_mixins("a") + UNCERTAIN_PROJECT.format(
+        init=textwrap.indent(init, " " * 8), helper=helper, construct=construct
+    )
+    root = write_project(tmp_path / "p", {"api.py": MIXIN_HEADER + body})
+    specs, _, _ = engine.package_specs([root], "instance")
+    assert specs["api.P"].notes, "an argument that may be the package must be a note"
+    report = engine.check([root], {"SHP303", "SHP401"})
+    assert [v.code for v in report.violations] == []
+    assert not report.internal_errors
 
 
 # -- check_source: flake8's per-file entry point -------------------------------------------
