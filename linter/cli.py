@@ -844,7 +844,9 @@ def diff_command(
 
     BASE and HEAD (default: HEAD) are git revisions, read from the repository's object store
     (the working tree and index are not touched), or spec files (*.json) printed by
-    `pkgcheck spec`. Exit status: 1 when a change is breaking, 0 otherwise, 2 on error.
+    `pkgcheck spec`. A file of either revision that could shape a package and does not
+    parse is an error, not a removed route. Exit status: 1 when a change is breaking,
+    0 otherwise, 2 on error.
     """
     from linter.diff import DiffError, render_changes, run_diff
 

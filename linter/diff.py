@@ -16,7 +16,10 @@ human than let a required argument through.
 
 Revisions are read from git's object store (``git ls-tree`` and ``git cat-file --batch``) into a
 temporary directory outside the working tree, which is deleted afterwards; the working tree, the
-index and the stash are never touched.
+index and the stash are never touched. A file of a revision that cannot be read, decoded or
+parsed, and that could shape a package (it is in the engine's scope, or resolving a name needed
+it), is an error (:class:`DiffError`, exit 2): without it a package or a route would read as
+removed or added.
 """
 
 from __future__ import annotations
@@ -30,9 +33,10 @@ import subprocess
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-from linter.index import ROOT_MARKERS, locate_steamship
+from linter.facts import ParseFailure
+from linter.index import ROOT_MARKERS, Project, locate_steamship
 from linter.spec import Spec
 
 #: What the engine reads from a project: Python files, root markers, pinned requirements.
@@ -373,8 +377,56 @@ def specs_at_revision(
         )
         if not target.exists():
             return {}  # nothing there yet (or any more): no packages
-        specs, _, _ = package_specs([target], level, steamship_path)
+        specs, failures, project = package_specs([target], level, steamship_path)
+        broken = blocking_failures(project, failures, snapshot)
+        if broken:
+            raise DiffError(describe_failures(broken, rev, snapshot))
         return spec_dicts(specs)
+
+
+def blocking_failures(
+    project: Project, failures: Sequence[ParseFailure], snapshot: Path
+) -> List[ParseFailure]:
+    """The files of ``snapshot`` whose failure to load makes its specs untrustworthy: those
+    in scope (they may define a package, a mixin or a route — see :mod:`linter.scope`), and
+    those that resolving a name needed (a module of constants, a base class). Without them a
+    package or route would read as removed, or as added on the other side."""
+    from linter.engine import DEFAULT_EXCLUDES
+    from linter.scope import in_scope, project_files
+
+    in_snapshot = [f for f in failures if _is_within(Path(f.path), snapshot)]
+    relevant: Set[Path] = set()
+    if in_snapshot:
+        # whether a file is in scope can depend on any file it imports: scan them all
+        files = project_files(project, DEFAULT_EXCLUDES)
+        files.extend(p for p in (Path(f.path) for f in in_snapshot) if p not in files)
+        relevant = set(in_scope(project, files))
+    chosen = {f.path: f for f in in_snapshot if Path(f.path) in relevant}
+    for failure in project.import_failures():
+        if _is_within(Path(failure.path), snapshot):
+            chosen.setdefault(failure.path, failure)
+    return [chosen[path] for path in sorted(chosen)]
+
+
+def describe_failures(failures: Sequence[ParseFailure], rev: str, snapshot: Path) -> str:
+    """One line: the first file that failed at ``rev`` (relative to the repository's top),
+    why, and how many more did."""
+    first = failures[0]
+    shown = Path(first.path).relative_to(snapshot).as_posix()
+    more = len(failures) - 1
+    others = f" (and {more} more file{'s' * (more != 1)})" if more else ""
+    return (
+        f"{shown} at {rev}: {first.message}{others}; "
+        f"the API of {rev} cannot be known without it"
+    )
+
+
+def _is_within(path: Path, directory: Path) -> bool:
+    try:
+        Path(os.path.abspath(path)).relative_to(directory)
+    except ValueError:
+        return False
+    return True
 
 
 def load_spec_file(path: Path) -> Dict[str, dict]:

@@ -238,3 +238,115 @@ def test_arguments_required_and_enum_values() -> None:
 )
 def test_canonical_kind(a: str, b: str, same: bool) -> None:
     assert (canonical_kind(a) == canonical_kind(b)) is same
+
+
+# -- files that do not parse --------------------------------------------------------------------
+
+
+def commit_files(repo: Path, files: Dict[str, bytes], message: str, tag: str) -> None:
+    for name, data in files.items():
+        target = repo / "pkg" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    git(repo, "add", "-A", "pkg")
+    git(repo, "commit", "-q", "-m", message)
+    git(repo, "tag", tag)
+
+
+BROKEN_API = AFTER.replace("def stock(self) -> int:", "def stock(self) -> int")
+
+
+def test_a_package_module_that_does_not_parse_is_an_error_at_either_side(repo: Path) -> None:
+    git(repo, "stash", "-q", "--include-untracked")
+    commit_files(repo, {"api.py": BROKEN_API.encode()}, "broken", "broken")
+    # at HEAD: not "package api.Shop was removed"
+    message = r"^pkg/api\.py at broken: .*expected ':' \(line 10\)"
+    with pytest.raises(DiffError, match=message) as info:
+        run_diff("v1", "broken", path=Path("pkg"), cwd=repo)
+    assert "v1" not in str(info.value)
+    # at BASE: not "package api.Shop was added"
+    with pytest.raises(DiffError, match=r"^pkg/api\.py at broken: "):
+        run_diff("broken", "v1", path=Path("pkg"), cwd=repo)
+
+
+def test_an_undecodable_package_module_is_an_error(repo: Path) -> None:
+    git(repo, "stash", "-q", "--include-untracked")
+    commit_files(repo, {"api.py": AFTER.encode() + b'\nNAME = "\xe9"\n'}, "latin-1", "bytes")
+    with pytest.raises(DiffError, match=r"^pkg/api\.py at bytes: cannot decode"):
+        run_diff("v1", "bytes", path=Path("pkg"), cwd=repo)
+
+
+MIXED = """\
+from steamship.invocable import PackageService, post
+from steamship.invocable.package_mixin import PackageMixin
+
+from mixins import Extra
+
+
+class Mixed(PackageService):
+    USED_MIXIN_CLASSES = [Extra]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.add_mixin(Extra())
+"""
+
+MIXIN = """\
+from steamship.invocable import post
+from steamship.invocable.package_mixin import PackageMixin
+
+
+class Extra(PackageMixin):
+    @post("mixed")
+    def mixed(self, text: str) -> str:
+        return text
+"""
+
+
+def test_a_mixin_module_that_does_not_parse_is_an_error(repo: Path) -> None:
+    git(repo, "stash", "-q", "--include-untracked")
+    commit_files(repo, {"mixed.py": MIXED.encode(), "mixins.py": MIXIN.encode()}, "mixin", "m1")
+    routes = specs_at_revision(repo, "m1", "pkg")["mixed.Mixed"]["methods"]
+    assert ("POST", "/mixed") in {(m["verb"], m["path"]) for m in routes}
+    broken = MIXIN.replace("-> str:", "-> str")
+    commit_files(repo, {"mixins.py": broken.encode()}, "broken mixin", "m2")
+    with pytest.raises(DiffError, match=r"^pkg/mixins\.py at m2: "):
+        run_diff("m1", "m2", path=Path("pkg"), cwd=repo)
+
+
+def test_a_module_of_route_constants_that_does_not_parse_is_an_error(repo: Path) -> None:
+    """It never mentions steamship, but a route's path is read from it."""
+    git(repo, "stash", "-q", "--include-untracked")
+    api = MIXED.replace("from mixins import Extra", "from paths import ORDER").replace(
+        "    USED_MIXIN_CLASSES = [Extra]\n\n    def __init__(self, **kwargs):\n"
+        "        super().__init__(**kwargs)\n        self.add_mixin(Extra())\n",
+        "    @post(ORDER)\n    def order(self) -> str:\n        return ''\n",
+    )
+    commit_files(repo, {"mixed.py": api.encode(), "paths.py": b'ORDER = "order"\n'}, "c", "c1")
+    commit_files(repo, {"paths.py": b'ORDER = "order"\nprint "x"\n'}, "py2", "c2")
+    with pytest.raises(DiffError, match=r"^pkg/paths\.py at c2: "):
+        run_diff("c1", "c2", path=Path("pkg"), cwd=repo)
+
+
+def test_a_broken_file_that_cannot_shape_a_package_is_not_an_error(repo: Path) -> None:
+    """A script that neither mentions steamship nor imports anything that does cannot define,
+    change or feed a package: the diff goes on (the engine's own scope, linter/scope.py)."""
+    git(repo, "stash", "-q", "--include-untracked")
+    commit_files(repo, {"scripts/old.py": b'print "python 2"\n'}, "script", "s1")
+    changes = run_diff("v1", "s1", path=Path("pkg"), cwd=repo)
+    assert kinds(changes, True) == EXPECTED_BREAKING
+
+
+def test_the_cli_exits_2_naming_the_file_and_revision(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cli_support import invoke
+
+    git(repo, "stash", "-q", "--include-untracked")
+    commit_files(repo, {"api.py": BROKEN_API.encode()}, "broken", "broken")
+    monkeypatch.chdir(repo / "pkg")
+    result = invoke(["diff", "v1", "broken"])
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert "pkg/api.py at broken" in result.stderr
+    assert "Traceback" not in result.output
