@@ -453,12 +453,30 @@ def load_side(argument: str, cwd: Path, subpath: Optional[str]) -> Dict[str, dic
     return specs_at_revision(repository_root(cwd), argument, subpath)
 
 
+def _check_spec_file(argument: str, cwd: Path) -> None:
+    """A ``*.json`` argument that is no file is a mistyped spec file, unless it names a commit
+    (a branch may be called ``x.json``)."""
+    candidate = cwd / argument
+    if not argument.endswith(".json") or candidate.is_file():
+        return
+    try:
+        _git(repository_root(cwd), "rev-parse", "--verify", "--quiet", f"{argument}^{{commit}}")
+        return
+    except DiffError:
+        pass
+    if candidate.exists():
+        raise DiffError(f"{argument}: not a file (spec files are printed by pkgcheck spec)")
+    raise DiffError(f"{argument}: no such file (spec files are printed by pkgcheck spec)")
+
+
 def run_diff(
     base: str, head: str = "HEAD", *, path: Optional[Path] = None, cwd: Optional[Path] = None
 ) -> List[Change]:
     """``pkgcheck diff BASE [HEAD] [--path SUBDIR]``: ``SUBDIR`` (default: the current
     directory) is relative to the current directory, and must be inside the repository."""
     cwd = Path(os.path.abspath(cwd or Path.cwd()))
+    for argument in (base, head):
+        _check_spec_file(argument, cwd)
     subpath: Optional[str] = None
     if not all(arg.endswith(".json") and (cwd / arg).is_file() for arg in (base, head)):
         top = repository_root(cwd).resolve()

@@ -350,3 +350,20 @@ def test_the_cli_exits_2_naming_the_file_and_revision(
     assert result.stdout == ""
     assert "pkg/api.py at broken" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_missing_spec_file_is_named(tmp_path: Path) -> None:
+    old = spec_file(tmp_path, "old", BEFORE)
+    with pytest.raises(DiffError, match=r"^new\.json: no such file"):
+        run_diff(old.name, "new.json", cwd=tmp_path)
+    with pytest.raises(DiffError, match=r"^gone\.json: no such file"):
+        run_diff("gone.json", old.name, cwd=tmp_path)
+    (tmp_path / "dir.json").mkdir()
+    with pytest.raises(DiffError, match=r"^dir\.json: not a file"):
+        run_diff(old.name, "dir.json", cwd=tmp_path)
+
+
+def test_a_branch_named_like_a_json_file_is_still_a_revision(repo: Path) -> None:
+    git(repo, "branch", "release.json", "v1")
+    changes = run_diff("release.json", "HEAD", path=Path("pkg"), cwd=repo)
+    assert kinds(changes, True) == EXPECTED_BREAKING
