@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import textwrap
 from pathlib import Path
@@ -276,3 +277,134 @@ def test_string_literal_keeps_the_quote_style(
     value: str, prefix: str, quote: str, expected: object
 ) -> None:
     assert string_literal(value, prefix, quote) == expected
+
+
+# -- SHP401: the unsafe fix takes the rule's own candidate, and only a safe one ----------------
+
+INDEXER = '''\
+from steamship.invocable import PackageService, post
+
+
+class Indexer(PackageService):
+    @post("index_file")
+    def index(self, file_id: str) -> str:
+        return file_id
+
+    @post("/summarize_file")
+    def summarize_file(self, file_id: str) -> str:
+        return file_id
+
+    @post("get_item")
+    def get_item(self, item: str) -> str:
+        return item
+
+    @post("get_time")
+    def get_time(self, item: str) -> str:
+        return item
+
+    @post("summary")
+    def summary(self, text: str) -> str:
+        return text
+
+    @post("upload")
+    def upload(self, file_id: str) -> str:
+        {call}
+        return file_id
+'''
+
+
+def fix_one_call(tmp_path: Path, call: str) -> Tuple[Violation, object, str]:
+    """The SHP401 finding for ``call`` (inside the upload route), the unsafe fix's outcome —
+    an applied fix or the reason it was skipped — and the file afterwards."""
+    root = make_package(tmp_path, INDEXER.format(call=call))
+    (finding,) = [v for v in check(root) if v.code == "SHP401"]
+    result = fix_files([root], [finding], unsafe=True, write=True)
+    assert result.refused == []
+    outcome = result.skipped[0][1] if result.skipped else result.fixed
+    return finding, outcome, (root / "api.py").read_text(encoding="utf-8")
+
+
+def test_unsafe_route_fix_takes_the_route_the_hint_names(tmp_path: Path) -> None:
+    # "/index_file" is close too (0.64), but "/summarize_file" is far closer (0.97)
+    call = 'self.invoke_later("/sumarize_file", arguments={"file_id": file_id})'
+    finding, outcome, text = fix_one_call(tmp_path, call)
+    assert "did you mean 'summarize_file'?" in finding.message
+    assert outcome == [finding]
+    assert call.replace("/sumarize_file", "/summarize_file") in text  # the leading / kept
+    assert [v.code for v in check(tmp_path / "shop")] == []
+
+
+def test_unsafe_route_fix_refuses_several_candidates(tmp_path: Path) -> None:
+    call = 'self.invoke_later("get_itme", arguments={"item": file_id})'
+    finding, outcome, text = fix_one_call(tmp_path, call)
+    assert "did you mean 'get_item' or 'get_time'?" in finding.message
+    assert outcome == "2 candidate routes (/get_item, /get_time): not fixed"
+    assert text == INDEXER.format(call=call)
+
+
+@pytest.mark.parametrize(
+    "arguments, problem",
+    [
+        ('{"file_id": file_id}', "include 'file_id', not a parameter"),
+        ("{}", "lack 'text', a required parameter"),
+    ],
+)
+def test_unsafe_route_fix_refuses_arguments_the_route_does_not_take(
+    tmp_path: Path, arguments: str, problem: str
+) -> None:
+    call = f'self.invoke_later("sumary", arguments={arguments})'
+    finding, outcome, text = fix_one_call(tmp_path, call)
+    assert "did you mean 'summary'?" in finding.message
+    assert outcome == f"the arguments for POST /summary would {problem} of summary: not fixed"
+    assert text == INDEXER.format(call=call)
+
+
+def test_unsafe_route_fix_with_unknown_arguments_is_made(tmp_path: Path) -> None:
+    """Arguments pkgcheck cannot see cannot be checked: the spelling is fixed."""
+    call = 'self.invoke_later("sumary", arguments=self.payload())'
+    finding, outcome, text = fix_one_call(tmp_path, call)
+    assert outcome == [finding]
+    assert call.replace("sumary", "summary") in text
+
+
+def test_unsafe_route_fix_never_schedules_the_route_it_is_in(tmp_path: Path) -> None:
+    call = 'self.invoke_later("cleanup_uploads", arguments={"file_id": file_id})'
+    finding, outcome, text = fix_one_call(tmp_path, call)
+    assert outcome == (
+        "POST /upload is the route this call is in, and a route scheduling itself is no "
+        "spelling fix: not fixed"
+    )
+    assert text == INDEXER.format(call=call)
+
+
+def test_unsafe_route_fix_refuses_another_verb(tmp_path: Path) -> None:
+    source = INDEXER.replace('@post("summary")', '@get("summary")').replace(
+        "from steamship.invocable import PackageService, post",
+        "from steamship.invocable import PackageService, get, post",
+    )
+    root = make_package(tmp_path, source.format(call='self.invoke_later("sumary")'))
+    (finding,) = [v for v in check(root) if v.code == "SHP401"]
+    result = fix_files([root], [finding], unsafe=True, write=True)
+    assert result.fixed == []
+    assert [why for _, why in result.skipped] == ["Indexer has no POST /summary: not fixed"]
+
+
+def test_unsafe_route_fixes_on_the_fixtures(tmp_path: Path) -> None:
+    """The audit's cases: only the Python method name and the clear typo are fixed."""
+    fixtures = Path(__file__).parent / "fixtures"
+    reasons = {}
+    for name in ("shp401_unknown_route", "shp401_own_agentservice"):
+        root = tmp_path / name
+        shutil.copytree(fixtures / name, root)
+        result = fix_files([root], check(root), unsafe=True, write=True)
+        reasons.update({(name, v.line): why for v, why in result.skipped})
+    api = (tmp_path / "shp401_unknown_route" / "api.py").read_text(encoding="utf-8")
+    assert 'self.invoke_later("index_file", arguments' in api
+    assert 'self.invoke_later("/summarize_file", arguments' in api
+    assert '"cleanup_uploads",' in api
+    assert "route this call is in" in reasons[("shp401_unknown_route", 21)]
+    handoff = tmp_path / "shp401_own_agentservice" / "agents" / "handoff.py"
+    original = fixtures / "shp401_own_agentservice" / "agents" / "handoff.py"
+    assert handoff.read_bytes() == original.read_bytes()
+    # /handoff_prompt is the route the call is in, and takes message, not prompt
+    assert "route this call is in" in reasons[("shp401_own_agentservice", 21)]
