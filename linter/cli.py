@@ -495,12 +495,16 @@ def _run_fixes(
         write=write,
         excludes=options.excludes,
         steamship_path=options.steamship_path,
+        enabled=options.enabled,
     )
     if not write:
         click.echo(result.diff, nl=False)
     for path, reason in result.refused:
         click.echo(f"pkgcheck: not fixed: {display_path(path, root)}: {reason}", err=True)
     if not options.quiet:
+        for violation, reason in result.declined:
+            where = f"{display_path(violation.path, root)}:{violation.line}:{violation.column}"
+            click.echo(f"pkgcheck: not fixed: {where}: {violation.code}: {reason}", err=True)
         count, files = len(result.fixed), len(result.files)
         if write and count:
             problems = f"{count} problem{'s' * (count != 1)}"

@@ -230,27 +230,27 @@ class Planner:
                     if candidate not in found:
                         found.append(candidate)
             if not found:
-                return "no route is spelled like it: not fixed"
+                return "no route is spelled like it"
             if len(found) > 1:
                 listed = ", ".join(found)
-                return f"{len(found)} candidate routes ({listed}): not fixed"
+                return f"{len(found)} candidate routes ({listed})"
             (target,) = found
             keys = argument_keys(self.context, call)
             for package, spec in packages:
                 route = spec.routes.get((verb, target))
                 if route is None:
-                    return f"{short(package)} has no {verb} {target}: not fixed"
+                    return f"{short(package)} has no {verb} {target}"
                 if encloses(route, call):
                     return (
                         f"{verb} {target} is the route this call is in, and a route scheduling "
-                        "itself is no spelling fix: not fixed"
+                        "itself is no spelling fix"
                     )
                 if keys is not None and route.function is not None and route.args_known:
                     problems = argument_problems(route.function, *keys)
                     if problems:
                         return (
                             f"the arguments for {verb} {target} would {problems[0]} of "
-                            f"{route.function.name}: not fixed"
+                            f"{route.function.name}"
                         )
             spelled = target if method.value.startswith("/") else target.lstrip("/")
             return self.literal_edit(module, method, spelled)

@@ -338,7 +338,7 @@ def test_unsafe_route_fix_refuses_several_candidates(tmp_path: Path) -> None:
     call = 'self.invoke_later("get_itme", arguments={"item": file_id})'
     finding, outcome, text = fix_one_call(tmp_path, call)
     assert "did you mean 'get_item' or 'get_time'?" in finding.message
-    assert outcome == "2 candidate routes (/get_item, /get_time): not fixed"
+    assert outcome == "2 candidate routes (/get_item, /get_time)"
     assert text == INDEXER.format(call=call)
 
 
@@ -355,7 +355,7 @@ def test_unsafe_route_fix_refuses_arguments_the_route_does_not_take(
     call = f'self.invoke_later("sumary", arguments={arguments})'
     finding, outcome, text = fix_one_call(tmp_path, call)
     assert "did you mean 'summary'?" in finding.message
-    assert outcome == f"the arguments for POST /summary would {problem} of summary: not fixed"
+    assert outcome == f"the arguments for POST /summary would {problem} of summary"
     assert text == INDEXER.format(call=call)
 
 
@@ -372,7 +372,7 @@ def test_unsafe_route_fix_never_schedules_the_route_it_is_in(tmp_path: Path) -> 
     finding, outcome, text = fix_one_call(tmp_path, call)
     assert outcome == (
         "POST /upload is the route this call is in, and a route scheduling itself is no "
-        "spelling fix: not fixed"
+        "spelling fix"
     )
     assert text == INDEXER.format(call=call)
 
@@ -386,7 +386,7 @@ def test_unsafe_route_fix_refuses_another_verb(tmp_path: Path) -> None:
     (finding,) = [v for v in check(root) if v.code == "SHP401"]
     result = fix_files([root], [finding], unsafe=True, write=True)
     assert result.fixed == []
-    assert [why for _, why in result.skipped] == ["Indexer has no POST /summary: not fixed"]
+    assert [why for _, why in result.skipped] == ["Indexer has no POST /summary"]
 
 
 def test_unsafe_route_fixes_on_the_fixtures(tmp_path: Path) -> None:
@@ -408,3 +408,65 @@ def test_unsafe_route_fixes_on_the_fixtures(tmp_path: Path) -> None:
     assert handoff.read_bytes() == original.read_bytes()
     # /handoff_prompt is the route the call is in, and takes message, not prompt
     assert "route this call is in" in reasons[("shp401_own_agentservice", 21)]
+
+
+# -- the re-check before writing: no fix may add a finding ------------------------------------
+
+
+def test_a_fix_that_would_add_a_finding_is_not_made(tmp_path: Path) -> None:
+    """verb="GET" on a POST route: Verb.GET would turn the SHP404 into an SHP402."""
+    source = textwrap.dedent(
+        """\
+        from steamship.invocable import PackageService, post
+        from steamship.utils.url import Verb
+
+
+        class Reports(PackageService):
+            @post("build")
+            def build(self) -> str:
+                return ""
+
+            @post("nightly")
+            def nightly(self) -> str:
+                self.invoke_later("build", verb="GET")
+                return ""
+        """
+    )
+    root = make_package(tmp_path, source)
+    violations = check(root)
+    assert codes(violations) == {("SHP404", 12)}
+    result = fix_files([root], violations, unsafe=True, write=True)
+    assert result.fixed == [] and result.files == []
+    ((violation, reason),) = result.declined
+    assert violation.code == "SHP404"
+    assert reason.startswith("it would add SHP402 at line 12 of api.py: ")
+    assert (root / "api.py").read_text(encoding="utf-8") == source
+
+
+def test_fixes_that_only_clash_together_are_not_made(tmp_path: Path) -> None:
+    """Each fix alone is clean; both would make two routes /items (SHP101)."""
+    source = textwrap.dedent(
+        """\
+        from steamship.invocable import PackageService, post
+
+
+        class Store(PackageService):
+            @post("items/")
+            def add(self) -> str:
+                return ""
+
+            @post("items ")
+            def remove(self) -> str:
+                return ""
+        """
+    )
+    root = make_package(tmp_path, source)
+    violations = check(root)
+    assert codes(violations) == {("SHP108", 5), ("SHP108", 9)}
+    result = fix_files([root], violations, unsafe=False, write=True)
+    assert result.fixed == []
+    assert [(v.line, why.split(":")[0]) for v, why in result.declined] == [
+        (5, "together with the other fixes, it would add SHP101 at line 9 of api.py"),
+        (9, "together with the other fixes, it would add SHP101 at line 9 of api.py"),
+    ]
+    assert (root / "api.py").read_text(encoding="utf-8") == source
