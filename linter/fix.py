@@ -9,6 +9,8 @@ those literals (and adds ``from steamship.utils.url import Verb`` when a fix nee
   but refuses when the file's bytes changed on disk since they were read, or when it does not
   parse.
 
+A file that is a symbolic link is refused in both modes: pkgcheck follows no links.
+
 Before anything is written or shown, the project is checked again with the fixed texts in
 place: a fix that would add a finding, or leave the one it was made for, is not made (each fix
 is then tried alone, to keep the others; fixes that only clash together are all dropped) and
@@ -120,6 +122,10 @@ def _fix_project(
     originals: Dict[Path, bytes] = {}
     texts: Dict[Path, str] = {}
     for path in sorted({Path(os.path.abspath(v.path)) for v in violations}):
+        link = _link_refusal(path)
+        if link is not None:
+            result.refused.append((str(path), link))
+            continue
         try:
             data = path.read_bytes()
             texts[path] = decode_source(data)
@@ -455,9 +461,28 @@ def unified_diff(path: Path, before: bytes, after: bytes) -> str:
     return "".join(difflib.unified_diff(old, new, f"a/{shown}", f"b/{shown}"))
 
 
+def _link_refusal(path: Path) -> Optional[str]:
+    """Why ``path`` is not written when it is a symbolic link. Replacing the link would turn it
+    into a copy and leave its target unfixed; writing the target would follow a link, which
+    pkgcheck never does (docs/SECURITY.md): the target may lie outside the project."""
+    if not os.path.islink(path):
+        return None
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    return (
+        f"it is a symbolic link to {target}; pkgcheck does not write through links: "
+        "fix the file it points to"
+    )
+
+
 def commit(path: Path, original: bytes, updated: bytes) -> Optional[str]:
-    """Replace ``path`` by ``updated`` unless it no longer holds ``original``; the reason when
-    it was not written."""
+    """Replace ``path`` by ``updated`` unless it no longer holds ``original`` or is a symbolic
+    link; the reason when it was not written."""
+    link = _link_refusal(path)
+    if link is not None:
+        return link
     expected = hashlib.sha256(original).hexdigest()
     try:
         current = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -478,9 +503,10 @@ def commit(path: Path, original: bytes, updated: bytes) -> Optional[str]:
             os.fsync(handle.fileno())
         os.chmod(temporary, path.stat().st_mode & 0o7777)
         # The last look before the swap: the window left is the rename itself.
-        if hashlib.sha256(path.read_bytes()).hexdigest() != expected:
+        link = _link_refusal(path)
+        if link is not None or hashlib.sha256(path.read_bytes()).hexdigest() != expected:
             os.unlink(temporary)
-            return "it changed on disk since pkgcheck read it; run pkgcheck again"
+            return link or "it changed on disk since pkgcheck read it; run pkgcheck again"
         os.replace(temporary, path)
     except OSError as error:
         with suppress(OSError):

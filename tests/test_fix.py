@@ -470,3 +470,38 @@ def test_fixes_that_only_clash_together_are_not_made(tmp_path: Path) -> None:
         (9, "together with the other fixes, it would add SHP101 at line 9 of api.py"),
     ]
     assert (root / "api.py").read_text(encoding="utf-8") == source
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
+@pytest.mark.parametrize("where", ["inside", "outside"])
+def test_a_symbolic_link_is_never_written_through_nor_replaced(tmp_path: Path, where: str) -> None:
+    """pkgcheck does not follow links (docs/SECURITY.md): it refuses the file, the link stays a
+    link and its target is untouched, in the project or out of it."""
+    root = make_package(tmp_path)
+    real = (root / "real.py") if where == "inside" else (tmp_path / "elsewhere" / "real.py")
+    real.parent.mkdir(exist_ok=True)
+    os.replace(root / "api.py", real)
+    link = root / "api.py"
+    link.symlink_to(os.path.relpath(real, root))
+    violations = [v for v in check(root) if Path(v.path) == link]
+    assert violations  # the link's findings are reported under its name
+    for write in (True, False):
+        result = fix_files([link], violations, unsafe=True, write=write)
+        assert result.fixed == [] and result.files == [] and result.diff == ""
+        assert [(Path(p).name, why) for p, why in result.refused] == [
+            ("api.py", f"it is a symbolic link to {os.readlink(link)}; pkgcheck does not write "
+             "through links: fix the file it points to")
+        ]  # fmt: skip
+        assert link.is_symlink()
+        assert real.read_text(encoding="utf-8") == SHOP
+
+
+def test_commit_refuses_a_file_that_became_a_link(tmp_path: Path) -> None:
+    """The last look before the swap: a link put in the file's place is not replaced."""
+    target = tmp_path / "target.py"
+    target.write_text("x = 'a'\n", encoding="utf-8")
+    link = tmp_path / "api.py"
+    link.symlink_to("target.py")
+    refusal = linter.fix.commit(link, b"x = 'a'\n", b"x = 'b'\n")
+    assert refusal is not None and "symbolic link" in refusal
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == "x = 'a'\n"
