@@ -10,9 +10,10 @@ compatible.
 Specs are compared as the dicts ``pkgcheck spec`` prints (``{"module.Class": spec}``). That JSON
 mirrors the runtime's ``/__dir__`` and carries no defaults, so an argument dict may also carry
 ``"required"`` (``true``/``false``): :func:`spec_dicts` adds it when the specs come from
-source (a git revision). A new argument whose ``required`` is unknown — the JSON-file mode — is
-reported as ``argument-added-unknown`` and counted as breaking: a CI gate should rather ask a
-human than let a required argument through.
+source (a git revision, or ``pkgcheck spec --extended``). A new argument whose ``required`` is
+unknown — a file printed by plain ``pkgcheck spec`` — is reported as ``argument-added-unknown``
+and counted as breaking: a CI gate should rather ask a human than let a required argument
+through.
 
 Revisions are read from git's object store (``git ls-tree`` and ``git cat-file --batch``) into a
 temporary directory outside the working tree, which is deleted afterwards; the working tree, the

@@ -367,3 +367,54 @@ def test_a_branch_named_like_a_json_file_is_still_a_revision(repo: Path) -> None
     git(repo, "branch", "release.json", "v1")
     changes = run_diff("release.json", "HEAD", path=Path("pkg"), cwd=repo)
     assert kinds(changes, True) == EXPECTED_BREAKING
+
+
+# -- spec files with what steamship's spec leaves out -------------------------------------------
+
+
+def extended_spec_file(tmp_path: Path, name: str, source: str) -> Path:
+    """``pkgcheck spec --extended`` of a one-module package, written to ``name``.json."""
+    from cli_support import invoke
+
+    root = tmp_path / name
+    root.mkdir()
+    (root / "steamship.json").write_text("{}", encoding="utf-8")
+    (root / "api.py").write_text(source, encoding="utf-8")
+    result = invoke(["spec", "--extended", str(root)])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / f"{name}.json"
+    out.write_text(result.stdout, encoding="utf-8")
+    return out
+
+
+def test_extended_spec_files_tell_optional_from_required(tmp_path: Path) -> None:
+    old = extended_spec_file(tmp_path, "old", BEFORE)
+    new = extended_spec_file(tmp_path, "new", AFTER)
+    changes = run_diff(old.name, new.name, cwd=tmp_path)
+    # exactly what the two revisions give: no argument-added-unknown
+    assert kinds(changes, True) == EXPECTED_BREAKING
+    assert kinds(changes, False) == EXPECTED_COMPATIBLE
+    # and one extended file against a plain one still knows what it can
+    plain = spec_file(tmp_path, "plain", BEFORE)
+    mixed = run_diff(plain.name, new.name, cwd=tmp_path)
+    assert kinds(mixed, True) == EXPECTED_BREAKING
+
+
+def test_extended_spec_is_opt_in(tmp_path: Path) -> None:
+    """The default spec JSON keeps steamship's PackageSpec shape (the oracle compares it)."""
+    from cli_support import invoke
+
+    root = tmp_path / "pkg"
+    root.mkdir()
+    (root / "steamship.json").write_text("{}", encoding="utf-8")
+    (root / "api.py").write_text(AFTER, encoding="utf-8")
+    plain = json.loads(invoke(["spec", str(root)]).stdout)
+    extended = json.loads(invoke(["spec", "--extended", str(root)]).stdout)
+    price = [m for m in plain["api.Shop"]["methods"] if m["path"] == "/price"][0]
+    assert [set(a) for a in price["args"]] == [{"name", "kind", "values"}] * 3
+    price = [m for m in extended["api.Shop"]["methods"] if m["path"] == "/price"][0]
+    assert [(a["name"], a["required"]) for a in price["args"]] == [
+        ("item", True), ("qty", True), ("currency", False),
+    ]  # fmt: skip
+    refused = invoke(["spec", "--extended", "--format", "openapi", str(root)])
+    assert refused.exit_code == 2 and "--extended" in refused.stderr
