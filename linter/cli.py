@@ -775,7 +775,8 @@ def rule_command(code: str) -> None:
     "--extended",
     is_flag=True,
     help="With --format json, give each argument what steamship's spec leaves out and "
-    "`pkgcheck diff` compares: `required` (it has no default).",
+    "`pkgcheck diff` compares: `required` (it has no default) and `schema` (the JSON schema "
+    "of what a caller sends, models written out).",
 )
 @click.option(
     "--steamship-path",
@@ -829,7 +830,7 @@ def spec(
     if extended:
         from linter.diff import spec_dicts
 
-        click.echo(json.dumps(spec_dicts(specs), indent=2))
+        click.echo(json.dumps(spec_dicts(specs, project), indent=2))
         return
     click.echo(json.dumps({name: s.to_dict() for name, s in sorted(specs.items())}, indent=2))
 

@@ -418,3 +418,123 @@ def test_extended_spec_is_opt_in(tmp_path: Path) -> None:
     ]  # fmt: skip
     refused = invoke(["spec", "--extended", "--format", "openapi", str(root)])
     assert refused.exit_code == 2 and "--extended" in refused.stderr
+
+
+# -- the shapes of model arguments --------------------------------------------------------------
+
+MODEL_BEFORE = """\
+from typing import List, Optional
+
+from pydantic import BaseModel, Field
+from steamship.invocable import PackageService, post
+
+
+class Address(BaseModel):
+    street: str
+    city: str = "Paris"
+
+
+class Customer(BaseModel):
+    \"\"\"Who orders.\"\"\"
+
+    name: str
+    email: Optional[str] = None
+    address: Address
+    tags: List[str] = []
+
+
+class Shop(PackageService):
+    @post("order")
+    def order(self, customer: Customer, note: str = "") -> str:
+        return customer.name
+
+    @post("lookup")
+    def lookup(self, customer: Optional[Customer] = None) -> str:
+        return ""
+"""
+
+
+def model_repo(tmp_path: Path, before: str, after: str) -> Path:
+    root = tmp_path / "models"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    (root / "steamship.json").write_text("{}", encoding="utf-8")
+    (root / "api.py").write_text(before, encoding="utf-8")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "before")
+    (root / "api.py").write_text(after, encoding="utf-8")
+    git(root, "commit", "-q", "-am", "after")
+    return root
+
+
+def changes_of(tmp_path: Path, after: str) -> Set[Tuple[str, bool, str, str]]:
+    root = model_repo(tmp_path, MODEL_BEFORE, after)
+    return {(c.kind, c.breaking, c.route, c.detail) for c in run_diff("HEAD~1", "HEAD", cwd=root)}
+
+
+def test_renaming_a_required_field_of_an_argument_model_is_breaking(tmp_path: Path) -> None:
+    after = MODEL_BEFORE.replace("    name: str\n", "    full_name: str\n").replace(
+        "customer.name", "customer.full_name"
+    )
+    changes = changes_of(tmp_path, after)
+    assert changes == {
+        ("field-removed", True, "POST /order", "argument 'customer': field 'name' was removed"),
+        (
+            "field-added-required", True, "POST /order",
+            "argument 'customer': required field 'full_name' was added",
+        ),
+        ("field-removed", True, "POST /lookup", "argument 'customer': field 'name' was removed"),
+        (
+            "field-added-required", True, "POST /lookup",
+            "argument 'customer': required field 'full_name' was added",
+        ),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "edit, expected",
+    [
+        (  # a nested model's field loses its default
+            ('    city: str = "Paris"\n', "    city: str\n"),
+            {("field-now-required", True,
+              "argument 'customer': field 'address.city' lost its default")},
+        ),
+        (  # a new optional field
+            ("    tags: List[str] = []\n", "    tags: List[str] = []\n    vip: bool = False\n"),
+            {("field-added-optional", False,
+              "argument 'customer': optional field 'vip' was added")},
+        ),
+        (  # a field's type
+            ("    tags: List[str] = []\n", "    tags: List[int] = []\n"),
+            {("field-type-changed", True, "argument 'customer': field 'tags' changed type from "
+              "array of string to array of integer")},
+        ),
+        (  # a field called like a JSON schema keyword
+            ("    tags: List[str] = []\n", "    tags: List[str] = []\n    title: str\n"),
+            {("field-added-required", True,
+              "argument 'customer': required field 'title' was added")},
+        ),
+        (  # documentation and class names are no part of the JSON
+            ('    """Who orders."""\n', '    """Who orders things."""\n'),
+            set(),
+        ),
+    ],
+)
+def test_changes_inside_argument_models(
+    tmp_path: Path, edit: Tuple[str, str], expected: Set[Tuple[str, bool, str]]
+) -> None:
+    assert edit[0] in MODEL_BEFORE
+    changes = changes_of(tmp_path, MODEL_BEFORE.replace(*edit))
+    assert {(kind, breaking, detail) for kind, breaking, route, detail in changes} == expected
+    # both routes take the model (one as Optional[Customer]): both report it
+    routes = {route for _, _, route, _ in changes}
+    assert routes == ({"POST /order", "POST /lookup"} if expected else set())
+
+
+def test_extended_spec_files_compare_models_too(tmp_path: Path) -> None:
+    old = extended_spec_file(tmp_path, "old", MODEL_BEFORE)
+    new = extended_spec_file(tmp_path, "new", MODEL_BEFORE.replace("    name: str\n", ""))
+    changes = run_diff(old.name, new.name, cwd=tmp_path)
+    assert {(c.kind, c.route) for c in changes} == {
+        ("field-removed", "POST /order"), ("field-removed", "POST /lookup"),
+    }  # fmt: skip
