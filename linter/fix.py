@@ -250,9 +250,9 @@ class _Checker:
 
         overrides = dict(self.texts)
         overrides.update(replaced)
-        outside = [path for path in self.texts if not _within(str(path), [str(self.root)])]
+        # the files being fixed are named too: one in an excluded directory is still compared
         report = check(
-            [self.root, *outside],
+            [self.root, *self.texts],
             self.enabled,
             excludes=self.excludes,
             steamship_path=self.steamship_path,
