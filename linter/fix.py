@@ -122,10 +122,6 @@ def _fix_project(
     originals: Dict[Path, bytes] = {}
     texts: Dict[Path, str] = {}
     for path in sorted({Path(os.path.abspath(v.path)) for v in violations}):
-        link = _link_refusal(path)
-        if link is not None:
-            result.refused.append((str(path), link))
-            continue
         try:
             data = path.read_bytes()
             texts[path] = decode_source(data)
@@ -158,6 +154,10 @@ def _fix_project(
             edits.setdefault(path, []).append((plan, violation))
     changes: Dict[Path, _Change] = {}
     for path, planned in sorted(edits.items()):
+        link = _link_refusal(path)
+        if link is not None:  # said only when there is something to fix in it
+            result.refused.append((str(path), link))
+            continue
         change = _apply(path, originals[path], planned, result)
         if change is not None:
             changes[path] = change

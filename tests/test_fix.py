@@ -505,3 +505,28 @@ def test_commit_refuses_a_file_that_became_a_link(tmp_path: Path) -> None:
     refusal = linter.fix.commit(link, b"x = 'a'\n", b"x = 'b'\n")
     assert refusal is not None and "symbolic link" in refusal
     assert link.is_symlink() and target.read_text(encoding="utf-8") == "x = 'a'\n"
+
+
+DUPLICATE_ROUTE = '''\
+from steamship.invocable import PackageService, post
+
+
+class Svc(PackageService):
+    @post("a")
+    def a(self) -> str:
+        return "a"
+
+    @post("/a")
+    def b(self) -> str:
+        return "b"
+'''
+
+
+def test_a_link_with_nothing_to_fix_is_not_mentioned(tmp_path: Path) -> None:
+    root = make_package(tmp_path, DUPLICATE_ROUTE)
+    os.replace(root / "api.py", root / "real.py")
+    (root / "api.py").symlink_to("real.py")
+    violations = [v for v in check(root) if Path(v.path).name == "api.py"]
+    assert [v.code for v in violations] == ["SHP101"]  # no automatic fix
+    result = fix_files([root / "api.py"], violations, unsafe=True, write=True)
+    assert result.refused == [] and result.fixed == []
