@@ -337,9 +337,10 @@ def route_candidates(context: Context, call: Call, spec: Spec, path: str) -> Can
 def suggest(context: Context, call: Call, spec: Spec, path: str) -> str:
     found = route_candidates(context, call, spec, path)
     if found.method_name is not None:
-        route = found.routes[0]
         name = found.method_name
-        return f" ({name} is the Python method of {route.verb} {route.path}: invoke_later takes the path, {route.path.lstrip('/')!r})"
+        routes = " and ".join(f"{r.verb} {r.path}" for r in found.routes)
+        paths = " or ".join(repr(p.lstrip("/")) for p in found.paths)
+        return f" ({name} is the Python method of {routes}: invoke_later takes the path, {paths})"
     if found.routes:
         spelled = " or ".join(repr(p.lstrip("/")) for p in found.paths)
         return f" (did you mean {spelled}?)"

@@ -530,3 +530,32 @@ def test_a_link_with_nothing_to_fix_is_not_mentioned(tmp_path: Path) -> None:
     assert [v.code for v in violations] == ["SHP101"]  # no automatic fix
     result = fix_files([root / "api.py"], violations, unsafe=True, write=True)
     assert result.refused == [] and result.fixed == []
+
+
+def test_a_method_name_of_two_routes_is_named_twice_and_not_fixed(tmp_path: Path) -> None:
+    """A mixin's method of the same name serves another path."""
+    source = INDEXER.replace(
+        "class Indexer(PackageService):\n",
+        "class Extra(PackageMixin):\n"
+        '    @post("index_v2")\n'
+        "    def index(self, file_id: str) -> str:\n"
+        "        return file_id\n\n\n"
+        "class Indexer(PackageService):\n"
+        "    USED_MIXIN_CLASSES = [Extra]\n\n"
+        "    def __init__(self, **kwargs):\n"
+        "        super().__init__(**kwargs)\n"
+        "        self.add_mixin(Extra())\n\n",
+    ).replace(
+        "from steamship.invocable import PackageService, post\n",
+        "from steamship.invocable import PackageService, post\n"
+        "from steamship.invocable.package_mixin import PackageMixin\n",
+    )
+    call = 'self.invoke_later("index", arguments={"file_id": file_id})'
+    root = make_package(tmp_path, source.format(call=call))
+    (finding,) = [v for v in check(root) if v.code == "SHP401"]
+    assert (
+        "(index is the Python method of POST /index_file and POST /index_v2: invoke_later "
+        "takes the path, 'index_file' or 'index_v2')" in finding.message
+    )
+    result = fix_files([root], [finding], unsafe=True, write=True)
+    assert [why for _, why in result.declined] == ["2 candidate routes (/index_file, /index_v2)"]
