@@ -495,12 +495,16 @@ def _run_fixes(
         write=write,
         excludes=options.excludes,
         steamship_path=options.steamship_path,
+        enabled=options.enabled,
     )
     if not write:
         click.echo(result.diff, nl=False)
     for path, reason in result.refused:
         click.echo(f"pkgcheck: not fixed: {display_path(path, root)}: {reason}", err=True)
     if not options.quiet:
+        for violation, reason in result.declined:
+            where = f"{display_path(violation.path, root)}:{violation.line}:{violation.column}"
+            click.echo(f"pkgcheck: not fixed: {where}: {violation.code}: {reason}", err=True)
         count, files = len(result.fixed), len(result.files)
         if write and count:
             problems = f"{count} problem{'s' * (count != 1)}"
@@ -768,6 +772,13 @@ def rule_command(code: str) -> None:
     help="With --format openapi, also list the reserved routes (/__dir__, /__instance_init__).",
 )
 @click.option(
+    "--extended",
+    is_flag=True,
+    help="With --format json, give each argument what steamship's spec leaves out and "
+    "`pkgcheck diff` compares: `required` (it has no default) and `schema` (the JSON schema "
+    "of what a caller sends, models written out).",
+)
+@click.option(
     "--steamship-path",
     type=click.Path(path_type=Path),
     default=None,
@@ -782,6 +793,7 @@ def spec(
     fmt: str,
     package: Optional[str],
     include_reserved: bool,
+    extended: bool,
     steamship_path: Optional[Path],
     verbose: bool,
 ) -> None:
@@ -789,6 +801,8 @@ def spec(
     from linter.engine import package_specs
 
     ctx.meta[_VERBOSE] = verbose
+    if extended and fmt != "json":
+        raise CliError("--extended applies to --format json only")
     for path in paths:
         if not path.exists():
             raise CliError(f"{path}: no such file or directory")
@@ -812,6 +826,11 @@ def spec(
         # one package asked for: its bare document, which OpenAPI tools read as is
         shown = next(iter(documents.values())) if package is not None else documents
         click.echo(json.dumps(shown, indent=2))
+        return
+    if extended:
+        from linter.diff import spec_dicts
+
+        click.echo(json.dumps(spec_dicts(specs, project), indent=2))
         return
     click.echo(json.dumps({name: s.to_dict() for name, s in sorted(specs.items())}, indent=2))
 
@@ -844,7 +863,10 @@ def diff_command(
 
     BASE and HEAD (default: HEAD) are git revisions, read from the repository's object store
     (the working tree and index are not touched), or spec files (*.json) printed by
-    `pkgcheck spec`. Exit status: 1 when a change is breaking, 0 otherwise, 2 on error.
+    `pkgcheck spec --extended` (a plain `pkgcheck spec` file does not say which arguments
+    are optional, so a new argument in it counts as breaking). A file of either revision that could shape a package and does not
+    parse is an error, not a removed route. Exit status: 1 when a change is breaking,
+    0 otherwise, 2 on error.
     """
     from linter.diff import DiffError, render_changes, run_diff
 

@@ -4,19 +4,28 @@ A change is *breaking* when a client that worked against the old package can fai
 new one: a route removed, a path that lost a verb and gained the other, an argument removed, a
 new argument without a default (steamship calls the method with the caller's keyword arguments,
 so the call raises ``TypeError``), an argument whose type changed, an optional argument made
-required, Enum values removed. Added routes, new optional arguments and new Enum values are
-compatible.
+required, Enum values removed, and inside a model argument (pydantic, TypedDict: compared by
+the JSON schema :mod:`linter.schemas` gives, what a caller sends) a field removed, added
+required, made required or retyped. Added routes, new optional arguments and fields, and new
+Enum values are compatible. A removed field counts as breaking although pydantic ignores what
+a caller still sends for it: the value has no effect any more.
 
 Specs are compared as the dicts ``pkgcheck spec`` prints (``{"module.Class": spec}``). That JSON
-mirrors the runtime's ``/__dir__`` and carries no defaults, so an argument dict may also carry
-``"required"`` (``true``/``false``): :func:`spec_dicts` adds it when the specs come from
-source (a git revision). A new argument whose ``required`` is unknown — the JSON-file mode — is
-reported as ``argument-added-unknown`` and counted as breaking: a CI gate should rather ask a
-human than let a required argument through.
+mirrors the runtime's ``/__dir__`` and carries no defaults nor model fields, so an argument
+dict may also carry ``"required"`` (``true``/``false``) and ``"schema"``: :func:`spec_dicts`
+adds them when the specs come from source (a git revision, or ``pkgcheck spec --extended``);
+without a schema on both sides a model's fields are not compared. A new argument whose
+``required`` is
+unknown — a file printed by plain ``pkgcheck spec`` — is reported as ``argument-added-unknown``
+and counted as breaking: a CI gate should rather ask a human than let a required argument
+through.
 
 Revisions are read from git's object store (``git ls-tree`` and ``git cat-file --batch``) into a
 temporary directory outside the working tree, which is deleted afterwards; the working tree, the
-index and the stash are never touched.
+index and the stash are never touched. A file of a revision that cannot be read, decoded or
+parsed, and that could shape a package (it is in the engine's scope, or resolving a name needed
+it), is an error (:class:`DiffError`, exit 2): without it a package or a route would read as
+removed or added.
 """
 
 from __future__ import annotations
@@ -30,9 +39,10 @@ import subprocess
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-from linter.index import ROOT_MARKERS, locate_steamship
+from linter.facts import ParseFailure
+from linter.index import ROOT_MARKERS, Project, locate_steamship
 from linter.spec import Spec
 
 #: What the engine reads from a project: Python files, root markers, pinned requirements.
@@ -51,7 +61,10 @@ class Change:
     #: ``verb-changed``, ``argument-removed``, ``argument-added-required``,
     #: ``argument-added-optional``, ``argument-added-unknown``, ``argument-type-changed``,
     #: ``argument-now-required``, ``argument-now-optional``, ``enum-values-removed``,
-    #: ``enum-values-added``
+    #: ``enum-values-added``; inside an argument's model (by its schema): ``field-removed``,
+    #: ``field-added-required``, ``field-added-optional``, ``field-now-required``,
+    #: ``field-now-optional``, ``field-type-changed``, ``field-values-removed``,
+    #: ``field-values-added``, and ``argument-schema-changed`` for any other change
     kind: str
     breaking: bool
     package: str
@@ -169,6 +182,15 @@ def _diff_args(package: str, route: str, old: dict, new: dict) -> List[Change]:
                 True,
                 f"argument {name!r} changed type from {was.get('kind')} to {now.get('kind')}",
             )
+        if (
+            canonical_kind(str(was.get("kind"))) == canonical_kind(str(now.get("kind")))
+            and not isinstance(was.get("values"), list)
+            and "schema" in was
+            and "schema" in now
+        ):
+            # the same type by name, but a model's fields may have changed under it
+            for kind, breaking, detail in schema_changes(was["schema"], now["schema"]):
+                add(kind, breaking, f"argument {name!r}: {detail}")
         if was.get("required") is False and now.get("required") is True:
             add("argument-now-required", True, f"argument {name!r} lost its default")
         elif was.get("required") is True and now.get("required") is False:
@@ -253,25 +275,188 @@ def _union(items: Sequence[ast.AST], depth: int) -> str:
 # -- specs from source --------------------------------------------------------------------------
 
 
-def spec_dicts(specs: Mapping[str, Spec]) -> Dict[str, dict]:
+def spec_dicts(specs: Mapping[str, Spec], project: Optional[Project] = None) -> Dict[str, dict]:
     """``pkgcheck spec``'s dicts, each argument with ``required`` (no default) added when the
-    route's function is known."""
+    route's function is known, and with ``project``, its ``schema``: the JSON schema of what a
+    caller sends (:mod:`linter.schemas`), models written out in place."""
+    from linter.schemas import SchemaMapper
+
     result: Dict[str, dict] = {}
     for name, spec in sorted(specs.items()):
         data = spec.to_dict()
+        mapper = SchemaMapper(project) if project is not None else None
         for route, method in zip(spec.methods(), data["methods"]):
             if route.function is None:
                 continue
             params = {p.name: p for p in route.function.params}
+            module = (
+                project.module(route.function_class.module)
+                if project is not None and route.function_class is not None
+                else None
+            )
             for arg in method["args"]:
                 param = params.get(arg["name"])
-                if param is not None:
-                    arg["required"] = param.default is None and param.kind not in (
-                        "vararg",
-                        "varkw",
-                    )
+                if param is None:
+                    continue
+                arg["required"] = param.default is None and param.kind not in ("vararg", "varkw")
+                if mapper is not None and route.args_known:
+                    schema = mapper.schema(module, param.annotation)
+                    arg["schema"] = standalone(schema, mapper.components)
         result[name] = data
     return result
+
+
+def standalone(
+    schema: object, components: Mapping[str, dict], seen: Tuple[str, ...] = ()
+) -> object:
+    """``schema`` with each ``$ref`` to a component replaced by the component; a model that
+    holds itself keeps its ``$ref`` where it recurs."""
+    if isinstance(schema, list):
+        return [standalone(item, components, seen) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        name = ref.rpartition("/")[2]
+        if name in seen or name not in components:
+            return dict(schema)
+        return standalone(components[name], components, (*seen, name))
+    return {key: standalone(value, components, seen) for key, value in schema.items()}
+
+
+# -- comparing the shapes of arguments ------------------------------------------------------------
+
+#: keys of a JSON schema that say nothing about what is valid
+_ANNOTATIONS = ("title", "description")
+
+
+def _plain(schema: object) -> object:
+    """``schema`` without its annotations (a field may be *called* ``title``)."""
+    if isinstance(schema, list):
+        return [_plain(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    plain = {}
+    for key, value in schema.items():
+        if key == "properties" and isinstance(value, dict):
+            plain[key] = {name: _plain(field) for name, field in value.items()}
+        elif key not in _ANNOTATIONS:
+            plain[key] = _plain(value)
+    return plain
+
+
+def schema_changes(old: object, new: object, where: str = "") -> List[Tuple[str, bool, str]]:
+    """(kind, breaking, detail) for how what a caller may send changed from schema ``old`` to
+    ``new`` (both standalone): fields of objects removed, added, required or not any more,
+    values of enums; any other difference changes the type. ``where`` names the field
+    (``address.city``), empty for the argument itself."""
+    return _compare(_plain(old), _plain(new), where, 0)
+
+
+def _compare(old: object, new: object, where: str, depth: int) -> List[Tuple[str, bool, str]]:
+    if old == new:
+        return []
+    field = f"field {where!r}" if where else "its type"
+    if depth > 32 or not isinstance(old, dict) or not isinstance(new, dict):
+        return [_retyped(old, new, field, where)]
+    if _is_record(old) and _is_record(new):
+        return _compare_records(old, new, where, depth)
+    old_union, new_union = old.get("anyOf"), new.get("anyOf")
+    if (
+        isinstance(old_union, list)
+        and isinstance(new_union, list)
+        and len(old_union) == len(new_union)
+        and set(old) == set(new) == {"anyOf"}
+    ):
+        found: List[Tuple[str, bool, str]] = []
+        for before, after in zip(old_union, new_union):
+            found.extend(_compare(before, after, where, depth + 1))
+        return found
+    if "enum" in old and "enum" in new and _without(old, "enum") == _without(new, "enum"):
+        found = []
+        removed = [v for v in old["enum"] if v not in new["enum"]]
+        added = [v for v in new["enum"] if v not in old["enum"]]
+        what = f"{field} " if where else ""
+        if removed:
+            found.append(
+                ("field-values-removed", True, f"{what}no longer accepts {_values(removed)}")
+            )
+        if added:
+            found.append(("field-values-added", False, f"{what}also accepts {_values(added)}"))
+        return found
+    return [_retyped(old, new, field, where)]
+
+
+def _compare_records(old: dict, new: dict, where: str, depth: int) -> List[Tuple[str, bool, str]]:
+    found: List[Tuple[str, bool, str]] = []
+    before, after = old["properties"], new["properties"]
+    was_required, now_required = set(old.get("required", ())), set(new.get("required", ()))
+    prefix = f"{where}." if where else ""
+    for name in before:
+        if name not in after:
+            found.append(("field-removed", True, f"field {prefix + name!r} was removed"))
+    for name in after:
+        if name in before:
+            continue
+        if name in now_required:
+            found.append(
+                ("field-added-required", True, f"required field {prefix + name!r} was added")
+            )
+        else:
+            found.append(
+                ("field-added-optional", False, f"optional field {prefix + name!r} was added")
+            )
+    for name in before:
+        if name not in after:
+            continue
+        if name in now_required and name not in was_required:
+            found.append(("field-now-required", True, f"field {prefix + name!r} lost its default"))
+        elif name in was_required and name not in now_required:
+            found.append(
+                ("field-now-optional", False, f"field {prefix + name!r} gained a default")
+            )
+        found.extend(_compare(before[name], after[name], prefix + name, depth + 1))
+    rest = ("type", "properties", "required")
+    if _without(old, *rest) != _without(new, *rest):
+        found.append(_retyped(old, new, f"field {where!r}" if where else "its type", where))
+    return found
+
+
+def _is_record(schema: dict) -> bool:
+    return schema.get("type") == "object" and isinstance(schema.get("properties"), dict)
+
+
+def _without(schema: dict, *keys: str) -> dict:
+    return {k: v for k, v in schema.items() if k not in keys}
+
+
+def _retyped(old: object, new: object, field: str, where: str) -> Tuple[str, bool, str]:
+    kind = "field-type-changed" if where else "argument-schema-changed"
+    return (kind, True, f"{field} changed type from {describe(old)} to {describe(new)}")
+
+
+def _values(values: Sequence[object]) -> str:
+    return ", ".join(map(repr, values))
+
+
+def describe(schema: object, depth: int = 0) -> str:
+    """A JSON schema in a few words: ``array of string``, ``integer or null``, ``object``."""
+    if not isinstance(schema, dict) or depth > 4:
+        return "any value"
+    if "$ref" in schema:
+        return str(schema["$ref"]).rpartition("/")[2]
+    if "anyOf" in schema and isinstance(schema["anyOf"], list):
+        return " or ".join(describe(part, depth + 1) for part in schema["anyOf"])
+    if "enum" in schema and isinstance(schema["enum"], list):
+        return "one of " + _values(schema["enum"])
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return " or ".join(map(str, kind))
+    if kind == "array" and isinstance(schema.get("items"), dict):
+        return f"array of {describe(schema['items'], depth + 1)}"
+    if kind == "object" and isinstance(schema.get("properties"), dict):
+        return "object with " + (", ".join(schema["properties"]) or "no fields")
+    return str(kind) if kind is not None else "any value"
 
 
 def _git(repo: Path, *args: str, stdin: Optional[bytes] = None) -> bytes:
@@ -373,8 +558,56 @@ def specs_at_revision(
         )
         if not target.exists():
             return {}  # nothing there yet (or any more): no packages
-        specs, _, _ = package_specs([target], level, steamship_path)
-        return spec_dicts(specs)
+        specs, failures, project = package_specs([target], level, steamship_path)
+        broken = blocking_failures(project, failures, snapshot)
+        if broken:
+            raise DiffError(describe_failures(broken, rev, snapshot))
+        return spec_dicts(specs, project)
+
+
+def blocking_failures(
+    project: Project, failures: Sequence[ParseFailure], snapshot: Path
+) -> List[ParseFailure]:
+    """The files of ``snapshot`` whose failure to load makes its specs untrustworthy: those
+    in scope (they may define a package, a mixin or a route — see :mod:`linter.scope`), and
+    those that resolving a name needed (a module of constants, a base class). Without them a
+    package or route would read as removed, or as added on the other side."""
+    from linter.engine import DEFAULT_EXCLUDES
+    from linter.scope import in_scope, project_files
+
+    in_snapshot = [f for f in failures if _is_within(Path(f.path), snapshot)]
+    relevant: Set[Path] = set()
+    if in_snapshot:
+        # whether a file is in scope can depend on any file it imports: scan them all
+        files = project_files(project, DEFAULT_EXCLUDES)
+        files.extend(p for p in (Path(f.path) for f in in_snapshot) if p not in files)
+        relevant = set(in_scope(project, files))
+    chosen = {f.path: f for f in in_snapshot if Path(f.path) in relevant}
+    for failure in project.import_failures():
+        if _is_within(Path(failure.path), snapshot):
+            chosen.setdefault(failure.path, failure)
+    return [chosen[path] for path in sorted(chosen)]
+
+
+def describe_failures(failures: Sequence[ParseFailure], rev: str, snapshot: Path) -> str:
+    """One line: the first file that failed at ``rev`` (relative to the repository's top),
+    why, and how many more did."""
+    first = failures[0]
+    shown = Path(first.path).relative_to(snapshot).as_posix()
+    more = len(failures) - 1
+    others = f" (and {more} more file{'s' * (more != 1)})" if more else ""
+    return (
+        f"{shown} at {rev}: {first.message}{others}; "
+        f"the API of {rev} cannot be known without it"
+    )
+
+
+def _is_within(path: Path, directory: Path) -> bool:
+    try:
+        Path(os.path.abspath(path)).relative_to(directory)
+    except ValueError:
+        return False
+    return True
 
 
 def load_spec_file(path: Path) -> Dict[str, dict]:
@@ -401,12 +634,30 @@ def load_side(argument: str, cwd: Path, subpath: Optional[str]) -> Dict[str, dic
     return specs_at_revision(repository_root(cwd), argument, subpath)
 
 
+def _check_spec_file(argument: str, cwd: Path) -> None:
+    """A ``*.json`` argument that is no file is a mistyped spec file, unless it names a commit
+    (a branch may be called ``x.json``)."""
+    candidate = cwd / argument
+    if not argument.endswith(".json") or candidate.is_file():
+        return
+    try:
+        _git(repository_root(cwd), "rev-parse", "--verify", "--quiet", f"{argument}^{{commit}}")
+        return
+    except DiffError:
+        pass
+    if candidate.exists():
+        raise DiffError(f"{argument}: not a file (spec files are printed by pkgcheck spec)")
+    raise DiffError(f"{argument}: no such file (spec files are printed by pkgcheck spec)")
+
+
 def run_diff(
     base: str, head: str = "HEAD", *, path: Optional[Path] = None, cwd: Optional[Path] = None
 ) -> List[Change]:
     """``pkgcheck diff BASE [HEAD] [--path SUBDIR]``: ``SUBDIR`` (default: the current
     directory) is relative to the current directory, and must be inside the repository."""
     cwd = Path(os.path.abspath(cwd or Path.cwd()))
+    for argument in (base, head):
+        _check_spec_file(argument, cwd)
     subpath: Optional[str] = None
     if not all(arg.endswith(".json") and (cwd / arg).is_file() for arg in (base, head)):
         top = repository_root(cwd).resolve()

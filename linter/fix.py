@@ -9,9 +9,15 @@ those literals (and adds ``from steamship.utils.url import Verb`` when a fix nee
   but refuses when the file's bytes changed on disk since they were read, or when it does not
   parse.
 
+A file that is a symbolic link is refused in both modes: pkgcheck follows no links.
+
+Before anything is written or shown, the project is checked again with the fixed texts in
+place: a fix that would add a finding, or leave the one it was made for, is not made (each fix
+is then tried alone, to keep the others; fixes that only clash together are all dropped) and
+the reason is in :attr:`FixResult.declined`.
+
 Each edit names the value it expects to replace, so a second pass (or a stale violation) changes
-nothing: fixing is idempotent. The caller re-checks the files afterwards: a fix removes the
-violation it was made for, and the re-check proves it.
+nothing: fixing is idempotent. The CLI's check after ``--fix`` reports what is left.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import difflib
 import hashlib
 import os
 import tempfile
+from collections import Counter
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +36,7 @@ from linter.checker import Violation, pinned_steamship
 from linter.collect import decode_source
 from linter.engine import DEFAULT_EXCLUDES, open_project
 from linter.facts import ParseFailure
-from linter.fixplan import UNSAFE, Edit, Planner
+from linter.fixplan import UNSAFE, UNSAFE_CODES, Edit, Planner
 from linter.index import find_project_root
 
 
@@ -53,6 +60,13 @@ class FixResult:
     refused: List[Tuple[str, str]] = field(default_factory=list)
     #: violations that have an unsafe fix, not applied because ``unsafe`` was False
     needs_unsafe: List[Violation] = field(default_factory=list)
+    #: of ``skipped``, the fixes one would expect and that were not made: an unsafe fix
+    #: refused with ``unsafe`` on, a fix the re-check rejected
+    declined: List[Tuple[Violation, str]] = field(default_factory=list)
+
+    def decline(self, violation: Violation, reason: str) -> None:
+        self.skipped.append((violation, reason))
+        self.declined.append((violation, reason))
 
     @property
     def diff(self) -> str:
@@ -67,8 +81,16 @@ def fix_files(
     write: bool,
     excludes: Sequence[str] = DEFAULT_EXCLUDES,
     steamship_path: Optional[Path] = None,
+    enabled: Optional[Iterable[str]] = None,
 ) -> FixResult:
-    """Fix the ``violations`` that lie in ``paths`` (files, or directories holding them)."""
+    """Fix the ``violations`` that lie in ``paths`` (files, or directories holding them).
+
+    Before anything is written, the project is checked with the fixed texts in place, with the
+    ``enabled`` rules (default: the rules on by default): a fix that would leave its finding or
+    add one is not made (see :func:`_verify`)."""
+    from rules import default_codes
+
+    codes = tuple(sorted(set(enabled) if enabled is not None else default_codes()))
     result = FixResult()
     scope = [os.path.abspath(p) for p in paths]
     chosen = [v for v in violations if _within(os.path.abspath(v.path), scope)]
@@ -78,7 +100,7 @@ def fix_files(
             violation
         )
     for root, group in sorted(by_root.items()):
-        _fix_project(root, group, result, unsafe, write, excludes, steamship_path)
+        _fix_project(root, group, result, unsafe, write, excludes, steamship_path, codes)
     return result
 
 
@@ -94,6 +116,7 @@ def _fix_project(
     write: bool,
     excludes: Sequence[str],
     steamship_path: Optional[Path],
+    enabled: Tuple[str, ...],
 ) -> None:
     # Read every file once, up front: the plan, the edit and the write all rest on these bytes.
     originals: Dict[Path, bytes] = {}
@@ -121,14 +144,28 @@ def _fix_project(
         if plan is UNSAFE:
             result.needs_unsafe.append(violation)
             result.skipped.append((violation, "unsafe fix: pass --unsafe-fixes to apply it"))
+        elif isinstance(plan, str) and unsafe and violation.code in UNSAFE_CODES:
+            result.decline(violation, plan)
         elif isinstance(plan, str):
             result.skipped.append((violation, plan))
         elif any((e.line, e.column) == (plan.line, plan.column) for e, _ in edits.get(path, ())):
             result.skipped.append((violation, "another fix edits the same place"))
         else:
             edits.setdefault(path, []).append((plan, violation))
+    changes: Dict[Path, _Change] = {}
     for path, planned in sorted(edits.items()):
-        _fix_file(path, originals[path], planned, result, write)
+        link = _link_refusal(path)
+        if link is not None:  # said only when there is something to fix in it
+            result.refused.append((str(path), link))
+            continue
+        change = _apply(path, originals[path], planned, result)
+        if change is not None:
+            changes[path] = change
+    if changes:
+        checker = _Checker(root, texts, enabled, excludes, steamship_path)
+        _verify(checker, changes, result)
+    for path, change in sorted(changes.items()):
+        _write(path, change, result, write)
 
 
 def _planner(
@@ -153,32 +190,171 @@ def _planner(
     return Planner(Context(project, modules, sdk_exact=exact))
 
 
-def _fix_file(
-    path: Path,
-    original: bytes,
-    planned: List[Tuple[Edit, Violation]],
-    result: FixResult,
-    write: bool,
-) -> None:
+@dataclass
+class _Change:
+    """A file's fixes, made in memory."""
+
+    original: bytes
+    #: the edits that applied, with the violation each fixes
+    applied: List[Tuple[Edit, Violation]]
+    updated: bytes
+
+
+def _apply(
+    path: Path, original: bytes, planned: List[Tuple[Edit, Violation]], result: FixResult
+) -> Optional[_Change]:
+    """The file with the planned edits made (None when it does not parse or nothing changed)."""
     from linter.collect import SyntaxProblem
 
     try:
         updated, applied = apply_edits(original, [edit for edit, _ in planned])
     except SyntaxProblem as problem:
         result.refused.append((str(path), f"does not parse ({problem.message})"))
-        return
-    fixed = [violation for edit, violation in planned if edit in applied]
+        return None
     for edit, violation in planned:
         if edit not in applied:
             result.skipped.append(
                 (violation, "the code at that place is no longer what was checked")
             )
     if updated == original:
+        return None
+    return _Change(original, [(e, v) for e, v in planned if e in applied], updated)
+
+
+#: what a finding is compared by before and after a fix: path, code, line (before the fix)
+_Key = Tuple[str, str, Optional[int]]
+
+
+class _Checker:
+    """Checks the project with some files' texts replaced, and says what a set of changes
+    would add to the findings, or leave of those they fix."""
+
+    def __init__(
+        self,
+        root: Path,
+        texts: Dict[Path, str],
+        enabled: Tuple[str, ...],
+        excludes: Sequence[str],
+        steamship_path: Optional[Path],
+    ) -> None:
+        self.root = root
+        self.texts = texts
+        self.enabled = enabled
+        self.excludes = excludes
+        self.steamship_path = steamship_path
+        # the findings of the texts the fixes were planned on (the files as read)
+        self.before = Counter(self._key(v, None) for v in self._findings({}))
+
+    def _findings(self, replaced: Dict[Path, str]) -> List[Violation]:
+        from linter.engine import check
+
+        overrides = dict(self.texts)
+        overrides.update(replaced)
+        # the files being fixed are named too: one in an excluded directory is still compared
+        report = check(
+            [self.root, *self.texts],
+            self.enabled,
+            excludes=self.excludes,
+            steamship_path=self.steamship_path,
+            overrides=overrides,
+        )
+        return report.violations
+
+    @staticmethod
+    def _key(violation: Violation, lines: Optional[Dict[int, int]]) -> _Key:
+        line: Optional[int] = violation.line
+        if lines is not None:
+            line = lines.get(violation.line)
+        return (os.path.abspath(violation.path), violation.code, line)
+
+    def problems(self, changes: Dict[Path, "_Change"]) -> List[str]:
+        """What is wrong with making ``changes``: findings they add, findings they were made
+        for and leave. Lines are compared as they were before the changes."""
+        replaced = {path: decode_source(change.updated) for path, change in changes.items()}
+        maps = {
+            os.path.abspath(path): _line_map(self.texts[path], text)
+            for path, text in replaced.items()
+        }
+        after: Counter = Counter()
+        shown: Dict[_Key, Violation] = {}
+        for violation in self._findings(replaced):
+            key = self._key(violation, maps.get(os.path.abspath(violation.path)))
+            after[key] += 1
+            shown.setdefault(key, violation)
+        problems = []
+        for key in sorted(after - self.before, key=str):
+            violation = shown[key]
+            problems.append(
+                f"it would add {violation.code} at line {violation.line} of "
+                f"{os.path.basename(violation.path)}: {violation.message}"
+            )
+        fixed = Counter(self._key(v, None) for c in changes.values() for _, v in c.applied)
+        for key in sorted(fixed, key=str):
+            # (a code the check does not run cannot be seen either way: max)
+            if after[key] > max(self.before[key] - fixed[key], 0):
+                problems.append(f"the {key[1]} at line {key[2]} would still be reported")
+        return problems
+
+
+def _line_map(before: str, after: str) -> Dict[int, int]:
+    """Line numbers of ``after`` → the line of ``before`` they come from (1-based): lines kept,
+    and lines rewritten one for one; inserted lines are absent."""
+    import difflib
+
+    old, new = before.splitlines(), after.splitlines()
+    lines: Dict[int, int] = {}
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+            for offset in range(j2 - j1):
+                lines[j1 + offset + 1] = i1 + offset + 1
+    return lines
+
+
+def _verify(checker: _Checker, changes: Dict[Path, _Change], result: FixResult) -> None:
+    """Keep only the fixes the re-check accepts. When all of them together add a finding (or
+    leave one they were made for), each is tried alone and the guilty ones are dropped; if the
+    rest still fail together, none is made."""
+    if not checker.problems(changes):
         return
-    diff = unified_diff(path, original, updated)
+    for path, change in list(changes.items()):
+        for edit, violation in list(change.applied):
+            alone = _remake(path, change, [(edit, violation)])
+            problems = checker.problems({path: alone}) if alone is not None else []
+            if problems:
+                result.decline(violation, problems[0])
+                change.applied.remove((edit, violation))
+        remade = _remake(path, change, change.applied)
+        if remade is None:
+            del changes[path]
+        else:
+            changes[path] = remade
+    left = checker.problems(changes) if changes else []
+    if left:
+        for change in changes.values():
+            for _, violation in change.applied:
+                result.decline(violation, f"together with the other fixes, {left[0]}")
+        changes.clear()
+
+
+def _remake(
+    path: Path, change: _Change, edits: List[Tuple[Edit, Violation]]
+) -> Optional[_Change]:
+    """``change`` with only ``edits`` made (None when that changes nothing)."""
+    if not edits:
+        return None
+    updated, applied = apply_edits(change.original, [edit for edit, _ in edits])
+    if updated == change.original:
+        return None
+    return _Change(change.original, [(e, v) for e, v in edits if e in applied], updated)
+
+
+def _write(path: Path, change: _Change, result: FixResult, write: bool) -> None:
+    fixed = [violation for _, violation in change.applied]
+    diff = unified_diff(path, change.original, change.updated)
     written = False
     if write:
-        refusal = commit(path, original, updated)
+        refusal = commit(path, change.original, change.updated)
         if refusal is not None:
             result.refused.append((str(path), refusal))
             return
@@ -285,9 +461,28 @@ def unified_diff(path: Path, before: bytes, after: bytes) -> str:
     return "".join(difflib.unified_diff(old, new, f"a/{shown}", f"b/{shown}"))
 
 
+def _link_refusal(path: Path) -> Optional[str]:
+    """Why ``path`` is not written when it is a symbolic link. Replacing the link would turn it
+    into a copy and leave its target unfixed; writing the target would follow a link, which
+    pkgcheck never does (docs/SECURITY.md): the target may lie outside the project."""
+    if not os.path.islink(path):
+        return None
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    return (
+        f"it is a symbolic link to {target}; pkgcheck does not write through links: "
+        "fix the file it points to"
+    )
+
+
 def commit(path: Path, original: bytes, updated: bytes) -> Optional[str]:
-    """Replace ``path`` by ``updated`` unless it no longer holds ``original``; the reason when
-    it was not written."""
+    """Replace ``path`` by ``updated`` unless it no longer holds ``original`` or is a symbolic
+    link; the reason when it was not written."""
+    link = _link_refusal(path)
+    if link is not None:
+        return link
     expected = hashlib.sha256(original).hexdigest()
     try:
         current = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -308,9 +503,10 @@ def commit(path: Path, original: bytes, updated: bytes) -> Optional[str]:
             os.fsync(handle.fileno())
         os.chmod(temporary, path.stat().st_mode & 0o7777)
         # The last look before the swap: the window left is the rename itself.
-        if hashlib.sha256(path.read_bytes()).hexdigest() != expected:
+        link = _link_refusal(path)
+        if link is not None or hashlib.sha256(path.read_bytes()).hexdigest() != expected:
             os.unlink(temporary)
-            return "it changed on disk since pkgcheck read it; run pkgcheck again"
+            return link or "it changed on disk since pkgcheck read it; run pkgcheck again"
         os.replace(temporary, path)
     except OSError as error:
         with suppress(OSError):

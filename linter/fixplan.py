@@ -8,22 +8,33 @@ violation was reported for by recomputing the span of the node the rule pointed 
 Fixes: SHP404 ``verb="GET"`` → ``verb=Verb.GET``; SHP103 an override's path spelled like the
 base route's; SHP108 a stray trailing slash or surrounding whitespace, when no other route of
 the class uses the fixed path; SHP401 (unsafe) a misspelled ``invoke_later`` route with exactly
-one candidate.
+one candidate — the one the rule's hint names — that has the call's verb, is not the route the
+call is in, and takes the call's arguments.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterator, List, Optional, Set, Tuple, Union
+from typing import Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 from linter.checker import Violation
 from linter.context import Context
 from linter.facts import Expr, ModuleFacts
 from linter.index import VERB, Ref
 from linter.spec import RouteDecl, Spec, clean_path
-from rules.invoke_later import Call, checkable, memo_calls, route_path, verb_of
+from rules.invoke_later import (
+    Call,
+    argument_keys,
+    argument_problems,
+    checkable,
+    encloses,
+    memo_calls,
+    route_candidates,
+    route_path,
+    short,
+    verb_of,
+)
 from rules.routes import path_problem
 
 #: codes whose fixes change what a route call reaches by guessing: only with ``unsafe``
@@ -200,6 +211,9 @@ class Planner:
 
     # -- SHP401 ----------------------------------------------------------------------------
     def unknown_route(self, violation: Violation, module: ModuleFacts) -> Plan:
+        """The route SHP401's hint names, when it is the only one for every package the call
+        reaches, has the call's verb, is not the route the call is in, and takes the call's
+        ``arguments`` (when they are known)."""
         for call in self.calls(module):
             if not self.at(module, call.fact.node, violation):
                 continue
@@ -209,25 +223,35 @@ class Planner:
             packages = checkable(self.context, call)
             if method is None or method.kind != "str" or path is None or not known or not packages:
                 return "the route is not a string literal of a known package"
-            found: Set[str] = set()
+            assert verb is not None
+            found: List[str] = []
             for _, spec in packages:
-                found |= candidates(spec, verb or "POST", path, method.value)
-            if len(found) != 1:
-                return f"{len(found)} candidate routes: not fixed"
+                for candidate in route_candidates(self.context, call, spec, path).paths:
+                    if candidate not in found:
+                        found.append(candidate)
+            if not found:
+                return "no route is spelled like it"
+            if len(found) > 1:
+                listed = ", ".join(found)
+                return f"{len(found)} candidate routes ({listed})"
             (target,) = found
-            if not all((verb, target) in spec.routes for _, spec in packages):
-                return f"{target} is not a route of every package the call reaches"
+            keys = argument_keys(self.context, call)
+            for package, spec in packages:
+                route = spec.routes.get((verb, target))
+                if route is None:
+                    return f"{short(package)} has no {verb} {target}"
+                if encloses(route, call):
+                    return (
+                        f"{verb} {target} is the route this call is in, and a route scheduling "
+                        "itself is no spelling fix"
+                    )
+                if keys is not None and route.function is not None and route.args_known:
+                    problems = argument_problems(route.function, *keys)
+                    if problems:
+                        return (
+                            f"the arguments for {verb} {target} would {problems[0]} of "
+                            f"{route.function.name}"
+                        )
             spelled = target if method.value.startswith("/") else target.lstrip("/")
             return self.literal_edit(module, method, spelled)
         return "no invoke_later call here"
-
-
-def candidates(spec: Spec, verb: str, path: str, raw: str) -> Set[str]:
-    """Routes of ``spec`` with ``verb`` that ``path`` may have meant: the route of the Python
-    method the call names, and every close spelling."""
-    routes = [r for r in spec.methods() if r.origin != "reserved" and r.verb == verb]
-    name = raw.strip().strip("/")
-    found = {r.path for r in routes if r.method_name == name and r.path != path}
-    paths = sorted({r.path for r in routes})
-    found.update(difflib.get_close_matches(path, paths, n=len(paths) or 1, cutoff=0.6))
-    return found

@@ -368,6 +368,11 @@ class Project:
     def loaded(self, path: Path) -> bool:
         return Path(os.path.abspath(path)) in self._by_path
 
+    def import_failures(self) -> List[ParseFailure]:
+        """The modules that resolving names imported (so far) and that could not be read or
+        parsed: what the analysis needed and did not get."""
+        return [r for r in self._by_name.values() if isinstance(r, ParseFailure)]
+
     def adopt(self, path: Path, result: Loaded) -> None:
         """Take facts computed elsewhere (a worker process) for ``path``."""
         path = Path(os.path.abspath(path))

@@ -212,13 +212,14 @@ def _request_body(
 
 def _response(route: Route, mapper: SchemaMapper) -> dict:
     """What ``InvocableResponse.from_obj`` makes of the return value: a str as text, dicts,
-    lists, numbers and models as JSON; anything else is not described."""
+    lists, numbers and models as JSON (a ``CamelModel`` by alias, another model by field
+    name: see :mod:`linter.schemas`); anything else is not described."""
     response: Dict[str, object] = {"description": "The route's return value"}
     function = route.function
     if function is None or function.returns is None or route.origin == "reserved":
         return response
     module = mapper.project.module(route.function_class.module) if route.function_class else None
-    schema = mapper.schema(module, function.returns)
+    schema = mapper.response_schema(module, function.returns)
     if schema == NULL or schema == ANY:
         return response
     media = "text/plain" if schema == {"type": "string"} else "application/json"

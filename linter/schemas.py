@@ -6,6 +6,20 @@ annotations`` maps exactly like one without, and a string annotation (``"Color"`
 mapped the same way. Enums and pydantic models (or TypedDicts) that the project or steamship
 defines become named components; anything pkgcheck cannot resolve gets the empty schema (any
 value), never a guess.
+
+A pydantic model's JSON depends on the direction (steamship 2.17.34, pydantic v1):
+
+- ``input``: what a caller sends. A model is parsed by its fields' *aliases* (``Field(alias=)``,
+  else the Config's ``alias_generator``): those are the property names.
+- ``alias``: a returned ``CamelModel`` (``InvocableResponse.from_obj`` calls
+  ``dict(by_alias=True)``), and models inside a returned list or dict (serialised with the
+  response, by alias): aliases, without ``Field(exclude=True)`` fields.
+- ``name``: any other returned model (``from_obj`` calls ``dict()``): field names, without the
+  excluded fields.
+
+A model whose JSON differs in an output direction gets a component of its own, ``Name-Output``.
+A model whose aliases cannot be known (an alias generator pkgcheck cannot evaluate) is an object
+without listed properties where its aliases would be used.
 """
 
 from __future__ import annotations
@@ -13,10 +27,12 @@ from __future__ import annotations
 import ast
 import inspect
 import re
-from typing import Callable, Dict, List, Optional, Tuple
+from dataclasses import dataclass
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 from linter.facts import Expr, ModuleFacts
 from linter.index import Project, Ref
+from linter.typerepr import enum_member_values
 
 ANY: Dict[str, object] = {}
 NULL: Dict[str, object] = {"type": "null"}
@@ -71,6 +87,26 @@ _MODEL_BASES = {
     "pydantic.v1.main.BaseModel",
 }
 _TYPED_DICTS = {"typing.TypedDict", "typing_extensions.TypedDict"}
+#: serialised with ``dict(by_alias=True)`` when a route returns one
+_CAMEL_MODEL = ("steamship.base.model", "CamelModel")
+#: steamship's alias generator, which :func:`to_camel` mirrors
+_TO_CAMEL = ("steamship.base.model", "to_camel")
+#: directions (see the module's docstring)
+INPUT, BY_ALIAS, BY_NAME = "input", "alias", "name"
+
+
+@dataclass(frozen=True)
+class _Field:
+    """A field of a pydantic model or TypedDict, as the class body declares it."""
+
+    name: str
+    #: the name pydantic parses (and serialises ``by_alias``); None when it cannot be known
+    alias: Optional[str]
+    #: ``Field(exclude=True)``: True; ``exclude=`` a set or dict (part of it): None
+    excluded: Optional[bool]
+    module: ModuleFacts
+    annotation: Expr
+    value: Optional[Expr]
 
 
 class SchemaMapper:
@@ -79,14 +115,69 @@ class SchemaMapper:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.components: Dict[str, dict] = {}
-        self._names: Dict[Tuple[str, str], str] = {}
+        #: (class key, direction) -> component name
+        self._names: Dict[Tuple[Tuple[str, str], str], str] = {}
+        #: the direction of the schema being built (see the module's docstring)
+        self.direction = INPUT
+        self._fields_memo: Dict[Tuple[str, str], Tuple[List[_Field], bool]] = {}
+        self._differs_memo: Dict[Tuple[Tuple[str, str], str], bool] = {}
 
-    def is_object(self, schema: dict) -> bool:
-        """Whether ``schema`` (or the component it names) describes a JSON object."""
+    def is_object(self, schema: dict, depth: int = 0) -> bool:
+        """Whether ``schema`` (or the component it names) describes a JSON object, or null or
+        an object (``Optional[Model]``, ``Optional[dict]``)."""
         ref = schema.get("$ref")
         if isinstance(ref, str):
             schema = self.components.get(ref.rpartition("/")[2], {})
-        return schema.get("type") == "object"
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            return "object" in kind and all(k in ("object", "null") for k in kind)
+        if kind is not None:
+            return kind == "object"
+        parts = schema.get("anyOf")
+        if isinstance(parts, list) and depth < 16:
+            values = [part for part in parts if part != NULL]
+            return bool(values) and all(self.is_object(part, depth + 1) for part in values)
+        return False
+
+    def response_schema(self, module: Optional[ModuleFacts], expr: Optional[Expr]) -> dict:
+        """The schema of what a route that returns ``expr`` sends back: per branch of a
+        top-level union, a model by its class's direction, anything else by alias."""
+        parts = []
+        for branch in self._branches(module, expr, 0):
+            ref = self._class_of(module, branch)
+            direction = BY_ALIAS
+            if ref is not None and self._model_kind(ref) == "model" and not self._is_camel(ref):
+                direction = BY_NAME
+            saved, self.direction = self.direction, direction
+            try:
+                parts.append(self.schema(module, branch))
+            finally:
+                self.direction = saved
+        return union(parts) if len(parts) != 1 else parts[0]
+
+    def _branches(
+        self, module: Optional[ModuleFacts], expr: Optional[Expr], depth: int
+    ) -> List[Optional[Expr]]:
+        if module is None or expr is None or depth > 16:
+            return [expr]
+        if expr.kind == "str" and isinstance(expr.value, str):
+            parsed = forward_reference(expr.value)
+            return self._branches(module, parsed, depth + 1) if parsed is not None else [expr]
+        if expr.kind == "binop" and expr.op == "|":
+            return [b for side in expr.items for b in self._branches(module, side, depth + 1)]
+        if expr.kind == "subscript" and expr.dotted:
+            name = generic_name(self.project.resolve(module, expr.dotted))
+            if name in ("Optional", "Union"):
+                return [b for item in expr.items for b in self._branches(module, item, depth + 1)]
+        return [expr]
+
+    def _class_of(self, module: Optional[ModuleFacts], expr: Optional[Expr]) -> Optional[Ref]:
+        if module is None or expr is None:
+            return None
+        if expr.kind in ("name", "attribute") and expr.dotted:
+            ref = self.project.resolve(module, expr.dotted)
+            return ref if ref is not None and ref.kind == "class" else None
+        return None
 
     def schema(self, module: Optional[ModuleFacts], expr: Optional[Expr], depth: int = 0) -> dict:
         if module is None or expr is None or depth > 16:
@@ -170,29 +261,203 @@ class SchemaMapper:
     def _class(self, ref: Ref, depth: int) -> dict:
         project = self.project
         mro, _ = project.mro(ref)
-        externals = {item.module for item in mro if item.kind == "external"}
         if project.is_enum(ref):
-            return self._component(ref, lambda: self._enum(ref, mro))
-        if externals & _MODEL_BASES or externals & _TYPED_DICTS:
+            return self._component(ref, INPUT, lambda: self._enum(ref, mro))
+        kind = self._model_kind(ref)
+        if kind is not None:
+            direction = self.direction if self._differs(ref, self.direction) else INPUT
             return self._component(
-                ref, lambda: self._model(ref, mro, bool(externals & _TYPED_DICTS), depth)
+                ref, direction, lambda: self._model(ref, kind == "typeddict", direction, depth)
             )
         for item in mro[1:]:  # class Handle(str): a str
             if item.kind == "builtin" and item.qualname in _BUILTINS:
                 return dict(_BUILTINS[item.qualname])
         return dict(ANY)
 
-    def _component(self, ref: Ref, build: Callable[[], dict]) -> dict:
-        name = self._names.get(ref.key)
+    def _component(self, ref: Ref, direction: str, build: Callable[[], dict]) -> dict:
+        name = self._names.get((ref.key, direction))
         if name is None:
-            short = re.sub(r"[^A-Za-z0-9._-]", "_", ref.qualname)
-            name = short
+            suffix = "" if direction == INPUT else "-Output"
+            name = re.sub(r"[^A-Za-z0-9._-]", "_", ref.qualname) + suffix
             if name in self.components:
-                name = re.sub(r"[^A-Za-z0-9._-]", "_", f"{ref.module}.{ref.qualname}")
-            self._names[ref.key] = name
+                qualified = f"{ref.module}.{ref.qualname}"
+                name = re.sub(r"[^A-Za-z0-9._-]", "_", qualified) + suffix
+            base, count = name, 1
+            while name in self.components:  # both output directions of one model
+                count += 1
+                name = f"{base}{count}"
+            self._names[(ref.key, direction)] = name
             self.components[name] = {}  # placeholder: a model may refer to itself
-            self.components[name] = build()
+            saved, self.direction = self.direction, direction
+            try:
+                self.components[name] = build()
+            finally:
+                self.direction = saved
         return {"$ref": f"#/components/schemas/{name}"}
+
+    # -- models ----------------------------------------------------------------------------
+    def _model_kind(self, ref: Ref) -> Optional[str]:
+        """``model`` (pydantic), ``typeddict``, or None."""
+        mro, _ = self.project.mro(ref)
+        externals = {item.module for item in mro if item.kind == "external"}
+        if externals & _TYPED_DICTS:
+            return "typeddict"
+        if externals & _MODEL_BASES:
+            return "model"
+        return None
+
+    def _is_camel(self, ref: Ref) -> bool:
+        mro, _ = self.project.mro(ref)
+        return any((item.module, item.qualname) == _CAMEL_MODEL for item in mro)
+
+    def _fields(self, ref: Ref) -> Tuple[List[_Field], bool]:
+        """A model's or TypedDict's fields — its and its bases' class-level annotated
+        assignments (ClassVars and private names excluded), a subclass's replacing a base's
+        — and whether a TypedDict is total."""
+        if ref.key in self._fields_memo:
+            return self._fields_memo[ref.key]
+        project = self.project
+        mro, complete = project.mro(ref)
+        typed_dict = self._model_kind(ref) == "typeddict"
+        generator = None if typed_dict else self._alias_generator(mro, complete)
+        fields: Dict[str, _Field] = {}
+        total = True
+        for item in reversed(mro):
+            fact = project.class_fact(item)
+            module = project.module(item.module) if item.kind == "class" else None
+            if fact is None or module is None:
+                continue
+            for key, value in fact.keywords:
+                if key == "total" and value.kind == "bool":
+                    total = bool(value.value)
+            for assign in fact.assigns:
+                if assign.annotation is None or assign.target.startswith("_"):
+                    continue
+                annotation = assign.annotation
+                if (
+                    annotation.kind == "subscript"
+                    and generic_name(project.resolve(module, annotation.dotted)) == "ClassVar"
+                ):
+                    continue
+                name = assign.target
+                alias: Optional[str] = name
+                excluded: Optional[bool] = False
+                if not typed_dict:
+                    alias, excluded = self._field_options(module, assign.value)
+                    if alias is _GENERATED:
+                        alias = generator(name) if generator is not None else None
+                fields.pop(name, None)
+                fields[name] = _Field(name, alias, excluded, module, annotation, assign.value)
+        result = (list(fields.values()), total)
+        self._fields_memo[ref.key] = result
+        return result
+
+    def _field_options(
+        self, module: ModuleFacts, value: Optional[Expr]
+    ) -> Tuple[Optional[str], Optional[bool]]:
+        """(alias, excluded) of a field from ``Field(...)``: the alias ``_GENERATED`` when it
+        is not given (the Config's generator decides), None when it cannot be evaluated."""
+        if not _is_field_call(value):
+            return _GENERATED, False
+        assert value is not None
+        alias: Optional[str] = _GENERATED
+        given = value.keyword("alias")
+        if given is not None:
+            known, text = self.project.constant(module, given)
+            alias = text if known and isinstance(text, str) else None
+        excluded: Optional[bool] = False
+        exclude = value.keyword("exclude")
+        if exclude is not None:
+            known, flag = self.project.constant(module, exclude)
+            if known and flag in (None, False, True):
+                excluded = bool(flag)
+            else:
+                excluded = None
+        return alias, excluded
+
+    def _alias_generator(self, mro: List[Ref], complete: bool) -> Optional[Callable[[str], str]]:
+        """The ``alias_generator`` pydantic v1 uses for a model with this MRO (``complete``:
+        every base known) — the nearest class keyword or ``Config`` attribute — as a function
+        of the field name: identity when there is none, None when pkgcheck cannot evaluate it."""
+        for item in mro:
+            fact = self.project.class_fact(item) if item.kind == "class" else None
+            module = self.project.module(item.module) if fact is not None else None
+            if fact is None or module is None:
+                continue
+            if fact.assign("Config") is not None or fact.assign("model_config") is not None:
+                return None  # a Config bound to another class, pydantic v2's dict: not read
+            found: Optional[Expr] = None
+            present = False
+            for key, value in fact.keywords:
+                if key == "alias_generator":
+                    found, present = value, True
+            config = self.project.class_fact(Ref("class", item.module, f"{item.qualname}.Config"))
+            if not present and config is not None:
+                assign = config.assign("alias_generator")
+                if assign is not None:
+                    found, present = assign.value, True
+                elif config.assign("fields") is not None:
+                    return None  # Config.fields may set aliases: not read
+            if not present:
+                continue
+            if found is None or found.kind == "none":
+                return _same_name
+            if found.kind in ("name", "attribute") and found.dotted:
+                target = self.project.resolve(module, found.dotted)
+                if target is not None and (target.module, target.qualname) == _TO_CAMEL:
+                    return to_camel
+            return None
+        # no class sets one; a base pkgcheck cannot see might
+        return _same_name if complete else None
+
+    def _differs(self, ref: Ref, direction: str) -> bool:
+        """Whether a model's JSON in ``direction`` is not its input JSON: it, or a model it
+        holds at any depth, has an excluded field, or (by name) a field whose alias is not its
+        name."""
+        if direction == INPUT:
+            return False
+        key = (ref.key, direction)
+        if key not in self._differs_memo:
+            self._differs_memo[key] = any(
+                self._own_difference(model, direction) for model in self._held_models(ref)
+            )
+        return self._differs_memo[key]
+
+    def _own_difference(self, ref: Ref, direction: str) -> bool:
+        fields, _ = self._fields(ref)
+        if any(f.excluded is not False for f in fields):
+            return True
+        return direction == BY_NAME and any(f.alias != f.name for f in fields)
+
+    def _held_models(self, ref: Ref) -> List[Ref]:
+        """``ref`` and the models and TypedDicts its fields hold, at any depth."""
+        found: Dict[Tuple[str, str], Ref] = {ref.key: ref}
+        pending = [ref]
+        while pending:
+            fields, _ = self._fields(pending.pop())
+            for field in fields:
+                for held in self._classes_in(field.module, field.annotation, 0):
+                    if held.key not in found and self._model_kind(held) is not None:
+                        found[held.key] = held
+                        pending.append(held)
+        return list(found.values())
+
+    def _classes_in(self, module: ModuleFacts, expr: Optional[Expr], depth: int) -> Iterator[Ref]:
+        """The project classes an annotation names, at any depth."""
+        if expr is None or depth > 16:
+            return
+        if expr.kind == "str" and isinstance(expr.value, str):
+            yield from self._classes_in(module, forward_reference(expr.value), depth + 1)
+        elif expr.kind in ("name", "attribute") and expr.dotted:
+            ref = self.project.resolve(module, expr.dotted)
+            if ref is not None and ref.kind == "class":
+                yield ref
+        elif expr.kind in ("subscript", "binop"):
+            ref = self.project.resolve(module, expr.dotted) if expr.dotted else None
+            if ref is not None and ref.kind == "class":  # a generic model: Page[Item]
+                yield ref
+            for item in expr.items:
+                yield from self._classes_in(module, item, depth + 1)
 
     def _enum(self, ref: Ref, mro: List[Ref]) -> dict:
         cls = self.project.class_fact(ref)
@@ -208,16 +473,8 @@ class SchemaMapper:
             ),
             None,
         )
-        values: List[object] = []
-        for assign in cls.assigns if cls is not None and module is not None else ():
-            if assign.target.startswith("_") or assign.value is None:
-                continue
-            assert module is not None
-            known, value = self.project.constant(module, assign.value)
-            if not known or not isinstance(value, (str, int, float, bool)):
-                values = []  # one member pkgcheck cannot evaluate: list none rather than some
-                break
-            values.append(value)
+        # one member pkgcheck cannot evaluate: list none rather than some; aliases are no members
+        values = (enum_member_values(self.project, ref) if module is not None else None) or []
         if values:
             schema["enum"] = values
         kinds = {_json_type(value) for value in values}
@@ -227,51 +484,67 @@ class SchemaMapper:
             schema["type"] = "string" if base == "str" else "integer"
         return schema
 
-    def _model(self, ref: Ref, mro: List[Ref], typed_dict: bool, depth: int) -> dict:
-        """The fields of a pydantic model or TypedDict: its and its bases' class-level annotated
-        assignments (ClassVars and private names excluded)."""
+    def _model(self, ref: Ref, typed_dict: bool, direction: str, depth: int) -> dict:
+        """The JSON object of a pydantic model or TypedDict in ``direction``."""
         cls = self.project.class_fact(ref)
         schema: Dict[str, object] = {"type": "object", "title": ref.qualname.rpartition(".")[2]}
         if cls is not None and cls.doc:
             schema["description"] = inspect.cleandoc(cls.doc)
+        fields, total = self._fields(ref)
+        if direction != BY_NAME and any(f.alias is None for f in fields):
+            return schema  # names pkgcheck cannot know: an object, its properties unlisted
         properties: Dict[str, dict] = {}
         required: List[str] = []
-        total = True
-        for item in reversed(mro):
-            fact = self.project.class_fact(item)
-            module = self.project.module(item.module) if item.kind == "class" else None
-            if fact is None or module is None:
+        for field in fields:
+            if direction != INPUT and field.excluded is True:
                 continue
-            for key, value in fact.keywords:
-                if key == "total" and value.kind == "bool":
-                    total = bool(value.value)
-            for assign in fact.assigns:
-                if assign.annotation is None or assign.target.startswith("_"):
-                    continue
-                annotation = assign.annotation
-                if (
-                    annotation.kind == "subscript"
-                    and generic_name(self.project.resolve(module, annotation.dotted)) == "ClassVar"
-                ):
-                    continue
-                field = self.schema(module, annotation, depth + 1)
-                description = _field_description(assign.value)
-                if description:
-                    field = (
-                        {**field, "description": description}
-                        if "$ref" not in field
-                        else {"allOf": [field], "description": description}
-                    )
-                properties[assign.target] = field
-                needed = total if typed_dict else _model_field_required(assign.value, field)
-                if needed and assign.target not in required:
-                    required.append(assign.target)
-                elif not needed and assign.target in required:
-                    required.remove(assign.target)
+            key = field.name if direction == BY_NAME else field.alias
+            assert key is not None
+            if direction != INPUT and field.excluded is None:
+                schema_of_field: dict = dict(ANY)  # part of it excluded: its shape is unknown
+            else:
+                schema_of_field = self.schema(field.module, field.annotation, depth + 1)
+            description = _field_description(field.value)
+            if description:
+                schema_of_field = (
+                    {**schema_of_field, "description": description}
+                    if "$ref" not in schema_of_field
+                    else {"allOf": [schema_of_field], "description": description}
+                )
+            properties[key] = schema_of_field
+            needed = total if typed_dict else _model_field_required(field.value, schema_of_field)
+            if needed and key not in required:
+                required.append(key)
         schema["properties"] = properties
         if required:
             schema["required"] = required
         return schema
+
+
+#: the alias of a field without ``Field(alias=)``: the model's generator makes it
+_GENERATED = "\0generated"
+
+
+def _same_name(name: str) -> str:
+    return name
+
+
+def to_camel(name: str) -> str:
+    """steamship's ``base.model.to_camel`` (``inflection.camelize`` with a lower first letter,
+    a trailing ``_url`` kept upper case): ``task_id`` → ``taskId``, ``file_url`` → ``fileURL``."""
+    name = re.sub("_(url)$", lambda m: f"_{m.group(1).upper()}", name)
+    upper = re.sub(r"(?:^|_)(.)", lambda m: m.group(1).upper(), name)
+    return name[:1].lower() + upper[1:]
+
+
+def _is_field_call(value: Optional[Expr]) -> bool:
+    return (
+        value is not None
+        and value.kind == "call"
+        and value.func is not None
+        and bool(value.func.dotted)
+        and value.func.dotted.rpartition(".")[2] == "Field"
+    )
 
 
 def generic_name(ref: Optional[Ref]) -> Optional[str]:

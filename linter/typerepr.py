@@ -116,20 +116,30 @@ def _class(project: "Project", ref: "Ref") -> T:
 def enum_values(project: "Project", ref: "Ref") -> Optional[Tuple[str, ...]]:
     """An Enum's member values as pydantic v1 stores them (``str()`` of each), or None when a
     value is not a literal."""
+    values = enum_member_values(project, ref)
+    return tuple(str(value) for value in values) if values is not None else None
+
+
+def enum_member_values(project: "Project", ref: "Ref") -> Optional[List[object]]:
+    """The values of an Enum's members in definition order, or None when one is not a literal.
+
+    A name whose value equals an earlier member's (``CRIMSON = "red"`` after ``RED = "red"``,
+    or ``True`` after ``1``) is an alias of that member, not a member: iterating the Enum, as
+    steamship's ``ArgSpec`` does, never yields it, so it is left out."""
     cls = project.class_fact(ref)
     if cls is None:
         return None
-    values: List[str] = []
+    values: List[object] = []
     for assign in cls.assigns:
         if assign.target.startswith("_") or assign.value is None:
             continue
         module = project.module(ref.module)
         known, value = project.constant(module, assign.value) if module else (False, None)
-        if known and isinstance(value, (str, int, float, bool)):
-            values.append(str(value))
-        else:
+        if not known or not isinstance(value, (str, int, float, bool)):
             return None
-    return tuple(values)
+        if value not in values:  # == as Enum compares: 1, 1.0 and True are one value
+            values.append(value)
+    return values
 
 
 def _evaluate(project: "Project", module: ModuleFacts, expr: Expr, depth: int) -> T:

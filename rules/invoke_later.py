@@ -314,17 +314,72 @@ class UnknownInvokeLaterRoute(Rule):
                 )
 
 
-def suggest(context: Context, call: Call, spec: Spec, path: str) -> str:
+#: how alike (difflib's ratio) a route path must be to the one named to be a likely misspelling
+CLOSE = 0.6
+#: routes less alike than the closest one by no more than this are as likely: the guess is
+#: ambiguous (``/get_itme``: ``/get_item`` and ``/get_time``)
+AMBIGUOUS = 0.1
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The routes an unknown route name may have meant, best first."""
+
+    routes: Tuple[Route, ...]
+    #: the name when the call gave a route's Python method name instead of its path
+    method_name: Optional[str] = None
+
+    @property
+    def paths(self) -> List[str]:
+        return list(dict.fromkeys(route.path for route in self.routes))
+
+
+def route_candidates(context: Context, call: Call, spec: Spec, path: str) -> Candidates:
+    """What ``path`` (not a route of ``spec``) may have meant: the route whose Python method the
+    call names, else the close spellings — the closest and those nearly as close (any verb).
+    SHP401's hint and its unsafe fix both read this, so they never disagree."""
     known, raw = context.project.constant(call.module, call.args.get("method"))
-    name = raw.strip("/") if known and isinstance(raw, str) else ""
-    for route in spec.methods():
-        if route.method_name == name and route.path != path and route.origin != "reserved":
-            return f"; {name} is the Python method of {route.verb} {route.path}: invoke_later takes the path, {route.path.lstrip('/')!r}"
-    candidates = [r.path for r in spec.methods() if r.origin != "reserved"]
-    close = difflib.get_close_matches(path, candidates, n=1, cutoff=0.6)
-    if close:
-        return f"; did you mean {close[0].lstrip('/')!r}?"
+    name = raw.strip().strip("/") if known and isinstance(raw, str) else ""
+    routes = [r for r in spec.methods() if r.origin != "reserved" and r.path != path]
+    named = tuple(r for r in routes if name and r.method_name == name)
+    if named:
+        return Candidates(named, name)
+    scores = {p: difflib.SequenceMatcher(None, path, p).ratio() for p in {r.path for r in routes}}
+    best = max(scores.values(), default=0.0)
+    if best < CLOSE:
+        return Candidates(())
+    close = sorted(
+        (p for p, score in scores.items() if score >= CLOSE and score >= best - AMBIGUOUS),
+        key=lambda p: (-scores[p], p),
+    )
+    return Candidates(tuple(r for p in close for r in routes if r.path == p))
+
+
+def suggest(context: Context, call: Call, spec: Spec, path: str) -> str:
+    found = route_candidates(context, call, spec, path)
+    if found.method_name is not None:
+        name = found.method_name
+        routes = " and ".join(f"{r.verb} {r.path}" for r in found.routes)
+        paths = " or ".join(repr(p.lstrip("/")) for p in found.paths)
+        return f"; {name} is the Python method of {routes}: invoke_later takes the path, {paths}"
+    if found.routes:
+        spelled = " or ".join(repr(p.lstrip("/")) for p in found.paths)
+        return f"; did you mean {spelled}?"
     return ""
+
+
+def encloses(route: Route, call: Call) -> bool:
+    """Whether the call is in the method ``route`` runs: fixing the call to that route would
+    make the route schedule itself."""
+    if call.function is None:
+        return False
+    here = (call.module.name, call.function.node)
+    runs = []
+    if route.function is not None and route.function_class is not None:
+        runs.append((route.function_class.module, route.function.node))
+    if route.decl is not None:
+        runs.append((route.decl.declared_in.module, route.decl.function.node))
+    return here in runs
 
 
 class InvokeLaterVerbMismatch(Rule):
@@ -413,6 +468,22 @@ def accepted(function: FunctionFact) -> Tuple[Set[str], Set[str], bool]:
     return names, required, varkw
 
 
+def argument_problems(
+    function: FunctionFact, keys: List[Tuple[str, Expr]], complete: bool
+) -> List[str]:
+    """What is wrong with passing ``keys`` (all of them when ``complete``) to ``function`` by
+    keyword: keys it does not take, required parameters not given."""
+    names, required, varkw = accepted(function)
+    problems = []
+    unknown = [key for key, _ in keys if key not in names and not varkw]
+    if unknown:
+        problems.append("include " + ", ".join(repr(k) for k in unknown) + ", not a parameter")
+    missing = sorted(required - {key for key, _ in keys}) if complete else []
+    if missing:
+        problems.append("lack " + ", ".join(repr(k) for k in missing) + ", a required parameter")
+    return problems
+
+
 def argument_keys(context: Context, call: Call) -> Optional[Tuple[List[Tuple[str, Expr]], bool]]:
     """(literal keys with their nodes, fully known) of ``arguments``; None when unknown."""
     expr = call.args.get("arguments")
@@ -496,24 +567,12 @@ class InvokeLaterArguments(Rule):
                 route = spec.routes.get((verb, path))
                 if route is None or route.function is None or not route.args_known:
                     continue
-                names, required, varkw = accepted(route.function)
                 method_at = route_where(route)
-                given = {key for key, _ in literal_keys}
-                unknown = [key for key, _ in literal_keys if key not in names and not varkw]
-                if unknown:
+                for problem in argument_problems(route.function, literal_keys, complete):
                     yield self.finding(
                         call.where,
                         route=f"{verb} {path}",
-                        problem="include " + ", ".join(repr(k) for k in unknown) + ", not a parameter",
-                        method=route.function.name,
-                        method_at=method_at,
-                    )
-                missing = sorted(required - given) if complete else []
-                if missing:
-                    yield self.finding(
-                        call.where,
-                        route=f"{verb} {path}",
-                        problem="lack " + ", ".join(repr(k) for k in missing) + ", a required parameter",
+                        problem=problem,
                         method=route.function.name,
                         method_at=method_at,
                     )

@@ -238,3 +238,303 @@ def test_arguments_required_and_enum_values() -> None:
 )
 def test_canonical_kind(a: str, b: str, same: bool) -> None:
     assert (canonical_kind(a) == canonical_kind(b)) is same
+
+
+# -- files that do not parse --------------------------------------------------------------------
+
+
+def commit_files(repo: Path, files: Dict[str, bytes], message: str, tag: str) -> None:
+    for name, data in files.items():
+        target = repo / "pkg" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    git(repo, "add", "-A", "pkg")
+    git(repo, "commit", "-q", "-m", message)
+    git(repo, "tag", tag)
+
+
+BROKEN_API = AFTER.replace("def stock(self) -> int:", "def stock(self) -> int")
+
+
+def test_a_package_module_that_does_not_parse_is_an_error_at_either_side(repo: Path) -> None:
+    git(repo, "stash", "-q", "--include-untracked")
+    commit_files(repo, {"api.py": BROKEN_API.encode()}, "broken", "broken")
+    # at HEAD: not "package api.Shop was removed"
+    message = r"^pkg/api\.py at broken: .*expected ':' \(line 10\)"
+    with pytest.raises(DiffError, match=message) as info:
+        run_diff("v1", "broken", path=Path("pkg"), cwd=repo)
+    assert "v1" not in str(info.value)
+    # at BASE: not "package api.Shop was added"
+    with pytest.raises(DiffError, match=r"^pkg/api\.py at broken: "):
+        run_diff("broken", "v1", path=Path("pkg"), cwd=repo)
+
+
+def test_an_undecodable_package_module_is_an_error(repo: Path) -> None:
+    git(repo, "stash", "-q", "--include-untracked")
+    commit_files(repo, {"api.py": AFTER.encode() + b'\nNAME = "\xe9"\n'}, "latin-1", "bytes")
+    with pytest.raises(DiffError, match=r"^pkg/api\.py at bytes: cannot decode"):
+        run_diff("v1", "bytes", path=Path("pkg"), cwd=repo)
+
+
+MIXED = """\
+from steamship.invocable import PackageService, post
+from steamship.invocable.package_mixin import PackageMixin
+
+from mixins import Extra
+
+
+class Mixed(PackageService):
+    USED_MIXIN_CLASSES = [Extra]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.add_mixin(Extra())
+"""
+
+MIXIN = """\
+from steamship.invocable import post
+from steamship.invocable.package_mixin import PackageMixin
+
+
+class Extra(PackageMixin):
+    @post("mixed")
+    def mixed(self, text: str) -> str:
+        return text
+"""
+
+
+def test_a_mixin_module_that_does_not_parse_is_an_error(repo: Path) -> None:
+    git(repo, "stash", "-q", "--include-untracked")
+    commit_files(repo, {"mixed.py": MIXED.encode(), "mixins.py": MIXIN.encode()}, "mixin", "m1")
+    routes = specs_at_revision(repo, "m1", "pkg")["mixed.Mixed"]["methods"]
+    assert ("POST", "/mixed") in {(m["verb"], m["path"]) for m in routes}
+    broken = MIXIN.replace("-> str:", "-> str")
+    commit_files(repo, {"mixins.py": broken.encode()}, "broken mixin", "m2")
+    with pytest.raises(DiffError, match=r"^pkg/mixins\.py at m2: "):
+        run_diff("m1", "m2", path=Path("pkg"), cwd=repo)
+
+
+def test_a_module_of_route_constants_that_does_not_parse_is_an_error(repo: Path) -> None:
+    """It never mentions steamship, but a route's path is read from it."""
+    git(repo, "stash", "-q", "--include-untracked")
+    api = MIXED.replace("from mixins import Extra", "from paths import ORDER").replace(
+        "    USED_MIXIN_CLASSES = [Extra]\n\n    def __init__(self, **kwargs):\n"
+        "        super().__init__(**kwargs)\n        self.add_mixin(Extra())\n",
+        "    @post(ORDER)\n    def order(self) -> str:\n        return ''\n",
+    )
+    commit_files(repo, {"mixed.py": api.encode(), "paths.py": b'ORDER = "order"\n'}, "c", "c1")
+    commit_files(repo, {"paths.py": b'ORDER = "order"\nprint "x"\n'}, "py2", "c2")
+    with pytest.raises(DiffError, match=r"^pkg/paths\.py at c2: "):
+        run_diff("c1", "c2", path=Path("pkg"), cwd=repo)
+
+
+def test_a_broken_file_that_cannot_shape_a_package_is_not_an_error(repo: Path) -> None:
+    """A script that neither mentions steamship nor imports anything that does cannot define,
+    change or feed a package: the diff goes on (the engine's own scope, linter/scope.py)."""
+    git(repo, "stash", "-q", "--include-untracked")
+    commit_files(repo, {"scripts/old.py": b'print "python 2"\n'}, "script", "s1")
+    changes = run_diff("v1", "s1", path=Path("pkg"), cwd=repo)
+    assert kinds(changes, True) == EXPECTED_BREAKING
+
+
+def test_the_cli_exits_2_naming_the_file_and_revision(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cli_support import invoke
+
+    git(repo, "stash", "-q", "--include-untracked")
+    commit_files(repo, {"api.py": BROKEN_API.encode()}, "broken", "broken")
+    monkeypatch.chdir(repo / "pkg")
+    result = invoke(["diff", "v1", "broken"])
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert "pkg/api.py at broken" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_spec_file_is_named(tmp_path: Path) -> None:
+    old = spec_file(tmp_path, "old", BEFORE)
+    with pytest.raises(DiffError, match=r"^new\.json: no such file"):
+        run_diff(old.name, "new.json", cwd=tmp_path)
+    with pytest.raises(DiffError, match=r"^gone\.json: no such file"):
+        run_diff("gone.json", old.name, cwd=tmp_path)
+    (tmp_path / "dir.json").mkdir()
+    with pytest.raises(DiffError, match=r"^dir\.json: not a file"):
+        run_diff(old.name, "dir.json", cwd=tmp_path)
+
+
+def test_a_branch_named_like_a_json_file_is_still_a_revision(repo: Path) -> None:
+    git(repo, "branch", "release.json", "v1")
+    changes = run_diff("release.json", "HEAD", path=Path("pkg"), cwd=repo)
+    assert kinds(changes, True) == EXPECTED_BREAKING
+
+
+# -- spec files with what steamship's spec leaves out -------------------------------------------
+
+
+def extended_spec_file(tmp_path: Path, name: str, source: str) -> Path:
+    """``pkgcheck spec --extended`` of a one-module package, written to ``name``.json."""
+    from cli_support import invoke
+
+    root = tmp_path / name
+    root.mkdir()
+    (root / "steamship.json").write_text("{}", encoding="utf-8")
+    (root / "api.py").write_text(source, encoding="utf-8")
+    result = invoke(["spec", "--extended", str(root)])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / f"{name}.json"
+    out.write_text(result.stdout, encoding="utf-8")
+    return out
+
+
+def test_extended_spec_files_tell_optional_from_required(tmp_path: Path) -> None:
+    old = extended_spec_file(tmp_path, "old", BEFORE)
+    new = extended_spec_file(tmp_path, "new", AFTER)
+    changes = run_diff(old.name, new.name, cwd=tmp_path)
+    # exactly what the two revisions give: no argument-added-unknown
+    assert kinds(changes, True) == EXPECTED_BREAKING
+    assert kinds(changes, False) == EXPECTED_COMPATIBLE
+    # and one extended file against a plain one still knows what it can
+    plain = spec_file(tmp_path, "plain", BEFORE)
+    mixed = run_diff(plain.name, new.name, cwd=tmp_path)
+    assert kinds(mixed, True) == EXPECTED_BREAKING
+
+
+def test_extended_spec_is_opt_in(tmp_path: Path) -> None:
+    """The default spec JSON keeps steamship's PackageSpec shape (the oracle compares it)."""
+    from cli_support import invoke
+
+    root = tmp_path / "pkg"
+    root.mkdir()
+    (root / "steamship.json").write_text("{}", encoding="utf-8")
+    (root / "api.py").write_text(AFTER, encoding="utf-8")
+    plain = json.loads(invoke(["spec", str(root)]).stdout)
+    extended = json.loads(invoke(["spec", "--extended", str(root)]).stdout)
+    price = [m for m in plain["api.Shop"]["methods"] if m["path"] == "/price"][0]
+    assert [set(a) for a in price["args"]] == [{"name", "kind", "values"}] * 3
+    price = [m for m in extended["api.Shop"]["methods"] if m["path"] == "/price"][0]
+    assert [(a["name"], a["required"]) for a in price["args"]] == [
+        ("item", True), ("qty", True), ("currency", False),
+    ]  # fmt: skip
+    refused = invoke(["spec", "--extended", "--format", "openapi", str(root)])
+    assert refused.exit_code == 2 and "--extended" in refused.stderr
+
+
+# -- the shapes of model arguments --------------------------------------------------------------
+
+MODEL_BEFORE = """\
+from typing import List, Optional
+
+from pydantic import BaseModel, Field
+from steamship.invocable import PackageService, post
+
+
+class Address(BaseModel):
+    street: str
+    city: str = "Paris"
+
+
+class Customer(BaseModel):
+    \"\"\"Who orders.\"\"\"
+
+    name: str
+    email: Optional[str] = None
+    address: Address
+    tags: List[str] = []
+
+
+class Shop(PackageService):
+    @post("order")
+    def order(self, customer: Customer, note: str = "") -> str:
+        return customer.name
+
+    @post("lookup")
+    def lookup(self, customer: Optional[Customer] = None) -> str:
+        return ""
+"""
+
+
+def model_repo(tmp_path: Path, before: str, after: str) -> Path:
+    root = tmp_path / "models"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    (root / "steamship.json").write_text("{}", encoding="utf-8")
+    (root / "api.py").write_text(before, encoding="utf-8")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "before")
+    (root / "api.py").write_text(after, encoding="utf-8")
+    git(root, "commit", "-q", "-am", "after")
+    return root
+
+
+def changes_of(tmp_path: Path, after: str) -> Set[Tuple[str, bool, str, str]]:
+    root = model_repo(tmp_path, MODEL_BEFORE, after)
+    return {(c.kind, c.breaking, c.route, c.detail) for c in run_diff("HEAD~1", "HEAD", cwd=root)}
+
+
+def test_renaming_a_required_field_of_an_argument_model_is_breaking(tmp_path: Path) -> None:
+    after = MODEL_BEFORE.replace("    name: str\n", "    full_name: str\n").replace(
+        "customer.name", "customer.full_name"
+    )
+    changes = changes_of(tmp_path, after)
+    assert changes == {
+        ("field-removed", True, "POST /order", "argument 'customer': field 'name' was removed"),
+        (
+            "field-added-required", True, "POST /order",
+            "argument 'customer': required field 'full_name' was added",
+        ),
+        ("field-removed", True, "POST /lookup", "argument 'customer': field 'name' was removed"),
+        (
+            "field-added-required", True, "POST /lookup",
+            "argument 'customer': required field 'full_name' was added",
+        ),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "edit, expected",
+    [
+        (  # a nested model's field loses its default
+            ('    city: str = "Paris"\n', "    city: str\n"),
+            {("field-now-required", True,
+              "argument 'customer': field 'address.city' lost its default")},
+        ),
+        (  # a new optional field
+            ("    tags: List[str] = []\n", "    tags: List[str] = []\n    vip: bool = False\n"),
+            {("field-added-optional", False,
+              "argument 'customer': optional field 'vip' was added")},
+        ),
+        (  # a field's type
+            ("    tags: List[str] = []\n", "    tags: List[int] = []\n"),
+            {("field-type-changed", True, "argument 'customer': field 'tags' changed type from "
+              "array of string to array of integer")},
+        ),
+        (  # a field called like a JSON schema keyword
+            ("    tags: List[str] = []\n", "    tags: List[str] = []\n    title: str\n"),
+            {("field-added-required", True,
+              "argument 'customer': required field 'title' was added")},
+        ),
+        (  # documentation and class names are no part of the JSON
+            ('    """Who orders."""\n', '    """Who orders things."""\n'),
+            set(),
+        ),
+    ],
+)
+def test_changes_inside_argument_models(
+    tmp_path: Path, edit: Tuple[str, str], expected: Set[Tuple[str, bool, str]]
+) -> None:
+    assert edit[0] in MODEL_BEFORE
+    changes = changes_of(tmp_path, MODEL_BEFORE.replace(*edit))
+    assert {(kind, breaking, detail) for kind, breaking, route, detail in changes} == expected
+    # both routes take the model (one as Optional[Customer]): both report it
+    routes = {route for _, _, route, _ in changes}
+    assert routes == ({"POST /order", "POST /lookup"} if expected else set())
+
+
+def test_extended_spec_files_compare_models_too(tmp_path: Path) -> None:
+    old = extended_spec_file(tmp_path, "old", MODEL_BEFORE)
+    new = extended_spec_file(tmp_path, "new", MODEL_BEFORE.replace("    name: str\n", ""))
+    changes = run_diff(old.name, new.name, cwd=tmp_path)
+    assert {(c.kind, c.route) for c in changes} == {
+        ("field-removed", "POST /order"), ("field-removed", "POST /lookup"),
+    }  # fmt: skip

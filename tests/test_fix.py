@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import textwrap
 from pathlib import Path
@@ -276,3 +277,285 @@ def test_string_literal_keeps_the_quote_style(
     value: str, prefix: str, quote: str, expected: object
 ) -> None:
     assert string_literal(value, prefix, quote) == expected
+
+
+# -- SHP401: the unsafe fix takes the rule's own candidate, and only a safe one ----------------
+
+INDEXER = '''\
+from steamship.invocable import PackageService, post
+
+
+class Indexer(PackageService):
+    @post("index_file")
+    def index(self, file_id: str) -> str:
+        return file_id
+
+    @post("/summarize_file")
+    def summarize_file(self, file_id: str) -> str:
+        return file_id
+
+    @post("get_item")
+    def get_item(self, item: str) -> str:
+        return item
+
+    @post("get_time")
+    def get_time(self, item: str) -> str:
+        return item
+
+    @post("summary")
+    def summary(self, text: str) -> str:
+        return text
+
+    @post("upload")
+    def upload(self, file_id: str) -> str:
+        {call}
+        return file_id
+'''
+
+
+def fix_one_call(tmp_path: Path, call: str) -> Tuple[Violation, object, str]:
+    """The SHP401 finding for ``call`` (inside the upload route), the unsafe fix's outcome —
+    an applied fix or the reason it was skipped — and the file afterwards."""
+    root = make_package(tmp_path, INDEXER.format(call=call))
+    (finding,) = [v for v in check(root) if v.code == "SHP401"]
+    result = fix_files([root], [finding], unsafe=True, write=True)
+    assert result.refused == []
+    outcome = result.skipped[0][1] if result.skipped else result.fixed
+    return finding, outcome, (root / "api.py").read_text(encoding="utf-8")
+
+
+def test_unsafe_route_fix_takes_the_route_the_hint_names(tmp_path: Path) -> None:
+    # "/index_file" is close too (0.64), but "/summarize_file" is far closer (0.97)
+    call = 'self.invoke_later("/sumarize_file", arguments={"file_id": file_id})'
+    finding, outcome, text = fix_one_call(tmp_path, call)
+    assert "did you mean 'summarize_file'?" in finding.message
+    assert outcome == [finding]
+    assert call.replace("/sumarize_file", "/summarize_file") in text  # the leading / kept
+    assert [v.code for v in check(tmp_path / "shop")] == []
+
+
+def test_unsafe_route_fix_refuses_several_candidates(tmp_path: Path) -> None:
+    call = 'self.invoke_later("get_itme", arguments={"item": file_id})'
+    finding, outcome, text = fix_one_call(tmp_path, call)
+    assert "did you mean 'get_item' or 'get_time'?" in finding.message
+    assert outcome == "2 candidate routes (/get_item, /get_time)"
+    assert text == INDEXER.format(call=call)
+
+
+@pytest.mark.parametrize(
+    "arguments, problem",
+    [
+        ('{"file_id": file_id}', "include 'file_id', not a parameter"),
+        ("{}", "lack 'text', a required parameter"),
+    ],
+)
+def test_unsafe_route_fix_refuses_arguments_the_route_does_not_take(
+    tmp_path: Path, arguments: str, problem: str
+) -> None:
+    call = f'self.invoke_later("sumary", arguments={arguments})'
+    finding, outcome, text = fix_one_call(tmp_path, call)
+    assert "did you mean 'summary'?" in finding.message
+    assert outcome == f"the arguments for POST /summary would {problem} of summary"
+    assert text == INDEXER.format(call=call)
+
+
+def test_unsafe_route_fix_with_unknown_arguments_is_made(tmp_path: Path) -> None:
+    """Arguments pkgcheck cannot see cannot be checked: the spelling is fixed."""
+    call = 'self.invoke_later("sumary", arguments=self.payload())'
+    finding, outcome, text = fix_one_call(tmp_path, call)
+    assert outcome == [finding]
+    assert call.replace("sumary", "summary") in text
+
+
+def test_unsafe_route_fix_never_schedules_the_route_it_is_in(tmp_path: Path) -> None:
+    call = 'self.invoke_later("cleanup_uploads", arguments={"file_id": file_id})'
+    finding, outcome, text = fix_one_call(tmp_path, call)
+    assert outcome == (
+        "POST /upload is the route this call is in, and a route scheduling itself is no "
+        "spelling fix"
+    )
+    assert text == INDEXER.format(call=call)
+
+
+def test_unsafe_route_fix_refuses_another_verb(tmp_path: Path) -> None:
+    source = INDEXER.replace('@post("summary")', '@get("summary")').replace(
+        "from steamship.invocable import PackageService, post",
+        "from steamship.invocable import PackageService, get, post",
+    )
+    root = make_package(tmp_path, source.format(call='self.invoke_later("sumary")'))
+    (finding,) = [v for v in check(root) if v.code == "SHP401"]
+    result = fix_files([root], [finding], unsafe=True, write=True)
+    assert result.fixed == []
+    assert [why for _, why in result.skipped] == ["Indexer has no POST /summary"]
+
+
+def test_unsafe_route_fixes_on_the_fixtures(tmp_path: Path) -> None:
+    """The audit's cases: only the Python method name and the clear typo are fixed."""
+    fixtures = Path(__file__).parent / "fixtures"
+    reasons = {}
+    for name in ("shp401_unknown_route", "shp401_own_agentservice"):
+        root = tmp_path / name
+        shutil.copytree(fixtures / name, root)
+        result = fix_files([root], check(root), unsafe=True, write=True)
+        reasons.update({(name, v.line): why for v, why in result.skipped})
+    api = (tmp_path / "shp401_unknown_route" / "api.py").read_text(encoding="utf-8")
+    assert 'self.invoke_later("index_file", arguments' in api
+    assert 'self.invoke_later("/summarize_file", arguments' in api
+    assert '"cleanup_uploads",' in api
+    assert "route this call is in" in reasons[("shp401_unknown_route", 21)]
+    handoff = tmp_path / "shp401_own_agentservice" / "agents" / "handoff.py"
+    original = fixtures / "shp401_own_agentservice" / "agents" / "handoff.py"
+    assert handoff.read_bytes() == original.read_bytes()
+    # /handoff_prompt is the route the call is in, and takes message, not prompt
+    assert "route this call is in" in reasons[("shp401_own_agentservice", 21)]
+
+
+# -- the re-check before writing: no fix may add a finding ------------------------------------
+
+
+def test_a_fix_that_would_add_a_finding_is_not_made(tmp_path: Path) -> None:
+    """verb="GET" on a POST route: Verb.GET would turn the SHP404 into an SHP402."""
+    source = textwrap.dedent(
+        """\
+        from steamship.invocable import PackageService, post
+        from steamship.utils.url import Verb
+
+
+        class Reports(PackageService):
+            @post("build")
+            def build(self) -> str:
+                return ""
+
+            @post("nightly")
+            def nightly(self) -> str:
+                self.invoke_later("build", verb="GET")
+                return ""
+        """
+    )
+    root = make_package(tmp_path, source)
+    violations = check(root)
+    assert codes(violations) == {("SHP404", 12)}
+    result = fix_files([root], violations, unsafe=True, write=True)
+    assert result.fixed == [] and result.files == []
+    ((violation, reason),) = result.declined
+    assert violation.code == "SHP404"
+    assert reason.startswith("it would add SHP402 at line 12 of api.py: ")
+    assert (root / "api.py").read_text(encoding="utf-8") == source
+
+
+def test_fixes_that_only_clash_together_are_not_made(tmp_path: Path) -> None:
+    """Each fix alone is clean; both would make two routes /items (SHP101)."""
+    source = textwrap.dedent(
+        """\
+        from steamship.invocable import PackageService, post
+
+
+        class Store(PackageService):
+            @post("items/")
+            def add(self) -> str:
+                return ""
+
+            @post("items ")
+            def remove(self) -> str:
+                return ""
+        """
+    )
+    root = make_package(tmp_path, source)
+    violations = check(root)
+    assert codes(violations) == {("SHP108", 5), ("SHP108", 9)}
+    result = fix_files([root], violations, unsafe=False, write=True)
+    assert result.fixed == []
+    assert [(v.line, why.split(":")[0]) for v, why in result.declined] == [
+        (5, "together with the other fixes, it would add SHP101 at line 9 of api.py"),
+        (9, "together with the other fixes, it would add SHP101 at line 9 of api.py"),
+    ]
+    assert (root / "api.py").read_text(encoding="utf-8") == source
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
+@pytest.mark.parametrize("where", ["inside", "outside"])
+def test_a_symbolic_link_is_never_written_through_nor_replaced(tmp_path: Path, where: str) -> None:
+    """pkgcheck does not follow links (docs/SECURITY.md): it refuses the file, the link stays a
+    link and its target is untouched, in the project or out of it."""
+    root = make_package(tmp_path)
+    real = (root / "real.py") if where == "inside" else (tmp_path / "elsewhere" / "real.py")
+    real.parent.mkdir(exist_ok=True)
+    os.replace(root / "api.py", real)
+    link = root / "api.py"
+    link.symlink_to(os.path.relpath(real, root))
+    violations = [v for v in check(root) if Path(v.path) == link]
+    assert violations  # the link's findings are reported under its name
+    for write in (True, False):
+        result = fix_files([link], violations, unsafe=True, write=write)
+        assert result.fixed == [] and result.files == [] and result.diff == ""
+        assert [(Path(p).name, why) for p, why in result.refused] == [
+            ("api.py", f"it is a symbolic link to {os.readlink(link)}; pkgcheck does not write "
+             "through links: fix the file it points to")
+        ]  # fmt: skip
+        assert link.is_symlink()
+        assert real.read_text(encoding="utf-8") == SHOP
+
+
+def test_commit_refuses_a_file_that_became_a_link(tmp_path: Path) -> None:
+    """The last look before the swap: a link put in the file's place is not replaced."""
+    target = tmp_path / "target.py"
+    target.write_text("x = 'a'\n", encoding="utf-8")
+    link = tmp_path / "api.py"
+    link.symlink_to("target.py")
+    refusal = linter.fix.commit(link, b"x = 'a'\n", b"x = 'b'\n")
+    assert refusal is not None and "symbolic link" in refusal
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == "x = 'a'\n"
+
+
+DUPLICATE_ROUTE = '''\
+from steamship.invocable import PackageService, post
+
+
+class Svc(PackageService):
+    @post("a")
+    def a(self) -> str:
+        return "a"
+
+    @post("/a")
+    def b(self) -> str:
+        return "b"
+'''
+
+
+def test_a_link_with_nothing_to_fix_is_not_mentioned(tmp_path: Path) -> None:
+    root = make_package(tmp_path, DUPLICATE_ROUTE)
+    os.replace(root / "api.py", root / "real.py")
+    (root / "api.py").symlink_to("real.py")
+    violations = [v for v in check(root) if Path(v.path).name == "api.py"]
+    assert [v.code for v in violations] == ["SHP101"]  # no automatic fix
+    result = fix_files([root / "api.py"], violations, unsafe=True, write=True)
+    assert result.refused == [] and result.fixed == []
+
+
+def test_a_method_name_of_two_routes_is_named_twice_and_not_fixed(tmp_path: Path) -> None:
+    """A mixin's method of the same name serves another path."""
+    source = INDEXER.replace(
+        "class Indexer(PackageService):\n",
+        "class Extra(PackageMixin):\n"
+        '    @post("index_v2")\n'
+        "    def index(self, file_id: str) -> str:\n"
+        "        return file_id\n\n\n"
+        "class Indexer(PackageService):\n"
+        "    USED_MIXIN_CLASSES = [Extra]\n\n"
+        "    def __init__(self, **kwargs):\n"
+        "        super().__init__(**kwargs)\n"
+        "        self.add_mixin(Extra())\n\n",
+    ).replace(
+        "from steamship.invocable import PackageService, post\n",
+        "from steamship.invocable import PackageService, post\n"
+        "from steamship.invocable.package_mixin import PackageMixin\n",
+    )
+    call = 'self.invoke_later("index", arguments={"file_id": file_id})'
+    root = make_package(tmp_path, source.format(call=call))
+    (finding,) = [v for v in check(root) if v.code == "SHP401"]
+    assert (
+        "; index is the Python method of POST /index_file and POST /index_v2: invoke_later "
+        "takes the path, 'index_file' or 'index_v2')" in finding.message
+    )
+    result = fix_files([root], [finding], unsafe=True, write=True)
+    assert [why for _, why in result.declined] == ["2 candidate routes (/index_file, /index_v2)"]

@@ -306,3 +306,272 @@ def test_find_package() -> None:
         find_package(names, "Shop")
     with pytest.raises(LookupError, match="no package Nope"):
         find_package(names, "Nope")
+
+
+# -- what steamship really sends and accepts: aliases, exclusions, Optional models ------------
+
+MODELS = '''\
+from enum import Enum
+from typing import List, Optional
+
+from pydantic import BaseModel, Field
+from steamship.base.model import CamelModel
+
+
+def shout(name: str) -> str:
+    return name.upper()
+
+
+class Tone(str, Enum):
+    RED = "red"
+    CRIMSON = "red"  # an alias of RED, not a member
+    BLUE = "blue"
+
+
+class Query(BaseModel):
+    text_value: str = Field(alias="text")
+    limit: int = 10
+
+
+class Note(CamelModel):
+    note_id: str
+    file_url: str = ""
+    secret: str = Field("", exclude=True)
+
+
+class Plain(BaseModel):
+    item_id: str = Field(alias="itemId")
+    hidden: int = Field(0, exclude=True)
+    notes: List[Note] = []
+
+
+class Loud(BaseModel):
+    some_field: str
+
+    class Config:
+        alias_generator = shout  # pkgcheck does not evaluate the project's functions
+'''
+
+ROUTES = '''\
+from typing import List, Optional
+
+from steamship.invocable import PackageService, get, post
+
+from models import Loud, Note, Plain, Query, Tone
+
+
+class Notes(PackageService):
+    @post("search")
+    def search(self, query: Query, tone: Tone = Tone.RED, maybe: Optional[Note] = None) -> Note:
+        return Note(note_id="n")
+
+    @get("find")
+    def find(self, query: Optional[Query] = None, extra: Optional[dict] = None) -> Plain:
+        return Plain(itemId="i")
+
+    @post("all")
+    def all(self) -> List[Plain]:
+        return []
+
+    @post("loud")
+    def loud(self, loud: Loud) -> Loud:
+        return loud
+'''
+
+
+@pytest.fixture
+def notes_package(tmp_path: Path) -> Path:
+    root = tmp_path / "notes"
+    root.mkdir()
+    (root / "steamship.json").write_text("{}", encoding="utf-8")
+    (root / "models.py").write_text(MODELS, encoding="utf-8")
+    (root / "api.py").write_text(ROUTES, encoding="utf-8")
+    return root
+
+
+def notes_document(root: Path) -> dict:
+    specs, failures, project = package_specs([root], "instance")
+    assert not failures
+    document = openapi_document("api.Notes", specs["api.Notes"], project)
+    validate(document)
+    return document
+
+
+def deref(document: dict, schema: dict) -> dict:
+    return document["components"]["schemas"][schema["$ref"].rpartition("/")[2]]
+
+
+def body(document: dict, path: str) -> dict:
+    operation = document["paths"][path]["post"]
+    return operation["requestBody"]["content"]["application/json"]["schema"]["properties"]
+
+
+def response(document: dict, path: str, verb: str = "post") -> dict:
+    operation = document["paths"][path][verb]
+    return operation["responses"]["200"]["content"]["application/json"]["schema"]
+
+
+def test_optional_model_and_dict_query_arguments_are_sent_as_json(notes_package: Path) -> None:
+    document = notes_document(notes_package)
+    parameters = {p["name"]: p for p in document["paths"]["/find"]["get"]["parameters"]}
+    for name in ("query", "extra"):
+        assert "schema" not in parameters[name]
+        assert list(parameters[name]["content"]) == ["application/json"]
+    assert parameters["query"]["content"]["application/json"]["schema"] == {
+        "anyOf": [{"$ref": "#/components/schemas/Query"}, {"type": "null"}]
+    }
+
+
+def test_enum_aliases_are_not_values(notes_package: Path) -> None:
+    document = notes_document(notes_package)
+    assert document["components"]["schemas"]["Tone"]["enum"] == ["red", "blue"]
+    specs, _, _ = package_specs([notes_package], "instance")
+    search = specs["api.Notes"].routes[("POST", "/search")]
+    assert [a.values for a in search.args if a.name == "tone"] == [("red", "blue")]
+
+
+def test_request_models_are_parsed_by_alias(notes_package: Path) -> None:
+    document = notes_document(notes_package)
+    query = deref(document, body(document, "/search")["query"])
+    assert list(query["properties"]) == ["text", "limit"]
+    assert query["required"] == ["text"]
+    note = deref(document, body(document, "/search")["maybe"]["anyOf"][0])
+    # an excluded field is still accepted on the way in
+    assert list(note["properties"]) == ["noteId", "fileURL", "secret"]
+    # an alias generator pkgcheck cannot evaluate: no property names are guessed
+    loud = deref(document, body(document, "/loud")["loud"])
+    assert loud == {"type": "object", "title": "Loud"}
+
+
+def test_responses_are_serialised_as_steamship_does(notes_package: Path) -> None:
+    document = notes_document(notes_package)
+    # a CamelModel: dict(by_alias=True), without excluded fields
+    note = deref(document, response(document, "/search"))
+    assert list(note["properties"]) == ["noteId", "fileURL"]
+    # another model: dict(), by field name, nested models too
+    plain = deref(document, response(document, "/find", "get"))
+    assert list(plain["properties"]) == ["item_id", "notes"]
+    nested = deref(document, plain["properties"]["notes"]["items"])
+    assert list(nested["properties"]) == ["note_id", "file_url"]
+    # models in a returned list: serialised with the response, by alias
+    listed = deref(document, response(document, "/all")["items"])
+    assert list(listed["properties"]) == ["itemId", "notes"]
+    assert list(deref(document, listed["properties"]["notes"]["items"])["properties"]) == [
+        "noteId",
+        "fileURL",
+    ]
+    # field names are known even where aliases are not
+    loud = deref(document, response(document, "/loud"))
+    assert list(loud["properties"]) == ["some_field"]
+
+
+RUNTIME_CHECK = """
+import json
+from steamship.invocable.invocable_response import InvocableResponse
+from models import Loud, Note, Plain, Query, Tone
+
+def keys(value):
+    if isinstance(value, dict):
+        return {k: keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [keys(v) for v in value]
+    return None
+
+note = Note(note_id="n", file_url="u", secret="s")
+plain = Plain(itemId="i", hidden=1, notes=[note])
+def sent(obj):
+    # what the lambda handler sends: response.dict(by_alias=True)
+    return keys(InvocableResponse.from_obj(obj).dict(by_alias=True)["data"])
+accepted = []
+for data in ({"text": "t"}, {"text_value": "t"}):
+    try:
+        Query.parse_obj(data)
+        accepted.append(sorted(data))
+    except Exception:
+        pass
+print(json.dumps({
+    "note": sent(note), "plain": sent(plain), "list": sent([plain]),
+    "query": accepted, "tone": [t.value for t in Tone],
+}))
+"""
+
+
+def test_the_runtime_agrees(notes_package: Path, oracle_venv) -> None:
+    """Property names and values as steamship 2.17.34 and pydantic v1 really serialise and
+    parse them."""
+    import subprocess
+
+    done = subprocess.run(
+        [str(oracle_venv.python), "-c", RUNTIME_CHECK],
+        cwd=notes_package,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    runtime = json.loads(done.stdout)
+    document = notes_document(notes_package)
+
+    def names(schema: dict) -> list:
+        return list(deref(document, schema)["properties"])
+
+    note = response(document, "/search")
+    assert list(runtime["note"]) == names(note)
+    plain = response(document, "/find", "get")
+    assert list(runtime["plain"]) == names(plain)
+    nested = deref(document, plain)["properties"]["notes"]["items"]
+    assert list(runtime["plain"]["notes"][0]) == names(nested)
+    listed = response(document, "/all")["items"]
+    assert list(runtime["list"][0]) == names(listed)
+    assert list(runtime["list"][0]["notes"][0]) == names(
+        deref(document, listed)["properties"]["notes"]["items"]
+    )
+    assert runtime["query"] == [["text"]]
+    assert runtime["query"][0] == deref(document, body(document, "/search")["query"])["required"]
+    assert runtime["tone"] == document["components"]["schemas"]["Tone"]["enum"]
+
+
+def test_to_camel_is_steamships(oracle_venv) -> None:
+    import subprocess
+
+    from linter.schemas import to_camel
+
+    names = ["task_id", "file_url", "url", "a_b_c", "x", "image_url_url", "plugin_url_value",
+             "snake__double", "trailing_", "already_camelCase", "id2_x"]  # fmt: skip
+    done = subprocess.run(
+        [
+            str(oracle_venv.python),
+            "-c",
+            "import json, sys\nfrom steamship.base.model import to_camel\n"
+            "print(json.dumps([to_camel(n) for n in json.loads(sys.argv[1])]))",
+            json.dumps(names),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert [to_camel(name) for name in names] == json.loads(done.stdout)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        "model_config = {'alias_generator': str.upper}",  # pydantic v2's spelling
+        "Config = SomewhereElse",
+        "class Config:\n        fields = {'some_field': 'someField'}",
+    ],
+)
+def test_aliases_set_where_pkgcheck_does_not_read_are_not_guessed(
+    notes_package: Path, config: str
+) -> None:
+    models = notes_package / "models.py"
+    text = models.read_text(encoding="utf-8").replace(
+        "    class Config:\n        alias_generator = shout  # pkgcheck does not evaluate the "
+        "project's functions\n",
+        f"    {config}\n",
+    )
+    assert "shout  #" not in text
+    models.write_text(text.replace("def shout", "SomewhereElse = object\n\n\ndef shout"), "utf-8")
+    document = notes_document(notes_package)
+    assert deref(document, body(document, "/loud")["loud"]) == {"type": "object", "title": "Loud"}
