@@ -281,7 +281,7 @@ def test_unexpected_exception_is_one_line_traceback_only_with_verbose(
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("engine exploded")
 
-    monkeypatch.setattr(linter.engine, "check", explode)
+    monkeypatch.setattr(linter.engine, "check_group", explode)
     result = invoke(["."])
     assert result.exit_code == 2
     assert len(result.stderr.strip().splitlines()) == 1

@@ -8,6 +8,7 @@ a config file, which then lives in a temporary project.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -21,6 +22,11 @@ from typing import List, Optional, Sequence, Set, Tuple
 import pytest
 
 from linter.engine import DEFAULT_EXCLUDES, check
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 from linter.index import iter_python_files
 from rules import default_codes, load_all
 
@@ -195,6 +201,46 @@ def test_fixture_file_by_file_matches_the_engine(fixture: Path) -> None:
     files = fixture_files(fixture)
     assert files
     assert one_by_one(fixture, files) == expected(fixture)
+
+
+def fixture_opt_ins(fixture: Path) -> Tuple[str, ...]:
+    """The opt-in codes a fixture enables in its own ``[tool.pkgcheck]`` (as test_fixtures
+    reads them): the CLI reads them itself, flake8 is handed them per fixture."""
+    pyproject = fixture / "pyproject.toml"
+    if not pyproject.is_file():
+        return ()
+    section = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("pkgcheck", {})
+    assert set(section) <= {"extend-select"}, f"{fixture.name}: settings flake8 is not handed"
+    return tuple(sorted(section.get("extend-select", [])))
+
+
+def test_one_cli_run_over_every_fixture_matches_flake8() -> None:
+    """pre-commit hands the hook every staged file at once: one ``pkgcheck`` run over the
+    fixtures directory (78 projects, some enabling opt-in rules in their own pyproject.toml)
+    reports what flake8 reports for each fixture with that fixture's opt-in codes; the files
+    the CLI reports as SHP001 are those flake8 reports as E999."""
+    result = subprocess.run(
+        [sys.executable, "-m", "linter", "check", "--format", "json", "--no-cache", "."],
+        cwd=str(FIXTURES_DIR),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    cli = {(item["path"], item["line"], item["code"]) for item in json.loads(result.stdout)}
+    by_opt_ins: dict = {}
+    for fixture in fixture_dirs():
+        by_opt_ins.setdefault(fixture_opt_ins(fixture), []).append(fixture.name)
+    assert len(by_opt_ins) > 1, "no fixture opts in: the per-project settings go untested"
+    flake8_found: Set[Finding] = set()
+    for opt_ins, names in sorted(by_opt_ins.items()):
+        args = ["-j2", *(["--pkgcheck-extend-select", ",".join(opt_ins)] if opt_ins else []), *names]
+        flake8_found |= parse(flake8(args, cwd=FIXTURES_DIR, select="SHP,E999"), FIXTURES_DIR, FIXTURES_DIR)
+    want = {(path, line, "SHP001" if code == "E999" else code) for path, line, code in codes(flake8_found)}
+    assert any(code == "SHP001" for _, _, code in want), "no unparsable fixture: E999 untested"
+    assert any(code in ("SHP202", "SHP308", "SHP406") for _, _, code in want), "no opt-in finding"
+    assert cli == want, f"CLI only: {sorted(cli - want)}\nflake8 only: {sorted(want - cli)}"
 
 
 def test_fixture_directory_run_from_inside_matches_the_engine() -> None:
