@@ -965,6 +965,9 @@ def spec(
     if steamship_path is not None:
         _check_steamship_path(steamship_path, "--steamship-path")
     groups = project_specs(list(paths), level, steamship_path)
+    if not groups:
+        # as `check` says it: an empty result must not pass for a project without packages
+        click.echo(f"pkgcheck: note: {_no_files_note(paths)}", err=True)
     for group in groups:
         for failure in group.failures:
             click.echo(f"{failure.path}: {failure.message}", err=True)

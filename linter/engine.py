@@ -298,7 +298,8 @@ def check_group(
     """Check the files of one project (from :func:`group_by_project`).
 
     ``walk`` is the project's own walk (every Python file under its root, with ``excludes``)
-    when the caller has it.
+    when the caller has it. Files named explicitly are always parsed (one that does not parse
+    is a failure), whether or not the prefilter (:mod:`linter.scope`) would keep them.
     """
     project = open_project(group.paths, steamship_path, overrides, cache, root=group.root)
     analysis = analyse(
@@ -308,6 +309,7 @@ def check_group(
         extra_files=group.named,
         prefilter=prefilter,
         files=walk,
+        named=group.named,
     )
     wanted = {str(p) for p in group.files}
     return Report(
