@@ -182,17 +182,122 @@ def one_by_one(fixture: Path, files: Sequence[str]) -> Set[Finding]:
     return got
 
 
-@pytest.mark.parametrize("fixture", multi_file_fixtures(), ids=lambda p: p.name)
-def test_files_with_findings_one_by_one(fixture: Path) -> None:
-    """flake8 handed one file of a package still sees the rest of it (loaded from disk).
+#: Runs flake8 once per job, each in a child forked from one interpreter that has imported
+#: flake8, pkgcheck's plugin and LibCST but analysed nothing: every child starts as a fresh
+#: ``python -m flake8`` would (no project analysed, nothing memoised), without paying the
+#: imports again. Reads the jobs (cwd, argv) as JSON on stdin, prints the results as JSON.
+FORKED_FLAKE8 = """
+import importlib, json, os, shutil, sys, tempfile, traceback
+import flake8.main.cli
 
-    One flake8 process costs about a second (LibCST's import alone is 0.2-0.5 s), so the default
-    run covers the files of multi-file fixtures that have findings; ``-m slow`` covers every file.
-    """
-    want = expected(fixture)
-    files = sorted({path for path, *_ in want})
-    if files:
-        assert one_by_one(fixture, files) == want
+# what a run imports (importing is not analysing: no module keeps state from it)
+for name in (
+    "concurrent.futures", "flake8.formatting.default", "flake8.plugins.pycodestyle",
+    "flake8.plugins.pyflakes", "libcst", "libcst.native", "linter.checker", "linter.engine",
+    "linter.flake8_plugin", "linter.pins", "linter.scope", "linter.spec", "mccabe",
+    "packaging.requirements", "rules",
+):
+    importlib.import_module(name)
+sys.modules["rules"].load_all()  # imports the rule modules (they register on import)
+
+jobs = json.load(sys.stdin)
+parallel = max(1, min(int(sys.argv[1]), len(jobs)))
+scratch = tempfile.mkdtemp(prefix="pkgcheck-forked-flake8-")
+codes, running = {}, {}
+sys.stdout.flush()
+sys.stderr.flush()
+
+def start(index):
+    cwd, argv = jobs[index]
+    pid = os.fork()
+    if pid:
+        running[pid] = index
+        return
+    code = 3
+    try:
+        for fd, name in ((1, "out"), (2, "err")):
+            target = os.open(os.path.join(scratch, f"{index}.{name}"), os.O_WRONLY | os.O_CREAT)
+            os.dup2(target, fd)
+            os.close(target)
+        os.chdir(cwd)
+        code = flake8.main.cli.main(argv)
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else 1
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+def reap():
+    pid, status = os.wait()
+    codes[running.pop(pid)] = os.waitstatus_to_exitcode(status)
+
+for index in range(len(jobs)):
+    while len(running) >= parallel:
+        reap()
+    start(index)
+while running:
+    reap()
+
+def read(index, name):
+    with open(os.path.join(scratch, f"{index}.{name}"), encoding="utf-8") as handle:
+        return handle.read()
+
+results = [[codes[i], read(i, "out"), read(i, "err")] for i in range(len(jobs))]
+shutil.rmtree(scratch)
+print(json.dumps(results))
+"""
+
+
+def flake8_each_alone(jobs: Sequence[Tuple[Path, Sequence[str]]]) -> List[subprocess.CompletedProcess]:
+    """One flake8 run per ``(cwd, args)``, each in a process of its own that starts with
+    nothing analysed (see :data:`FORKED_FLAKE8`); the arguments are those of :func:`flake8`."""
+    if not hasattr(os, "fork"):  # pragma: no cover - a fresh interpreter per job instead
+        return [flake8(list(args), cwd=cwd) for cwd, args in jobs]
+    argv = [["--format", FORMAT, "--isolated", "--select", "SHP", *args] for _, args in jobs]
+    result = subprocess.run(
+        [sys.executable, "-c", FORKED_FLAKE8, str(min(4, os.cpu_count() or 2))],
+        input=json.dumps([[str(cwd), a] for (cwd, _), a in zip(jobs, argv)]),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    assert result.returncode == 0, result.stderr
+    return [
+        subprocess.CompletedProcess(["flake8", *a], code, out, err)
+        for a, (code, out, err) in zip(argv, json.loads(result.stdout))
+    ]
+
+
+@pytest.fixture(scope="module")
+def every_file_alone() -> dict:
+    """For each multi-file fixture, the findings of flake8 handed each of its files alone
+    (with the fixture's opt-in codes), gathered in one batch."""
+    jobs = []
+    for fixture in multi_file_fixtures():
+        opt_ins = fixture_opt_ins(fixture)
+        extra = ["--pkgcheck-extend-select", ",".join(opt_ins)] if opt_ins else []
+        jobs += [(fixture, ["-j1", *extra, name]) for name in fixture_files(fixture)]
+    found: dict = {}
+    for (fixture, _), run in zip(jobs, flake8_each_alone(jobs)):
+        found.setdefault(fixture.name, set()).update(parse(run, fixture, fixture))
+    return found
+
+
+@pytest.mark.parametrize("fixture", multi_file_fixtures(), ids=lambda p: p.name)
+def test_every_file_of_a_multi_file_fixture_alone_matches_the_full_run(
+    fixture: Path, every_file_alone: dict
+) -> None:
+    """flake8 handed one file of a package still sees the rest of it (loaded from disk), and
+    reports for that file exactly what the whole run reports: no finding lost, none added in a
+    file that is clean in the full run. Every file of every fixture with more than one, each in
+    a fresh flake8 process (forked, see :func:`flake8_each_alone`; ``-m slow`` also runs every
+    fixture with a fresh interpreter per file)."""
+    want = expected(fixture, [*default_codes(), *fixture_opt_ins(fixture)])
+    assert every_file_alone[fixture.name] == want
 
 
 @pytest.mark.slow
