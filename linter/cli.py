@@ -1,4 +1,5 @@
-"""The ``pkgcheck`` command line: a thin adapter over :func:`linter.engine.check`.
+"""The ``pkgcheck`` command line: a thin adapter over the engine (:mod:`linter.engine`: the
+paths' files grouped by project, each group checked with its own settings).
 
 ``pkgcheck [OPTIONS] PATH...`` is short for ``pkgcheck check [OPTIONS] PATH...``; the other
 subcommands are ``spec`` (static PackageSpecs as JSON), ``rule CODE`` (a rule's documentation)

@@ -103,10 +103,6 @@ def group_by_project(paths: Sequence[Path], files: Sequence[Path]) -> List[Proje
     run over that path alone has always used.
     """
     absolute = [Path(os.path.abspath(p)) for p in paths]
-    roots_of_named: Dict[Path, Path] = {}
-    for path in absolute:
-        if path not in roots_of_named:
-            roots_of_named[path] = find_project_root(path)
     named_dirs = {path for path in absolute if path.is_dir()}
     named_files = {path for path in absolute if path not in named_dirs}
     marked: Dict[Path, Optional[Path]] = {}  # directory -> nearest marked directory at or above
@@ -129,6 +125,12 @@ def group_by_project(paths: Sequence[Path], files: Sequence[Path]) -> List[Proje
         for item in chain:
             marked[item] = found
         return found
+
+    roots_of_named: Dict[Path, Path] = {}  # what find_project_root says, with fewer looks
+    for path in absolute:
+        if path not in roots_of_named:
+            directory = path if path in named_dirs else path.parent
+            roots_of_named[path] = marked_root(directory) or find_project_root(path)
 
     groups: Dict[Path, ProjectGroup] = {}
     for file in files:

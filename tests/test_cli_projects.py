@@ -222,3 +222,12 @@ def test_group_by_project(tmp_path: Path) -> None:
     assert group.root == loose and group.paths == [loose] and len(group.files) == 3
     (alone,) = engine.group_by_project([loose / "pkg" / "mod.py"], [loose / "pkg" / "mod.py"])
     assert alone.root == loose / "pkg" and alone.named == [loose / "pkg" / "mod.py"]
+
+
+def test_a_bad_settings_file_in_any_project_is_a_clear_error(repo: Path) -> None:
+    write(repo / "b" / "pyproject.toml", '[tool.pkgcheck]\nextend-selekt = ["SHP202"]\n')
+    result = invoke(["check", "--no-cache", "a", "b"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("pkgcheck: error: b/pyproject.toml: unknown key")
+    assert "Traceback" not in result.output
+    assert invoke(["check", "--no-cache", "a"]).exit_code == 1  # a's run never reads b's file
