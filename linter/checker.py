@@ -82,15 +82,18 @@ def analyse(
     extra_files: Sequence[Path] = (),
     prefilter: bool = True,
     files: Optional[Sequence[Path]] = None,
+    named: Sequence[Path] = (),
 ) -> Analysis:
     """Findings of the ``enabled`` rules for every in-scope module of ``project``.
 
     ``extra_files`` are analysed even when they lie outside the project's walk (a file named on
     the command line inside an excluded directory, flake8's stdin). ``files`` is that walk (the
     Python files under the project root, with ``excludes``) when the caller has done it.
+    ``named`` files (named on the command line) are in scope whatever the prefilter says, so
+    that one that does not parse is reported rather than passed over.
     """
     with few_collections():
-        return _analyse(project, enabled, excludes, extra_files, prefilter, files)
+        return _analyse(project, enabled, excludes, extra_files, prefilter, files, named)
 
 
 #: The cyclic garbage collector's thresholds while analysing (CPython's default: 700, 10, 10).
@@ -125,6 +128,7 @@ def _analyse(
     extra_files: Sequence[Path],
     prefilter: bool,
     files: Optional[Sequence[Path]],
+    named: Sequence[Path] = (),
 ) -> Analysis:
     from rules import load_all
 
@@ -139,6 +143,11 @@ def _analyse(
             files.append(extra)
             known.add(extra)
     chosen = in_scope(project, files) if prefilter else files
+    if prefilter and named:
+        kept = set(chosen)
+        always = {Path(os.path.abspath(p)) for p in named} - kept
+        if always:
+            chosen = [p for p in files if p in kept or p in always]
     analysis.analysed = list(chosen)
     enabled = set(enabled)
     # the project's own requirement matters only when the catalogue stands in for steamship

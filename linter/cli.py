@@ -1,4 +1,5 @@
-"""The ``pkgcheck`` command line: a thin adapter over :func:`linter.engine.check`.
+"""The ``pkgcheck`` command line: a thin adapter over the engine (:mod:`linter.engine`: the
+paths' files grouped by project, each group checked with its own settings).
 
 ``pkgcheck [OPTIONS] PATH...`` is short for ``pkgcheck check [OPTIONS] PATH...``; the other
 subcommands are ``spec`` (static PackageSpecs as JSON), ``rule CODE`` (a rule's documentation)
@@ -314,8 +315,12 @@ def check(
 
     PATHS are files and directories; without any, the working directory is checked.
     The whole project around them is loaded for context; findings are reported for PATHS only.
-    Settings are read from [tool.pkgcheck] in pyproject.toml or [pkgcheck] in setup.cfg, the
-    nearest one above the first path; the command line overrides them.
+    PATHS in several projects (directories holding a root marker such as pyproject.toml or
+    steamship.json) are checked project by project.
+    Settings are read from [tool.pkgcheck] in pyproject.toml or [pkgcheck] in setup.cfg: for
+    each project's files, the nearest one above them; for the output (format, output file,
+    statistics, exit status, quiet), the nearest one above all of PATHS. The command line
+    overrides them.
     """
     ctx.meta[_VERBOSE] = verbose
     targets = list(paths) or [Path(".")]
@@ -325,16 +330,7 @@ def check(
 
     if config_file is not None and not config_file.is_file():
         raise CliError(f"--config {config_file}: no such file")
-    config_path = (
-        config_file if config_file is not None else None if isolated else find_config(targets[0])
-    )
-    try:
-        settings = load_config(config_path, infos) if config_path is not None else FileSettings()
-    except ConfigError as error:
-        raise CliError(str(error)) from None
-    options = _merge_options(
-        settings,
-        infos,
+    command_line: Dict[str, Any] = dict(
         select=_split(select),
         extend_select=_split(extend_select),
         ignore=_split(ignore),
@@ -350,19 +346,172 @@ def check(
         quiet=quiet,
         cache=cache,
     )
+    settings_at = _SettingsFinder(
+        lambda settings: _merge_options(settings, infos, **command_line),
+        infos,
+        config_file=config_file,
+        isolated=isolated,
+    )
+    absolute = [Path(os.path.abspath(path)) for path in targets]
+    output = settings_at(_common_directory(absolute))
+    runs = _plan_runs(absolute, settings_at)
     if verbose:
-        source = (
-            display_path(str(options.config_path), Path.cwd()) if options.config_path else "none"
-        )
-        click.echo(f"pkgcheck: settings file: {source}", err=True)
-        click.echo(f"pkgcheck: enabled rules: {', '.join(options.enabled) or 'none'}", err=True)
+        _show_settings(runs, output)
     if fix or show_diff:
         changed = _run_fixes(
-            targets, options, unsafe=unsafe_fixes, write=not show_diff, prefilter=not no_prefilter
+            runs, output, unsafe=unsafe_fixes, write=not show_diff, prefilter=not no_prefilter
         )
         if show_diff:
             ctx.exit(EXIT_FINDINGS if changed else EXIT_CLEAN)
-    ctx.exit(_run_check(targets, options, prefilter=not no_prefilter, verbose=verbose, infos=infos))
+    ctx.exit(
+        _run_check(
+            targets, runs, output, prefilter=not no_prefilter, verbose=verbose, infos=infos
+        )
+    )
+
+
+class _SettingsFinder:
+    """The options that apply at a place: its nearest settings file (or ``--config``, or none
+    with ``--isolated``) merged with the command line, each file read once."""
+
+    def __init__(
+        self,
+        merge: Callable[[FileSettings], "_Options"],
+        infos: Dict[str, RuleInfo],
+        *,
+        config_file: Optional[Path],
+        isolated: bool,
+    ) -> None:
+        self.merge = merge
+        self.infos = infos
+        self.config_file = config_file
+        self.isolated = isolated
+        self.by_directory: Dict[Path, Optional[Path]] = {}
+        self.by_file: Dict[Optional[Path], _Options] = {}
+
+    def __call__(self, place: Path) -> "_Options":
+        if self.config_file is not None:
+            config_path: Optional[Path] = Path(os.path.abspath(self.config_file))
+        elif self.isolated:
+            config_path = None
+        else:
+            directory = place if place.is_dir() else place.parent
+            if directory not in self.by_directory:
+                found = find_config(directory)
+                self.by_directory[directory] = Path(os.path.abspath(found)) if found else None
+            config_path = self.by_directory[directory]
+        if config_path not in self.by_file:
+            try:
+                settings = load_config(config_path, self.infos) if config_path else FileSettings()
+            except ConfigError as error:
+                raise CliError(str(error)) from None
+            self.by_file[config_path] = self.merge(settings)
+        return self.by_file[config_path]
+
+
+def _common_directory(paths: Sequence[Path]) -> Path:
+    """The directory holding all of ``paths`` (a path itself when it is the only one)."""
+    try:
+        return Path(os.path.commonpath([str(path) for path in paths]))
+    except ValueError:  # different drives
+        return paths[0]
+
+
+@dataclass
+class _Run:
+    """The files of one project and the options that apply to them."""
+
+    group: Any  # linter.engine.ProjectGroup
+    options: "_Options"
+    #: the project's own walk, when the run's walk was exactly that
+    walk: Optional[List[Path]]
+
+
+def _plan_runs(
+    absolute: Sequence[Path], settings_at: Callable[[Path], "_Options"]
+) -> List[_Run]:
+    """The files under ``absolute``, project by project, each with its options.
+
+    A directory named is walked with the exclude patterns of its own settings; then each
+    project's files are held to the patterns of that project's settings too (its nearest
+    settings file may be below the directory named). Files named explicitly are always checked.
+    """
+    from linter.engine import group_by_project
+    from linter.index import ExcludeMatcher, iter_python_files
+
+    files: List[Path] = []
+    seen = set()
+    origin: Dict[Path, Tuple[Path, Tuple[str, ...]]] = {}  # walked file -> (directory, excludes)
+    for path in absolute:
+        if not path.is_dir():
+            if path not in seen:
+                seen.add(path)
+                files.append(path)
+            continue
+        excludes = tuple(settings_at(path).excludes)
+        for found in iter_python_files([path], excludes):
+            if found not in seen:
+                seen.add(found)
+                files.append(found)
+                origin[found] = (path, excludes)
+    runs = []
+    for group in group_by_project(absolute, files):
+        options = settings_at(group.root)
+        excludes = tuple(options.excludes)
+        if any(origin[f][1] != excludes for f in group.files if f in origin):
+            matcher = ExcludeMatcher(excludes)
+            named = set(group.named)
+            group.files = [
+                f
+                for f in group.files
+                if f in named
+                or f not in origin
+                or origin[f][1] == excludes
+                # walked from the directory named, or from the project's root if that is lower
+                or _walk_keeps(f, max(origin[f][0], group.root, key=_depth), matcher)
+            ]
+            if not group.files:
+                continue
+        # The project's own walk starts at its root: when that is the one directory named, it
+        # is the walk just done (with the same settings), and the tree is walked once.
+        walk = files if list(absolute) == [group.root] else None
+        runs.append(_Run(group, options, walk))
+    return runs
+
+
+def _depth(path: Path) -> int:
+    return len(path.parts)
+
+
+def _walk_keeps(file: Path, base: Path, matcher: Callable[[str, str], bool]) -> bool:
+    """Whether a walk from directory ``base`` with ``matcher`` reaches ``file``."""
+    current = base
+    for part in file.relative_to(base).parts:
+        current = current / part
+        if matcher(part, str(current)):
+            return False
+    return True
+
+
+def _show_settings(runs: Sequence[_Run], output: "_Options") -> None:
+    """``-v``: the settings file and enabled rules, per project when they differ."""
+    cwd = Path.cwd()
+
+    def source(options: "_Options") -> str:
+        return display_path(str(options.config_path), cwd) if options.config_path else "none"
+
+    distinct = {id(run.options): run.options for run in runs} or {id(output): output}
+    if len(distinct) == 1:
+        (options,) = distinct.values()
+        click.echo(f"pkgcheck: settings file: {source(options)}", err=True)
+        click.echo(f"pkgcheck: enabled rules: {', '.join(options.enabled) or 'none'}", err=True)
+        return
+    click.echo(f"pkgcheck: settings file for the output: {source(output)}", err=True)
+    for run in runs:
+        where = display_path(str(run.group.root), cwd)
+        click.echo(f"pkgcheck: settings file for {where}: {source(run.options)}", err=True)
+        enabled = ", ".join(run.options.enabled) or "none"
+        click.echo(f"pkgcheck: enabled rules for {where}: {enabled}", err=True)
 
 
 def _merge_options(
@@ -467,41 +616,51 @@ def _check_steamship_path(path: Path, origin: str) -> None:
 
 
 def _run_fixes(
-    targets: Sequence[Path], options: _Options, *, unsafe: bool, write: bool, prefilter: bool
+    runs: Sequence[_Run], output: _Options, *, unsafe: bool, write: bool, prefilter: bool
 ) -> int:
     """Fix what can be fixed (``write``) or print the fixes as a diff; return how many.
 
-    Findings silenced by ``# noqa`` or per-file-ignores are not fixed. With ``write``, the
-    ``_run_check`` that follows is the re-check: it reports what is left.
+    Each project is checked and fixed with its own options. Findings silenced by ``# noqa`` or
+    per-file-ignores are not fixed. With ``write``, the ``_run_check`` that follows is the
+    re-check: it reports what is left.
     """
-    from linter.engine import check as check_paths
-    from linter.fix import fix_files
+    from linter.engine import check_group
+    from linter.fix import FixResult, fix_files
 
     root = Path(os.path.abspath(os.getcwd()))
-    absolute = [Path(os.path.abspath(path)) for path in targets]
-    report = check_paths(
-        absolute,
-        options.enabled,
-        excludes=options.excludes,
-        steamship_path=options.steamship_path,
-        prefilter=prefilter,
-    )
-    entries = _build_entries(report.violations, options.per_file_ignores, root)
-    wanted = [entry.violation for entry in entries if entry.suppressed is None]
-    result = fix_files(
-        absolute,
-        wanted,
-        unsafe=unsafe,
-        write=write,
-        excludes=options.excludes,
-        steamship_path=options.steamship_path,
-        enabled=options.enabled,
-    )
+    result = FixResult()
+    for run in runs:
+        options = run.options
+        report = check_group(
+            run.group,
+            options.enabled,
+            excludes=options.excludes,
+            steamship_path=options.steamship_path,
+            prefilter=prefilter,
+            walk=run.walk,
+        )
+        entries = _build_entries(report.violations, options.per_file_ignores, root)
+        wanted = [entry.violation for entry in entries if entry.suppressed is None]
+        fixed = fix_files(
+            run.group.files,
+            wanted,
+            unsafe=unsafe,
+            write=write,
+            excludes=options.excludes,
+            steamship_path=options.steamship_path,
+            enabled=options.enabled,
+        )
+        result.files.extend(fixed.files)
+        result.fixed.extend(fixed.fixed)
+        result.skipped.extend(fixed.skipped)
+        result.refused.extend(fixed.refused)
+        result.needs_unsafe.extend(fixed.needs_unsafe)
+        result.declined.extend(fixed.declined)
     if not write:
         click.echo(result.diff, nl=False)
     for path, reason in result.refused:
         click.echo(f"pkgcheck: not fixed: {display_path(path, root)}: {reason}", err=True)
-    if not options.quiet:
+    if not output.quiet:
         for violation, reason in result.declined:
             where = f"{display_path(violation.path, root)}:{violation.line}:{violation.column}"
             click.echo(f"pkgcheck: not fixed: {where}: {violation.code}: {reason}", err=True)
@@ -516,52 +675,54 @@ def _run_fixes(
     return len(result.fixed)
 
 
+def _no_files_note(targets: Sequence[Path]) -> str:
+    return f"no Python files to check in {', '.join(str(path) for path in targets)}"
+
+
 def _run_check(
     targets: Sequence[Path],
+    runs: Sequence[_Run],
     options: _Options,
     *,
     prefilter: bool,
     verbose: bool,
     infos: Dict[str, RuleInfo],
 ) -> int:
-    """Run the engine, filter, report; return the exit status."""
-    from linter.engine import check as check_paths
-    from linter.index import iter_python_files
+    """Run the engine on each project with its options, filter, report; return the exit
+    status. ``options`` are the output's (format, destination, exit status)."""
+    from linter.engine import check_group
 
     # Resolved as the engine's absolute paths are, so relative display paths come out right.
     root = Path(os.path.abspath(os.getcwd()))
-    absolute = [Path(os.path.abspath(path)) for path in targets]
-    files = list(iter_python_files(absolute, options.excludes))
     internal: List[Tuple[str, str]] = []
     missing: List[str] = []
     entries: List[Entry] = []
     notices: List[str] = []
-    if not files:
-        shown = ", ".join(str(path) for path in targets)
-        notices.append(f"no Python files to check in {shown}")
-    else:
-        report = check_paths(
-            absolute,
-            options.enabled,
-            excludes=options.excludes,
-            steamship_path=options.steamship_path,
+    if not runs:
+        notices.append(_no_files_note(targets))
+    for run in runs:
+        enabled = run.options.enabled
+        report = check_group(
+            run.group,
+            enabled,
+            excludes=run.options.excludes,
+            steamship_path=run.options.steamship_path,
             prefilter=prefilter,
-            cache=options.cache,
-            files=files,
+            cache=run.options.cache,
+            walk=run.walk,
         )
-        notices.extend(report.notices)
+        notices.extend(notice for notice in report.notices if notice not in notices)
         violations: List[Violation] = list(report.violations)
-        tracebacks = getattr(report.project, "internal_tracebacks", {})
         for failure in report.failures:
-            if not os.path.lexists(failure.path) and PARSE_ERROR not in options.enabled:
+            if not os.path.lexists(failure.path) and PARSE_ERROR not in enabled:
                 missing.append(f"{display_path(failure.path, root)}: no such file or directory")
                 continue
             if failure.internal:
-                details = tracebacks.get(Path(failure.path), "")
+                details = report.internal_traceback(Path(failure.path))
                 cause = details.strip().splitlines()[-1] if details.strip() else failure.message
                 shown = display_path(failure.path, root)
                 internal.append((f"internal error while analysing {shown} ({cause})", details))
-            if PARSE_ERROR in options.enabled:
+            if PARSE_ERROR in enabled:
                 span = failure.span
                 violations.append(
                     Violation(
@@ -576,9 +737,11 @@ def _run_check(
                 )
         for code, message, details in report.internal_errors:
             last = details.strip().splitlines()[-1] if details.strip() else message
-            internal.append((f"internal error: rule {code} crashed ({last})", details))
-        violations.sort(key=lambda v: (v.path, v.line, v.column, v.code, v.message))
-        entries = _build_entries(violations, options.per_file_ignores, root)
+            line = f"internal error: rule {code} crashed ({last})"
+            if all(line != seen for seen, _ in internal):
+                internal.append((line, details))
+        entries.extend(_build_entries(violations, run.options.per_file_ignores, root))
+    entries.sort(key=lambda e: _violation_order(e.violation))
 
     data = ReportData(
         entries,
@@ -615,7 +778,7 @@ def _run_check(
         click.echo(f"pkgcheck: error: {line}", err=True)
     for line, details in internal:
         _report_internal_error(line, details, verbose)
-    if not options.quiet and files:
+    if not options.quiet and runs:
         summary = summarise(data)
         if err_color:
             summary = click.style(summary, fg="red" if data.reported else "green", bold=True)
@@ -626,6 +789,10 @@ def _run_check(
     if data.reported and not options.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _violation_order(violation: Violation) -> Tuple[str, int, int, str, str]:
+    return (violation.path, violation.line, violation.column, violation.code, violation.message)
 
 
 def _parse_error_message(info: RuleInfo, problem: str) -> str:
@@ -797,8 +964,13 @@ def spec(
     steamship_path: Optional[Path],
     verbose: bool,
 ) -> None:
-    """Print the static PackageSpec of every package under PATHS."""
-    from linter.engine import package_specs
+    """Print the static PackageSpec of every package under PATHS.
+
+    PATHS in several projects (directories holding a root marker such as pyproject.toml or
+    steamship.json) are read project by project, and each package's name is prefixed with its
+    project's directory (relative to the directory holding them all) and a colon.
+    """
+    from linter.engine import project_specs, qualified_specs
 
     ctx.meta[_VERBOSE] = verbose
     if extended and fmt != "json":
@@ -808,21 +980,31 @@ def spec(
             raise CliError(f"{path}: no such file or directory")
     if steamship_path is not None:
         _check_steamship_path(steamship_path, "--steamship-path")
-    specs, failures, project = package_specs(list(paths), level, steamship_path)
-    for failure in failures:
-        click.echo(f"{failure.path}: {failure.message}", err=True)
+    groups = project_specs(list(paths), level, steamship_path)
+    if not groups:
+        # as `check` says it: an empty result must not pass for a project without packages
+        click.echo(f"pkgcheck: note: {_no_files_note(paths)}", err=True)
+    for group in groups:
+        for failure in group.failures:
+            click.echo(f"{failure.path}: {failure.message}", err=True)
+    named = qualified_specs(groups)
     if package is not None:
         from linter.openapi import find_package
 
         try:
-            chosen = find_package(specs, package)
+            chosen = find_package(named, package)
         except LookupError as error:
             raise CliError(str(error)) from None
-        specs = {chosen: specs[chosen]}
+        named = {chosen: named[chosen]}
     if fmt == "openapi":
-        from linter.openapi import openapi_documents
+        from linter.openapi import openapi_document
 
-        documents = openapi_documents(specs, project, include_reserved=include_reserved)
+        documents = {
+            key: openapi_document(
+                found.name, found.spec, found.project, include_reserved=include_reserved
+            )
+            for key, found in sorted(named.items())
+        }
         # one package asked for: its bare document, which OpenAPI tools read as is
         shown = next(iter(documents.values())) if package is not None else documents
         click.echo(json.dumps(shown, indent=2))
@@ -830,9 +1012,12 @@ def spec(
     if extended:
         from linter.diff import spec_dicts
 
-        click.echo(json.dumps(spec_dicts(specs, project), indent=2))
-        return
-    click.echo(json.dumps({name: s.to_dict() for name, s in sorted(specs.items())}, indent=2))
+        shown_specs = {
+            key: spec_dicts({key: found.spec}, found.project)[key] for key, found in sorted(named.items())
+        }
+    else:
+        shown_specs = {key: found.spec.to_dict() for key, found in sorted(named.items())}
+    click.echo(json.dumps(shown_specs, indent=2))
 
 
 @main.command("diff")

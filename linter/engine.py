@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 from linter.checker import Analysis, Violation, analyse
 from linter.facts import ModuleFacts, ParseFailure
@@ -31,10 +31,13 @@ def open_project(
     steamship_path: Optional[Path] = None,
     overrides: Optional[Dict[Path, str]] = None,
     cache: Optional[object] = None,
+    root: Optional[Path] = None,
 ) -> Project:
-    """A project for the given paths: its root is the nearest marked directory above them."""
-    first = Path(os.path.abspath(paths[0])) if paths else Path.cwd()
-    root = find_project_root(first)
+    """A project for the given paths: its root is ``root``, else the nearest marked directory
+    above the first of them (see :func:`group_by_project` for paths in several projects)."""
+    if root is None:
+        first = Path(os.path.abspath(paths[0])) if paths else Path.cwd()
+        root = find_project_root(first)
     steamship: SteamshipSource = locate_steamship(steamship_path, root)
     marked = any((root / marker).exists() for marker in ROOT_MARKERS)
     if cache is True:
@@ -74,15 +77,145 @@ def load_files(
     return modules, failures
 
 
+@dataclass
+class ProjectGroup:
+    """The part of a run's files that lies in one project."""
+
+    #: the project's root
+    root: Path
+    #: the paths named (absolute) whose own project this is: in a project without a root
+    #: marker, the directories among them are import roots (see :func:`open_project`)
+    paths: List[Path]
+    #: the files to report on, in the order of the walk
+    files: List[Path]
+    #: those of ``files`` named explicitly (not found by walking a directory)
+    named: List[Path]
+
+
+def group_by_project(paths: Sequence[Path], files: Sequence[Path]) -> List[ProjectGroup]:
+    """``files`` (the Python files under ``paths``) split by project, sorted by root.
+
+    A file belongs to the project of the nearest directory above it that holds a root marker,
+    whichever path it was found under, as in flake8 (:func:`project_anchors`): a directory named
+    on the command line may hold several projects (a monorepo, pre-commit's staged files), and
+    each is analysed on its own. A file with no marker above it belongs to the project of the
+    outermost named directory it lies in, or, named itself, to its own; that is the project a
+    run over that path alone has always used.
+    """
+    absolute = [Path(os.path.abspath(p)) for p in paths]
+    named_dirs = {path for path in absolute if path.is_dir()}
+    named_files = {path for path in absolute if path not in named_dirs}
+    marked: Dict[Path, Optional[Path]] = {}  # directory -> nearest marked directory at or above
+
+    def marked_root(directory: Path) -> Optional[Path]:
+        chain = []
+        current = directory
+        while True:
+            if current in marked:
+                found = marked[current]
+                break
+            chain.append(current)
+            if any((current / marker).exists() for marker in ROOT_MARKERS):
+                found = current
+                break
+            if current.parent == current:
+                found = None
+                break
+            current = current.parent
+        for item in chain:
+            marked[item] = found
+        return found
+
+    roots_of_named: Dict[Path, Path] = {}  # what find_project_root says, with fewer looks
+    for path in absolute:
+        if path not in roots_of_named:
+            directory = path if path in named_dirs else path.parent
+            roots_of_named[path] = marked_root(directory) or find_project_root(path)
+
+    groups: Dict[Path, ProjectGroup] = {}
+    for file in files:
+        file = Path(os.path.abspath(file))
+        root = marked_root(file.parent)
+        if root is None:
+            outermost = next((d for d in reversed(file.parents) if d in named_dirs), None)
+            root = roots_of_named.get(outermost or file) or find_project_root(file)
+        group = groups.get(root)
+        if group is None:
+            group = groups[root] = ProjectGroup(root, [], [], [])
+        group.files.append(file)
+        if file in named_files:
+            group.named.append(file)
+    for path, root in roots_of_named.items():
+        if root in groups:
+            groups[root].paths.append(path)
+    return [groups[root] for root in sorted(groups)]
+
+
+def project_specs(
+    paths: Sequence[Path],
+    level: str = "instance",
+    steamship_path: Optional[Path] = None,
+    excludes: Sequence[str] = DEFAULT_EXCLUDES,
+) -> List["ProjectSpecs"]:
+    """The static spec of every package class defined under ``paths``, project by project
+    (see :func:`group_by_project`)."""
+    absolute = [Path(os.path.abspath(p)) for p in paths]
+    results = []
+    for group in group_by_project(absolute, list(iter_python_files(absolute, excludes))):
+        project = open_project(group.paths, steamship_path, root=group.root)
+        modules, failures = load_files(project, group.files, excludes)
+        specs = dict(iter_package_specs(SpecBuilder(project), modules, level))
+        results.append(ProjectSpecs(project, specs, failures))
+    return results
+
+
+@dataclass
+class ProjectSpecs:
+    project: Project
+    #: ``module.Class`` -> spec
+    specs: Dict[str, Spec]
+    failures: List[ParseFailure]
+
+
+class NamedSpec(NamedTuple):
+    spec: Spec
+    project: Project
+    #: ``module.Class``, without the project's prefix
+    name: str
+
+
+def qualified_specs(groups: Sequence[ProjectSpecs]) -> Dict[str, NamedSpec]:
+    """The specs of :func:`project_specs` by name, with the project each belongs to.
+
+    A name is ``module.Class``; when the paths span several projects, it is prefixed with the
+    project's directory, relative to the directory holding all of them, and a colon
+    (``billing:api.Billing``), so that two projects' ``api.Bot`` stay apart.
+    """
+    if len(groups) == 1:
+        project = groups[0].project
+        return {name: NamedSpec(spec, project, name) for name, spec in groups[0].specs.items()}
+    named: Dict[str, NamedSpec] = {}
+    if not groups:
+        return named
+    common = os.path.commonpath([str(g.project.root) for g in groups])
+    for group in groups:
+        prefix = Path(os.path.relpath(group.project.root, common)).as_posix()
+        for name, spec in group.specs.items():
+            named[f"{prefix}:{name}"] = NamedSpec(spec, group.project, name)
+    return named
+
+
 def package_specs(
     paths: Sequence[Path], level: str = "instance", steamship_path: Optional[Path] = None
 ) -> Tuple[Dict[str, Spec], List[ParseFailure], Project]:
-    """The static spec of every package class defined under ``paths``."""
-    project = open_project(paths, steamship_path)
-    modules, failures = load_files(project, paths)
-    builder = SpecBuilder(project)
-    specs = dict(iter_package_specs(builder, modules, level))
-    return specs, failures, project
+    """The static spec of every package class defined under ``paths``, named as
+    :func:`qualified_specs` names them, the files that failed to parse, and the (first)
+    project."""
+    groups = project_specs(paths, level, steamship_path)
+    if not groups:
+        return {}, [], open_project(paths, steamship_path)
+    specs = {name: named.spec for name, named in qualified_specs(groups).items()}
+    return specs, [f for g in groups for f in g.failures], groups[0].project
 
 
 @dataclass
@@ -94,8 +227,19 @@ class Report:
     #: (rule code, message, traceback) of rules that crashed
     internal_errors: List[Tuple[str, str, str]]
     notices: List[str]
+    #: the project of the files (the first one, when they lie in several: see ``projects``)
     project: Project
     targets: List[Path]
+    #: every project analysed, by root
+    projects: List[Project] = field(default_factory=list)
+
+    def internal_traceback(self, path: Path) -> str:
+        """The traceback of the internal error behind the failure of ``path`` ('' if none)."""
+        for project in self.projects or [self.project]:
+            found = getattr(project, "internal_tracebacks", {}).get(Path(path))
+            if found:
+                return found
+        return ""
 
 
 def check(
@@ -113,32 +257,98 @@ def check(
 
     The whole project around them is analysed — its other modules are context — but only
     findings in the named files are reported, so a run over some files reports for them exactly
-    what a run over all files does. With ``cache``, facts and results are kept in
-    ``.pkgcheck_cache/`` at the project root (see :mod:`linter.cache`). ``files`` are the Python
-    files under ``paths`` when the caller has walked them already (with the same ``excludes``).
+    what a run over all files does. Paths in several projects are checked project by project
+    (:func:`group_by_project`, :func:`check_group`). With ``cache``, facts and results are kept
+    in ``.pkgcheck_cache/`` at each project root (see :mod:`linter.cache`). ``files`` are the
+    Python files under ``paths`` when the caller has walked them already (with the same
+    ``excludes``).
     """
     absolute = [Path(os.path.abspath(p)) for p in paths]
     targets = list(files) if files is not None else list(iter_python_files(absolute, excludes))
-    project = open_project(absolute, steamship_path, overrides, cache)
-    # The project's own walk starts at its root: when that is the one directory named, it is
-    # the walk just done, and the tree is walked once.
-    walked = targets if absolute == [project.root] else None
+    groups = group_by_project(absolute, targets)
+    if not groups:
+        return Report([], [], [], [], open_project(absolute, steamship_path, overrides), [])
+    reports = [
+        check_group(
+            group,
+            enabled,
+            excludes=excludes,
+            steamship_path=steamship_path,
+            overrides=overrides,
+            prefilter=prefilter,
+            cache=cache,
+            # The project's own walk starts at its root: when that is the one directory named,
+            # it is the walk just done, and the tree is walked once.
+            walk=targets if absolute == [group.root] else None,
+        )
+        for group in groups
+    ]
+    return merge_reports(reports)
+
+
+def check_group(
+    group: ProjectGroup,
+    enabled: Iterable[str],
+    *,
+    excludes: Sequence[str] = DEFAULT_EXCLUDES,
+    steamship_path: Optional[Path] = None,
+    overrides: Optional[Dict[Path, str]] = None,
+    prefilter: bool = True,
+    cache: bool = False,
+    walk: Optional[Sequence[Path]] = None,
+) -> Report:
+    """Check the files of one project (from :func:`group_by_project`).
+
+    ``walk`` is the project's own walk (every Python file under its root, with ``excludes``)
+    when the caller has it. Files named explicitly are always parsed (one that does not parse
+    is a failure), whether or not the prefilter (:mod:`linter.scope`) would keep them.
+    """
+    project = open_project(group.paths, steamship_path, overrides, cache, root=group.root)
     analysis = analyse(
         project,
         enabled,
         excludes,
-        extra_files=[p for p in absolute if not p.is_dir()],
+        extra_files=group.named,
         prefilter=prefilter,
-        files=walked,
+        files=walk,
+        named=group.named,
     )
-    wanted = {str(p) for p in targets}
+    wanted = {str(p) for p in group.files}
     return Report(
         [v for v in analysis.violations if v.path in wanted],
         [f for f in analysis.failures if f.path in wanted],
         analysis.internal_errors,
         analysis.notices,
         project,
-        targets,
+        list(group.files),
+        [project],
+    )
+
+
+def merge_reports(reports: Sequence[Report]) -> Report:
+    """One report of several projects' (in order), violations and failures sorted, internal
+    errors and notices each once."""
+    violations = sorted(
+        (v for r in reports for v in r.violations),
+        key=lambda v: (v.path, v.line, v.column, v.code, v.message),
+    )
+    failures = sorted((f for r in reports for f in r.failures), key=lambda f: f.path)
+    if len(reports) == 1:
+        # one project: its own order, as the engine made it
+        violations, failures = reports[0].violations, reports[0].failures
+    internal: List[Tuple[str, str, str]] = []
+    notices: List[str] = []
+    for report in reports:
+        internal.extend(e for e in report.internal_errors if e not in internal)
+        notices.extend(n for n in report.notices if n not in notices)
+    return Report(
+        violations,
+        failures,
+        internal,
+        notices,
+        reports[0].project,
+        [t for r in reports for t in r.targets],
+        [p for r in reports for p in r.projects],
     )
 
 

@@ -42,12 +42,17 @@ def openapi_documents(
 
 
 def find_package(names: Iterable[str], wanted: str) -> str:
-    """The package ``wanted`` names: ``module.Class`` or, when unambiguous, ``Class``. Raises
-    ``LookupError`` saying which packages there are."""
+    """The package ``wanted`` names: its full name, or, when unambiguous, ``module.Class``
+    without a project's prefix (``billing:api.Billing``, see
+    :func:`linter.engine.qualified_specs`) or ``Class``. Raises ``LookupError`` saying which
+    packages there are."""
     packages = sorted(names)
     if wanted in packages:
         return wanted
-    matches = [name for name in packages if name.rpartition(".")[2] == wanted]
+    matches = [name for name in packages if name.rpartition(":")[2] == wanted]
+    if len(matches) == 1:
+        return matches[0]
+    matches = matches or [name for name in packages if name.rpartition(".")[2] == wanted]
     if len(matches) == 1:
         return matches[0]
     known = ", ".join(packages) or "none"

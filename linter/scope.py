@@ -6,7 +6,8 @@ packages, mixins or route decorators that pkgcheck can resolve, so only they are
 rest are read and scanned for imports with a regular expression. ``invoke_later`` is a mark of
 its own because a call on a receiver pkgcheck cannot resolve is itself a finding (SHP406), so
 it must be seen whether or not the file names steamship. Most files of a real project (and all
-of the standard library) never pass.
+of the standard library) never pass. A file named on the command line is parsed whatever it
+holds (:func:`linter.checker.analyse`'s ``named``): the prefilter is for the files a walk finds.
 """
 
 from __future__ import annotations

@@ -234,6 +234,55 @@ def test_unparsable_file_is_a_finding_not_an_internal_error(
     assert ignored.exit_code == 0
 
 
+#: A file that mentions neither steamship nor invoke_later, and does not parse (or decode).
+UNRELATED_BROKEN = {
+    "syntax": b"def helper(:\n    return 1\n",
+    "encoding": b"# notes\nTEXT = '\xff\xfe not utf-8'\n",
+}
+
+
+@pytest.mark.parametrize("problem", sorted(UNRELATED_BROKEN))
+def test_a_file_named_explicitly_that_does_not_parse_is_reported_whatever_it_holds(
+    clean: Path, problem: str
+) -> None:
+    """flake8 says E999 for it: the CLI must not say "All checks passed" because the file
+    does not mention steamship (pre-commit names every staged file so)."""
+    (clean / "helpers.py").write_bytes(UNRELATED_BROKEN[problem])
+    result = invoke(["helpers.py"])
+    assert result.exit_code == 1, result.output
+    assert [(path, code) for path, _, code in findings(result.stdout)] == [("helpers.py", "SHP001")]
+    together = invoke(["--format", "json", "api.py", "helpers.py"])
+    assert [(r["path"], r["code"]) for r in json_report(together)] == [("helpers.py", "SHP001")]
+
+
+def test_a_file_named_explicitly_that_parses_adds_no_findings(clean: Path) -> None:
+    (clean / "helpers.py").write_text("def helper(x):\n    return x\n", encoding="utf-8")
+    result = invoke(["helpers.py", "api.py"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+
+
+def test_a_walk_still_parses_only_the_files_that_may_matter(clean: Path) -> None:
+    """Directories are walked with the prefilter (README: files found by walking that do not
+    mention steamship are not parsed): an unrelated broken file there is not read as Python."""
+    (clean / "helpers.py").write_bytes(UNRELATED_BROKEN["syntax"])
+    result = invoke(["--no-cache", "."])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+
+
+def test_spec_of_a_directory_without_python_files_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_project(tmp_path / "empty", {"README.md": "nothing here\n"})
+    monkeypatch.chdir(tmp_path / "empty")
+    for args in (["spec", "."], ["spec", "--format", "openapi", "."]):
+        result = invoke(args)
+        assert result.exit_code == 0
+        assert json.loads(result.stdout) == {}  # stdout stays valid JSON
+        assert result.stderr == "pkgcheck: note: no Python files to check in .\n"
+
+
 def test_rule_crash_exits_2_names_the_rule_and_keeps_other_findings(
     buggy: Path, temp_rules
 ) -> None:
@@ -281,7 +330,7 @@ def test_unexpected_exception_is_one_line_traceback_only_with_verbose(
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("engine exploded")
 
-    monkeypatch.setattr(linter.engine, "check", explode)
+    monkeypatch.setattr(linter.engine, "check_group", explode)
     result = invoke(["."])
     assert result.exit_code == 2
     assert len(result.stderr.strip().splitlines()) == 1

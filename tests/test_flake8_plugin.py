@@ -8,6 +8,7 @@ a config file, which then lives in a temporary project.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -21,6 +22,11 @@ from typing import List, Optional, Sequence, Set, Tuple
 import pytest
 
 from linter.engine import DEFAULT_EXCLUDES, check
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 from linter.index import iter_python_files
 from rules import default_codes, load_all
 
@@ -176,17 +182,122 @@ def one_by_one(fixture: Path, files: Sequence[str]) -> Set[Finding]:
     return got
 
 
-@pytest.mark.parametrize("fixture", multi_file_fixtures(), ids=lambda p: p.name)
-def test_files_with_findings_one_by_one(fixture: Path) -> None:
-    """flake8 handed one file of a package still sees the rest of it (loaded from disk).
+#: Runs flake8 once per job, each in a child forked from one interpreter that has imported
+#: flake8, pkgcheck's plugin and LibCST but analysed nothing: every child starts as a fresh
+#: ``python -m flake8`` would (no project analysed, nothing memoised), without paying the
+#: imports again. Reads the jobs (cwd, argv) as JSON on stdin, prints the results as JSON.
+FORKED_FLAKE8 = """
+import importlib, json, os, shutil, sys, tempfile, traceback
+import flake8.main.cli
 
-    One flake8 process costs about a second (LibCST's import alone is 0.2-0.5 s), so the default
-    run covers the files of multi-file fixtures that have findings; ``-m slow`` covers every file.
-    """
-    want = expected(fixture)
-    files = sorted({path for path, *_ in want})
-    if files:
-        assert one_by_one(fixture, files) == want
+# what a run imports (importing is not analysing: no module keeps state from it)
+for name in (
+    "concurrent.futures", "flake8.formatting.default", "flake8.plugins.pycodestyle",
+    "flake8.plugins.pyflakes", "libcst", "libcst.native", "linter.checker", "linter.engine",
+    "linter.flake8_plugin", "linter.pins", "linter.scope", "linter.spec", "mccabe",
+    "packaging.requirements", "rules",
+):
+    importlib.import_module(name)
+sys.modules["rules"].load_all()  # imports the rule modules (they register on import)
+
+jobs = json.load(sys.stdin)
+parallel = max(1, min(int(sys.argv[1]), len(jobs)))
+scratch = tempfile.mkdtemp(prefix="pkgcheck-forked-flake8-")
+codes, running = {}, {}
+sys.stdout.flush()
+sys.stderr.flush()
+
+def start(index):
+    cwd, argv = jobs[index]
+    pid = os.fork()
+    if pid:
+        running[pid] = index
+        return
+    code = 3
+    try:
+        for fd, name in ((1, "out"), (2, "err")):
+            target = os.open(os.path.join(scratch, f"{index}.{name}"), os.O_WRONLY | os.O_CREAT)
+            os.dup2(target, fd)
+            os.close(target)
+        os.chdir(cwd)
+        code = flake8.main.cli.main(argv)
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else 1
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+def reap():
+    pid, status = os.wait()
+    codes[running.pop(pid)] = os.waitstatus_to_exitcode(status)
+
+for index in range(len(jobs)):
+    while len(running) >= parallel:
+        reap()
+    start(index)
+while running:
+    reap()
+
+def read(index, name):
+    with open(os.path.join(scratch, f"{index}.{name}"), encoding="utf-8") as handle:
+        return handle.read()
+
+results = [[codes[i], read(i, "out"), read(i, "err")] for i in range(len(jobs))]
+shutil.rmtree(scratch)
+print(json.dumps(results))
+"""
+
+
+def flake8_each_alone(jobs: Sequence[Tuple[Path, Sequence[str]]]) -> List[subprocess.CompletedProcess]:
+    """One flake8 run per ``(cwd, args)``, each in a process of its own that starts with
+    nothing analysed (see :data:`FORKED_FLAKE8`); the arguments are those of :func:`flake8`."""
+    if not hasattr(os, "fork"):  # pragma: no cover - a fresh interpreter per job instead
+        return [flake8(list(args), cwd=cwd) for cwd, args in jobs]
+    argv = [["--format", FORMAT, "--isolated", "--select", "SHP", *args] for _, args in jobs]
+    result = subprocess.run(
+        [sys.executable, "-c", FORKED_FLAKE8, str(min(4, os.cpu_count() or 2))],
+        input=json.dumps([[str(cwd), a] for (cwd, _), a in zip(jobs, argv)]),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    assert result.returncode == 0, result.stderr
+    return [
+        subprocess.CompletedProcess(["flake8", *a], code, out, err)
+        for a, (code, out, err) in zip(argv, json.loads(result.stdout))
+    ]
+
+
+@pytest.fixture(scope="module")
+def every_file_alone() -> dict:
+    """For each multi-file fixture, the findings of flake8 handed each of its files alone
+    (with the fixture's opt-in codes), gathered in one batch."""
+    jobs = []
+    for fixture in multi_file_fixtures():
+        opt_ins = fixture_opt_ins(fixture)
+        extra = ["--pkgcheck-extend-select", ",".join(opt_ins)] if opt_ins else []
+        jobs += [(fixture, ["-j1", *extra, name]) for name in fixture_files(fixture)]
+    found: dict = {}
+    for (fixture, _), run in zip(jobs, flake8_each_alone(jobs)):
+        found.setdefault(fixture.name, set()).update(parse(run, fixture, fixture))
+    return found
+
+
+@pytest.mark.parametrize("fixture", multi_file_fixtures(), ids=lambda p: p.name)
+def test_every_file_of_a_multi_file_fixture_alone_matches_the_full_run(
+    fixture: Path, every_file_alone: dict
+) -> None:
+    """flake8 handed one file of a package still sees the rest of it (loaded from disk), and
+    reports for that file exactly what the whole run reports: no finding lost, none added in a
+    file that is clean in the full run. Every file of every fixture with more than one, each in
+    a fresh flake8 process (forked, see :func:`flake8_each_alone`; ``-m slow`` also runs every
+    fixture with a fresh interpreter per file)."""
+    want = expected(fixture, [*default_codes(), *fixture_opt_ins(fixture)])
+    assert every_file_alone[fixture.name] == want
 
 
 @pytest.mark.slow
@@ -195,6 +306,46 @@ def test_fixture_file_by_file_matches_the_engine(fixture: Path) -> None:
     files = fixture_files(fixture)
     assert files
     assert one_by_one(fixture, files) == expected(fixture)
+
+
+def fixture_opt_ins(fixture: Path) -> Tuple[str, ...]:
+    """The opt-in codes a fixture enables in its own ``[tool.pkgcheck]`` (as test_fixtures
+    reads them): the CLI reads them itself, flake8 is handed them per fixture."""
+    pyproject = fixture / "pyproject.toml"
+    if not pyproject.is_file():
+        return ()
+    section = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("pkgcheck", {})
+    assert set(section) <= {"extend-select"}, f"{fixture.name}: settings flake8 is not handed"
+    return tuple(sorted(section.get("extend-select", [])))
+
+
+def test_one_cli_run_over_every_fixture_matches_flake8() -> None:
+    """pre-commit hands the hook every staged file at once: one ``pkgcheck`` run over the
+    fixtures directory (78 projects, some enabling opt-in rules in their own pyproject.toml)
+    reports what flake8 reports for each fixture with that fixture's opt-in codes; the files
+    the CLI reports as SHP001 are those flake8 reports as E999."""
+    result = subprocess.run(
+        [sys.executable, "-m", "linter", "check", "--format", "json", "--no-cache", "."],
+        cwd=str(FIXTURES_DIR),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    cli = {(item["path"], item["line"], item["code"]) for item in json.loads(result.stdout)}
+    by_opt_ins: dict = {}
+    for fixture in fixture_dirs():
+        by_opt_ins.setdefault(fixture_opt_ins(fixture), []).append(fixture.name)
+    assert len(by_opt_ins) > 1, "no fixture opts in: the per-project settings go untested"
+    flake8_found: Set[Finding] = set()
+    for opt_ins, names in sorted(by_opt_ins.items()):
+        args = ["-j2", *(["--pkgcheck-extend-select", ",".join(opt_ins)] if opt_ins else []), *names]
+        flake8_found |= parse(flake8(args, cwd=FIXTURES_DIR, select="SHP,E999"), FIXTURES_DIR, FIXTURES_DIR)
+    want = {(path, line, "SHP001" if code == "E999" else code) for path, line, code in codes(flake8_found)}
+    assert any(code == "SHP001" for _, _, code in want), "no unparsable fixture: E999 untested"
+    assert any(code in ("SHP202", "SHP308", "SHP406") for _, _, code in want), "no opt-in finding"
+    assert cli == want, f"CLI only: {sorted(cli - want)}\nflake8 only: {sorted(want - cli)}"
 
 
 def test_fixture_directory_run_from_inside_matches_the_engine() -> None:

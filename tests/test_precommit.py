@@ -272,3 +272,36 @@ def test_flake8_hook_with_the_plugin_reports_the_staged_file_in_context(
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert findings(output) == engine_findings(root, "api.py"), output
+
+
+def test_staged_files_of_two_packages_are_each_checked_in_their_own_project(
+    hook_repo: Path, tmp_path: Path, precommit_home: Path
+) -> None:
+    """pre-commit hands the hook every staged file at once, from anywhere in the repository:
+    each package is analysed as its own project (its steamship.json marks it), so b's mixin
+    conflict is reported though a's files come first; and a staged helper that does not parse
+    fails the hook whether or not it mentions steamship."""
+    root = tmp_path / "packages"
+    for name in ("a", "b"):
+        shutil.copytree(PACKAGE, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.md"))
+    mixins = root / "a" / "mixins.py"  # a's mixin route no longer collides: no SHP301 in a
+    mixins.write_text(mixins.read_text(encoding="utf-8").replace('"export"', '"export_csv"'), encoding="utf-8")
+    (root / "tools").mkdir()
+    (root / "tools" / "helper.py").write_text("def helper(:\n    return 1\n", encoding="utf-8")
+    env = git_env(precommit_home)
+    git(env, root, "init", "-q")
+    git(env, root, "add", "-A")
+    result = run_hook(hook_repo, root, env)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    registry = load_all()
+    want = {("tools/helper.py", 1, "SHP001")}
+    for name in ("a", "b"):
+        report = check([root / name], enabled=default_codes())
+        want |= {
+            (Path(v.path).relative_to(root).as_posix(), v.line, v.code)
+            for v in report.violations
+            if registry[v.code].only != "cli"
+        }
+    assert ("b/api.py", 8, "SHP301") in want and ("a/api.py", 8, "SHP301") not in want
+    assert findings(output) == want, output
