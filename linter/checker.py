@@ -204,7 +204,11 @@ def _check(
             findings.extend(rule.check(context))
         except Exception as error:  # one broken rule must not lose the others' findings
             analysis.internal_errors.append(
-                (code, f"internal error in {code} ({type(error).__name__}: {error}); please report it", traceback.format_exc())
+                (
+                    code,
+                    f"internal error in {code} ({type(error).__name__}: {error}); please report it",
+                    traceback.format_exc(),
+                )
             )
     analysis.violations = locate(project, findings, registry, workers)
 
@@ -340,7 +344,10 @@ def collect_in_parallel(project: Project, paths: Sequence[Path], workers: Option
 
 
 def prefetch_imports(
-    project: Project, module: ModuleFacts, workers: Workers, scheduled: Set[Path] = frozenset()  # type: ignore[assignment]
+    project: Project,
+    module: ModuleFacts,
+    workers: Workers,
+    scheduled: Set[Path] = frozenset(),  # type: ignore[assignment]
 ) -> None:
     """Have the workers parse the modules that ``module``'s class bases, decorators and method
     annotations are imported from (:func:`imported_for_rules`), when they are not loaded yet.

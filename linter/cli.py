@@ -1049,9 +1049,9 @@ def diff_command(
     BASE and HEAD (default: HEAD) are git revisions, read from the repository's object store
     (the working tree and index are not touched), or spec files (*.json) printed by
     `pkgcheck spec --extended` (a plain `pkgcheck spec` file does not say which arguments
-    are optional, so a new argument in it counts as breaking). A file of either revision that could shape a package and does not
-    parse is an error, not a removed route. Exit status: 1 when a change is breaking,
-    0 otherwise, 2 on error.
+    are optional, so a new argument in it counts as breaking). A file of either revision that
+    could shape a package and does not parse is an error, not a removed route. Exit status: 1
+    when a change is breaking, 0 otherwise, 2 on error.
     """
     from linter.diff import DiffError, render_changes, run_diff
 

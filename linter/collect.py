@@ -223,7 +223,8 @@ def _some_positions_state() -> Optional[type]:
     except ImportError:
         _SOME_POSITIONS.append(None)
         return None
-    if not all(hasattr(CodegenState, name) for name in ("before_codegen", "after_codegen", "record_syntactic_position")):
+    hooks = ("before_codegen", "after_codegen", "record_syntactic_position")
+    if not all(hasattr(CodegenState, name) for name in hooks):
         _SOME_POSITIONS.append(None)
         return None
     newline = re.compile(r"\r\n?|\n")  # LibCST's NEWLINE_RE
@@ -414,29 +415,29 @@ class _Collector:
         self.except_depth = 0
         self.leaves = frozenset(
             (
-            cst.Name,
-            cst.SimpleString,
-            cst.Integer,
-            cst.Float,
-            cst.Imaginary,
-            cst.Ellipsis,
-            cst.Pass,
-            cst.Break,
-            cst.Continue,
+                cst.Name,
+                cst.SimpleString,
+                cst.Integer,
+                cst.Float,
+                cst.Imaginary,
+                cst.Ellipsis,
+                cst.Pass,
+                cst.Break,
+                cst.Continue,
             )
         )
         self.conditionals = frozenset(
             (
-            cst.If,
-            cst.For,
-            cst.While,
-            cst.IfExp,
-            cst.ListComp,
-            cst.SetComp,
-            cst.DictComp,
-            cst.GeneratorExp,
-            cst.Lambda,
-            cst.MatchCase,
+                cst.If,
+                cst.For,
+                cst.While,
+                cst.IfExp,
+                cst.ListComp,
+                cst.SetComp,
+                cst.DictComp,
+                cst.GeneratorExp,
+                cst.Lambda,
+                cst.MatchCase,
             )
         )
         # Plain functions, not bound methods: a bound method would hold the collector in a

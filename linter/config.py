@@ -4,9 +4,10 @@ The nearest file that has the section, walking up from the files checked, applie
 one directory pyproject.toml is preferred to setup.cfg): a run over several projects checks each
 project's files with that project's settings, as ruff does. The output settings (format, output
 file, statistics, exit-zero, quiet) come from the nearest file above all the paths checked. Keys
-are the long command-line options without ``--``; the command line overrides every file. Relative paths in a file (``steamship-path``,
-``output-file``, exclude and per-file-ignores patterns with a ``/``) are relative to the file's
-directory, so the same file works whatever directory pkgcheck is started from.
+are the long command-line options without ``--``; the command line overrides every file.
+Relative paths in a file (``steamship-path``, ``output-file``, exclude and per-file-ignores
+patterns with a ``/``) are relative to the file's directory, so the same file works whatever
+directory pkgcheck is started from.
 
 A typo must not silently disable a check, so unknown keys, codes and ill-typed values are errors
 that name the file and the key.

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Sequ
 
 from linter import serial
 from linter.collect import SyntaxProblem, collect_facts, collect_node_spans, collect_spans, decode_source
-from linter.facts import ClassFact, Expr, FunctionFact, ModuleFacts, ParseFailure, Span
+from linter.facts import ClassFact, Expr, ModuleFacts, ParseFailure, Span
 
 #: appended to the name of a module that a package of the same name shadows
 SHADOWED = "[module]"
@@ -382,7 +382,11 @@ class Project:
             self._by_name.setdefault(result.name, result)
 
     def prefetch(
-        self, name: str, near: Optional[Path], workers: object, scheduled: Set[Path] = frozenset()  # type: ignore[assignment]
+        self,
+        name: str,
+        near: Optional[Path],
+        workers: object,
+        scheduled: Set[Path] = frozenset(),  # type: ignore[assignment]
     ) -> None:
         """Have ``workers`` parse the file that :meth:`module` would load for ``name`` (asked
         from ``near``) under that name, unless it is loaded, known or ``scheduled`` already.

@@ -154,7 +154,8 @@ def _from_pyproject(text: str) -> Iterator["SpecifierSet"]:
                 yield specifier
     poetry = _table(_table(document, "tool"), "poetry")
     tables = [_table(poetry, "dependencies")]
-    tables.extend(_table(group, "dependencies") for group in _table(poetry, "group").values() if isinstance(group, dict))
+    groups = _table(poetry, "group").values()
+    tables.extend(_table(group, "dependencies") for group in groups if isinstance(group, dict))
     for table in tables:
         for name, constraint in table.items():
             if str(name).lower().replace("_", "-").replace(".", "-") != NAME:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
-from linter.facts import AssignFact, CallFact, ClassFact, Expr, FunctionFact, ModuleFacts
+from linter.facts import AssignFact, CallFact, Expr, FunctionFact, ModuleFacts
 from linter.index import (
     ENDPOINT,
     INVOCABLE,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from linter.context import Context
-from linter.facts import CallFact, Expr, FunctionFact, ModuleFacts, ParamFact
+from linter.facts import CallFact, Expr, FunctionFact, ModuleFacts
 from linter.index import INVOCABLE, PACKAGE_SERVICE, VERB, Ref
 from linter.spec import Route, Spec, Where, clean_path
 from rules import Finding, Rule
@@ -292,7 +292,10 @@ class UnknownInvokeLaterRoute(Rule):
     """
 
     code = "SHP401"
-    message = "no route {route} on {package} ({package_at}{hint}); the background task fails with \"No handler for {route}\""
+    message = (
+        "no route {route} on {package} ({package_at}{hint}); "
+        "the background task fails with \"No handler for {route}\""
+    )
 
     def check(self, context: Context) -> Iterator[Finding]:
         for call in memo_calls(context):
@@ -423,7 +426,10 @@ class InvokeLaterVerbMismatch(Rule):
     """
 
     code = "SHP402"
-    message = "{package} has {path} only as {have} ({route_at}), not {verb}; the background task fails with \"No handler for {verb} {path}\""
+    message = (
+        "{package} has {path} only as {have} ({route_at}), not {verb}; "
+        "the background task fails with \"No handler for {verb} {path}\""
+    )
 
     def check(self, context: Context) -> Iterator[Finding]:
         for call in memo_calls(context):
@@ -662,7 +668,8 @@ class InvokeLaterBadCall(Rule):
             elif verb.kind == "attribute" and verb.dotted:
                 ref = context.project.resolve(call.module, verb.dotted)
                 owner = ref.qualname.rpartition(".")[0] if ref is not None and ref.kind == "attribute" else None
-                if owner is not None and (ref.module, owner) == VERB and context.builder.verb_of(call.module, verb) is None:
+                is_verb = owner is not None and (ref.module, owner) == VERB
+                if is_verb and context.builder.verb_of(call.module, verb) is None:
                     yield f"{verb.source} is not a member of Verb", "the call raises AttributeError", verb.node
         arguments = args.get("arguments")
         if arguments is not None and (

@@ -7,7 +7,7 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 from linter.context import Context
 from linter.facts import AssignFact, Expr, FunctionFact
 from linter.index import Ref
-from linter.spec import Event, MixinUse, Route, Spec, Where
+from linter.spec import MixinUse, Route, Spec, Where
 from rules import Finding, Rule
 
 
@@ -176,7 +176,10 @@ class PermittedOverwrite(Rule):
     """
 
     code = "SHP302"
-    message = "{mixin} replaces {route} of {other} ({other_at}) because overwriting is permitted; {other}'s method is never served"
+    message = (
+        "{mixin} replaces {route} of {other} ({other_at}) because overwriting is permitted; "
+        "{other}'s method is never served"
+    )
 
     def check(self, context: Context) -> Iterator[Finding]:
         for _, _, spec in package_specs(context):
@@ -423,7 +426,10 @@ class MixinAddedTwice(Rule):
                 yield self.finding(
                     at,
                     mixin=f"{event.route.class_name} of {event.route.owner.module}",
-                    relation=f"has the same class name as the {event.other.class_name} of {event.other.owner.module} added at",
+                    relation=(
+                        f"has the same class name as the {event.other.class_name} "
+                        f"of {event.other.owner.module} added at"
+                    ),
                     first_at=first,
                 )
             first: Dict[Tuple[str, str], MixinUse] = {}
@@ -673,7 +679,10 @@ class AddMixinNotListed(Rule):
     """
 
     code = "SHP308"
-    message = "{mixin} is added but not listed in USED_MIXIN_CLASSES of {package} ({listed_at}); the class-level spec lacks its routes"
+    message = (
+        "{mixin} is added but not listed in USED_MIXIN_CLASSES of {package} ({listed_at}); "
+        "the class-level spec lacks its routes"
+    )
     opt_in = True
 
     def check(self, context: Context) -> Iterator[Finding]:
@@ -723,7 +732,8 @@ def bind_problem(init: Optional[FunctionFact], call: Expr) -> Optional[str]:
     has_varargs = any(p.kind == "vararg" for p in params)
     has_varkw = any(p.kind == "varkw" for p in params)
     if len(call.items) > len(positional) and not has_varargs:
-        return f"takes {len(positional)} positional argument{'s' if len(positional) != 1 else ''} but {len(call.items)} were given"
+        plural = "s" if len(positional) != 1 else ""
+        return f"takes {len(positional)} positional argument{plural} but {len(call.items)} were given"
     bound = {p.name for p in positional[: len(call.items)]}
     by_name = {p.name: p for p in params if p.kind in ("normal", "kwonly")}
     for key, _ in call.keywords:
@@ -734,10 +744,13 @@ def bind_problem(init: Optional[FunctionFact], call: Expr) -> Optional[str]:
             return f"got an unexpected keyword argument {key!r}"
         bound.add(key)
     missing = [
-        p.name for p in params if p.kind in ("posonly", "normal", "kwonly") and p.default is None and p.name not in bound
+        p.name
+        for p in params
+        if p.kind in ("posonly", "normal", "kwonly") and p.default is None and p.name not in bound
     ]
     if missing:
-        return "is missing required argument" + ("s " if len(missing) > 1 else " ") + ", ".join(repr(m) for m in missing)
+        names = ", ".join(repr(m) for m in missing)
+        return "is missing required argument" + ("s " if len(missing) > 1 else " ") + names
     return None
 
 

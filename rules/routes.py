@@ -343,7 +343,10 @@ class MisplacedRoute(Rule):
                     if ref.key in context.used_as_mixins():
                         continue  # listed or added as a mixin: the runtime scans it anyway
                     if builder.is_invocable(ref) is False and builder.is_mixin(ref) is False:
-                        place = f"method {function.name} of {function.class_qualname} (not a PackageService or PackageMixin subclass)"
+                        place = (
+                            f"method {function.name} of {function.class_qualname} "
+                            "(not a PackageService or PackageMixin subclass)"
+                        )
                 if place is None:
                     continue
                 path = _path_text(context, module, decorator)
@@ -435,7 +438,10 @@ class AsyncRoute(Rule):
     """
 
     code = "SHP107"
-    message = "{route} is async; steamship calls it without awaiting, so callers get a coroutine and the body never runs"
+    message = (
+        "{route} is async; steamship calls it without awaiting, "
+        "so callers get a coroutine and the body never runs"
+    )
 
     def check(self, context: Context) -> Iterator[Finding]:
         for module, ref, _ in route_classes(context):

@@ -197,7 +197,10 @@ class OptionalAliasParameter(Rule):
     """
 
     code = "SHP204"
-    message = "parameter {param} is annotated {annotation}; steamship calls issubclass() on {inner}, which raises TypeError, so {effect}"
+    message = (
+        "parameter {param} is annotated {annotation}; "
+        "steamship calls issubclass() on {inner}, which raises TypeError, so {effect}"
+    )
 
     def check(self, context: Context) -> Iterator[Finding]:
         for module, decl, kind in routes_here(context):

@@ -199,7 +199,10 @@ def test_import_and_inheritance_cycles_terminate(tmp_path: Path) -> None:
     root = write_project(
         tmp_path / "p",
         {
-            "a.py": "from b import B\nfrom steamship.invocable import PackageService\nclass A(B, PackageService): pass\n",
+            "a.py": (
+                "from b import B\nfrom steamship.invocable import PackageService\n"
+                "class A(B, PackageService): pass\n"
+            ),
             "b.py": "from a import A\nclass B(A): pass\n",
         },
     )
@@ -567,7 +570,8 @@ def test_prepared_analysis_serves_every_file_of_the_walk(tmp_path: Path, monkeyp
     monkeypatch.setattr(engine, "analyse", counting)
     got = {}
     for name in FLAKE8_FILES:
-        violations, analysis = engine.check_source(root / name, (root / name).read_text(encoding="utf-8"), default_codes())
+        text = (root / name).read_text(encoding="utf-8")
+        violations, analysis = engine.check_source(root / name, text, default_codes())
         got[name] = [(v.code, v.line, v.column, v.message) for v in violations]
         if name in ("api.py", "mixins.py", "build/plain.py"):
             assert analysis is prepared, name

@@ -736,7 +736,9 @@ raise SystemExit(code)
 """
 
 
-def instrumented_flake8(args: Sequence[str], cwd: Path, log: Path, mode: str = "") -> Tuple[subprocess.CompletedProcess, List[dict]]:
+def instrumented_flake8(
+    args: Sequence[str], cwd: Path, log: Path, mode: str = ""
+) -> Tuple[subprocess.CompletedProcess, List[dict]]:
     import json
 
     argv = ["--isolated", "--format", FORMAT, "--select", "SHP", *args]
@@ -789,7 +791,11 @@ def test_flake8_main_process_analyses_the_project_once_for_its_workers(split_pro
     # The same findings as flake8 run serially, and as one flake8 process per file.
     assert got == parse(flake8(["-j", "1", "."], cwd=root), root, root) == one_by_one(root, SPLIT_FILES)
     assert codes(got) == {
-        *((path, line, code) for path in ("api.py", "build/copy.py") for line, code in ((8, "SHP301"), (8, "SHP303"), (19, "SHP401"))),
+        *(
+            (path, line, code)
+            for path in ("api.py", "build/copy.py")
+            for line, code in ((8, "SHP301"), (8, "SHP303"), (19, "SHP401"))
+        ),
         ("build/sub.py", 9, "SHP101"),
     }
 

@@ -102,7 +102,8 @@ def test_shp303_names_the_init_that_should_add_the_mixin(tmp_path: Path) -> None
     b_init = [n for n, t in enumerate((tmp_path / "app/api.py").read_text().splitlines(), 1) if "def __init__" in t][1]
     assert len(found) == 1
     assert found[0].line == line_of(tmp_path, "app/api.py", "USED_MIXIN_CLASSES = [Reports, Listed]")
-    assert f"Listed is listed for B but no add_mixin reached from its __init__ (app/api.py:{b_init})" in found[0].message
+    expected = f"Listed is listed for B but no add_mixin reached from its __init__ (app/api.py:{b_init})"
+    assert expected in found[0].message
 
 
 def test_shp308_names_the_list_to_extend(tmp_path: Path) -> None:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
 import tempfile
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set
+from typing import Dict, List, Sequence, Set
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

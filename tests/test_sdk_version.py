@@ -132,7 +132,8 @@ def test_pyproject_pin_silences_only_the_checks_on_steamships_code(tmp_path: Pat
                 return "ok"
         """
     )
-    (root / "api.py").write_text(own.replace("from steamship.invocable import post", "from steamship.invocable import PackageService, post"), encoding="utf-8")
+    own = own.replace("from steamship.invocable import post", "from steamship.invocable import PackageService, post")
+    (root / "api.py").write_text(own, encoding="utf-8")
     report = engine.check([root], default_codes())
     if report.project.steamship.kind != "catalogue":
         pytest.skip("a steamship is installed next to pkgcheck: the catalogue is not used")
@@ -141,7 +142,9 @@ def test_pyproject_pin_silences_only_the_checks_on_steamships_code(tmp_path: Pat
     assert len(report.notices) == 1 and "steamship<2.17,>=2.15 (pyproject.toml)" in report.notices[0]
 
 
-@pytest.mark.parametrize("pinned, allowed", [("2.17.34", True), ("2.17.34.0", True), ("2.17.3", False), ("2.17", False)])
+@pytest.mark.parametrize(
+    "pinned, allowed", [("2.17.34", True), ("2.17.34.0", True), ("2.17.3", False), ("2.17", False)]
+)
 def test_exact_pins_compare_release_numbers(tmp_path: Path, pinned: str, allowed: bool) -> None:
     (tmp_path / "requirements.txt").write_text(f"steamship=={pinned}\n", encoding="utf-8")
     (pin,) = steamship_pins(tmp_path)

@@ -54,7 +54,10 @@ FILES = {
     "typing.py": "Optional = object()\nDict = object()\n",
     "abc.py": "class ABCMeta(type):\n    pass\n\n\nclass ABC(metaclass=ABCMeta):\n    pass\n",
     "helpers/__init__.py": "",
-    "helpers/kinds.py": "import enum\n\n\nclass Kind(str, enum.Enum):\n    A = 'a'\n\n\nclass Base:\n    def __init__(self, value=None):\n        self.value = value\n",
+    "helpers/kinds.py": (
+        "import enum\n\n\nclass Kind(str, enum.Enum):\n    A = 'a'\n\n\n"
+        "class Base:\n    def __init__(self, value=None):\n        self.value = value\n"
+    ),
     "helpers/decorators.py": "def traced(function):\n    return function\n",
     "enum.py": "class Enum:\n    pass\n",
 }
@@ -71,7 +74,10 @@ def make_project(root: Path, services: int) -> None:
 
 
 def found(report: engine.Report) -> List[tuple]:
-    return [(v.path, v.line, v.column, v.end_line, v.end_column, v.code, v.message, v.related) for v in report.violations]
+    return [
+        (v.path, v.line, v.column, v.end_line, v.end_column, v.code, v.message, v.related)
+        for v in report.violations
+    ]
 
 
 def test_the_pool_reports_what_one_process_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
