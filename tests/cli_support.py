@@ -41,6 +41,18 @@ class Svc(PackageService):
     def b(self) -> str: return "b"
 """
 
+#: Two findings with mechanical fixes (SHP108 at line 5, SHP404 at line 7).
+FIXABLE = """\
+from steamship.invocable import PackageService, get, post
+class Svc(PackageService):
+    @get("report")
+    def report(self) -> str: return ""
+    @post("run/")
+    def run(self) -> str:
+        self.invoke_later("report", verb="GET")
+        return ""
+"""
+
 RULE_DOC = """Flags every decorator of a method (a test double).
 
 ## Why is this bad?

@@ -17,7 +17,7 @@ from typing import Dict, Optional, Tuple
 import pytest
 from openapi_spec_validator import validate
 
-from cli_support import invoke, make_project
+from cli_support import FIXABLE, invoke, make_project
 from linter.cli import main
 
 if "diff" not in main.commands:  # pragma: no cover - only before the wiring
@@ -25,16 +25,7 @@ if "diff" not in main.commands:  # pragma: no cover - only before the wiring
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
-SOURCE = """\
-from steamship.invocable import PackageService, get, post
-class Svc(PackageService):
-    @get("report")
-    def report(self) -> str: return ""
-    @post("run/")
-    def run(self) -> str:
-        self.invoke_later("report", verb="GET")
-        return ""
-"""
+SOURCE = FIXABLE
 
 
 def test_spec_openapi_one_package(tmp_path: Path) -> None:

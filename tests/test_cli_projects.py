@@ -14,7 +14,7 @@ from typing import List, Set, Tuple
 
 import pytest
 
-from cli_support import invoke, make_project
+from cli_support import FIXABLE, invoke, make_project
 from linter import engine
 
 PLUGIN_DATA = Path(__file__).parent / "plugin_data" / "mixin_conflict"
@@ -27,17 +27,6 @@ A_MIXINS = (PLUGIN_DATA / "mixins.py").read_text(encoding="utf-8").replace(
 B_MIXINS = (PLUGIN_DATA / "mixins.py").read_text(encoding="utf-8")
 API = (PLUGIN_DATA / "api.py").read_text(encoding="utf-8")
 
-#: Two findings with fixes (SHP108 at line 5, SHP404 at line 7).
-FIXABLE = """\
-from steamship.invocable import PackageService, get, post
-class Svc(PackageService):
-    @get("report")
-    def report(self) -> str: return ""
-    @post("run/")
-    def run(self) -> str:
-        self.invoke_later("report", verb="GET")
-        return ""
-"""
 
 Found = Set[Tuple[str, int, str]]
 
