@@ -152,9 +152,9 @@ class Context:
         return Where(ref.module, cls.name_node) if cls is not None else None
 
     def init_where(self, ref: Ref) -> Optional[Where]:
-        """The ``__init__`` an instance of ``ref`` runs (its own or inherited), else its
-        ``class`` line."""
+        """The ``__init__`` an instance of ``ref`` runs (its own or inherited from the
+        project), else its ``class`` line: where an ``__init__`` would be written."""
         owner, found, _ = self.project.lookup_attribute(ref, "__init__")
-        if owner is not None and isinstance(found, FunctionFact):
+        if owner is not None and isinstance(found, FunctionFact) and not self.project.is_steamship(owner.module):
             return Where(owner.module, found.node)
         return self.class_where(ref)

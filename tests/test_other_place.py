@@ -124,3 +124,21 @@ def test_shp308_points_at_the_class_when_the_list_is_steamships_default(tmp_path
     assert [v.message.split(";")[0] for v in found] == [
         f"Reports is added but not listed in USED_MIXIN_CLASSES of A (app/api.py:{a_line})"
     ]
+
+
+def test_shp303_points_at_the_class_when_its_init_is_steamships(tmp_path: Path) -> None:
+    files = dict(PROJECT)
+    files["app/api.py"] = '''
+        from steamship.invocable import PackageService
+
+        from app.mixins import Listed
+
+
+        class C(PackageService):
+            USED_MIXIN_CLASSES = [Listed]
+        '''
+    found = [v for v in run(tmp_path, files, ["SHP303"]) if v.code == "SHP303"]
+    c_line = line_of(tmp_path, "app/api.py", "class C(")
+    assert [v.message.split(" binds")[0] for v in found] == [
+        f"Listed is listed for C but no add_mixin reached from its __init__ (app/api.py:{c_line})"
+    ]
