@@ -66,12 +66,16 @@ class Analysis:
     walked: FrozenSet[Path] = frozenset()
 
 
-def pinned_steamship(root: Path) -> Optional[str]:
-    """The project's requirement on steamship that pkgcheck's catalogue version does not
-    satisfy (e.g. ``steamship==2.16.2 (requirements.txt)``), or None."""
+def foreign_requirement(project: Project) -> Optional[str]:
+    """The project's requirement on steamship (``steamship==2.16.2 (requirements.txt)``) when
+    pkgcheck's catalogue stands in for steamship and does not satisfy it: verdicts resting on
+    steamship's own code are then withheld. None when steamship is installed (the pin does not
+    matter) or the catalogue's version is allowed."""
+    if project.steamship.kind != "catalogue":
+        return None
     from linter.pins import other_version
 
-    pin = other_version(root, BUNDLED_VERSION)
+    pin = other_version(project.root, BUNDLED_VERSION)
     return pin.describe() if pin is not None else None
 
 
@@ -150,8 +154,7 @@ def _analyse(
             chosen = [p for p in files if p in kept or p in always]
     analysis.analysed = list(chosen)
     enabled = set(enabled)
-    # the project's own requirement matters only when the catalogue stands in for steamship
-    pinned = pinned_steamship(project.root) if project.steamship.kind == "catalogue" else None
+    pinned = foreign_requirement(project)
     cache = project.cache
     key = None
     if cache is not None:
@@ -186,7 +189,7 @@ def _check(
         else:
             analysis.failures.append(loaded)
     skip_sdk = False
-    if project.steamship.kind == "catalogue" and pinned:
+    if pinned:
         skip_sdk = True
         analysis.notices.append(
             f"the project requires {pinned} but no steamship is installed here; "

@@ -151,10 +151,12 @@ class Context:
         cls = self.project.class_fact(ref)
         return Where(ref.module, cls.name_node) if cls is not None else None
 
-    def init_where(self, ref: Ref) -> Optional[Where]:
-        """The ``__init__`` an instance of ``ref`` runs (its own or inherited from the
-        project), else its ``class`` line: where an ``__init__`` would be written."""
-        owner, found, _ = self.project.lookup_attribute(ref, "__init__")
-        if owner is not None and isinstance(found, FunctionFact) and not self.project.is_steamship(owner.module):
-            return Where(owner.module, found.node)
+    def member_where(self, ref: Ref, name: str) -> Optional[Where]:
+        """Where ``name`` (``__init__``, ``USED_MIXIN_CLASSES``) is written for ``ref``: its own
+        or a project base's definition, else — undefined, or steamship's — the ``class`` line,
+        where the user would write it."""
+        owner, found, _ = self.project.lookup_attribute(ref, name)
+        node = getattr(found, "node", None)
+        if owner is not None and isinstance(node, int) and not self.project.is_steamship(owner.module):
+            return Where(owner.module, node)
         return self.class_where(ref)

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from linter.checker import Violation, pinned_steamship
+from linter.checker import Violation, foreign_requirement
 from linter.collect import decode_source
 from linter.engine import DEFAULT_EXCLUDES, open_project
 from linter.facts import ParseFailure
@@ -185,8 +185,7 @@ def _planner(
     chosen = in_scope(project, candidates)
     chosen.extend(path for path in files if path not in chosen)
     modules = [m for m in map(project.load_path, chosen) if isinstance(m, ModuleFacts)]
-    pinned = pinned_steamship(project.root)
-    exact = not (project.steamship.kind == "catalogue" and pinned)
+    exact = foreign_requirement(project) is None
     return Planner(Context(project, modules, sdk_exact=exact))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from linter.context import Context
-from linter.facts import AssignFact, Expr, FunctionFact
+from linter.facts import Expr, FunctionFact
 from linter.index import Ref
 from linter.spec import MixinUse, Route, Spec, Where
 from rules import Finding, Rule
@@ -289,7 +289,7 @@ class MixinNeverAdded(Rule):
                     use.site,
                     mixin=short(use.mixin),
                     package=short(package),
-                    package_init_at=context.init_where(package) or "?",
+                    package_init_at=context.member_where(package, "__init__") or "?",
                     routes=shown,
                 )
 
@@ -700,17 +700,11 @@ class AddMixinNotListed(Rule):
                 if not context.builder.find_route_methods(use.mixin):
                     continue
                 yield self.finding(
-                    use.site, mixin=short(use.mixin), package=short(package), listed_at=listing(context, package)
+                    use.site,
+                    mixin=short(use.mixin),
+                    package=short(package),
+                    listed_at=context.member_where(package, "USED_MIXIN_CLASSES") or "?",
                 )
-
-
-def listing(context: Context, package: Ref) -> object:
-    """Where ``package``'s USED_MIXIN_CLASSES is assigned (its own or inherited), else its
-    ``class`` line: the place to list a mixin."""
-    owner, found, _ = context.project.lookup_attribute(package, "USED_MIXIN_CLASSES")
-    if owner is not None and isinstance(found, AssignFact) and not context.project.is_steamship(owner.module):
-        return Where(owner.module, found.node)
-    return context.class_where(package) or "?"
 
 
 def bind_problem(init: Optional[FunctionFact], call: Expr) -> Optional[str]:

@@ -7,6 +7,8 @@ import textwrap
 from pathlib import Path
 from typing import Dict, List
 
+import pytest
+
 from linter import engine
 
 PROJECT = {
@@ -106,23 +108,22 @@ def test_shp303_names_the_init_that_should_add_the_mixin(tmp_path: Path) -> None
     assert expected in found[0].message
 
 
-def test_shp308_names_the_list_to_extend(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "listed, place",
+    [
+        # the package's own (empty) list: the place to extend it
+        ("    USED_MIXIN_CLASSES = []\n", "USED_MIXIN_CLASSES = []"),
+        # no list of its own (steamship's default): the class, where one would be written
+        ("", "class A("),
+    ],
+)
+def test_shp308_names_the_list_to_extend(tmp_path: Path, listed: str, place: str) -> None:
     files = dict(PROJECT)
-    files["app/api.py"] = PROJECT["app/api.py"].replace("USED_MIXIN_CLASSES = [Reports]", "USED_MIXIN_CLASSES = []", 1)
+    files["app/api.py"] = PROJECT["app/api.py"].replace("    USED_MIXIN_CLASSES = [Reports]\n", listed, 1)
     found = [v for v in run(tmp_path, files, ["SHP308"]) if v.code == "SHP308"]
-    listed = line_of(tmp_path, "app/api.py", "USED_MIXIN_CLASSES = []")
+    line = line_of(tmp_path, "app/api.py", place)
     assert [v.message.split(";")[0] for v in found] == [
-        f"Reports is added but not listed in USED_MIXIN_CLASSES of A (app/api.py:{listed})"
-    ]
-
-
-def test_shp308_points_at_the_class_when_the_list_is_steamships_default(tmp_path: Path) -> None:
-    files = dict(PROJECT)
-    files["app/api.py"] = PROJECT["app/api.py"].replace("    USED_MIXIN_CLASSES = [Reports]\n", "", 1)
-    found = [v for v in run(tmp_path, files, ["SHP308"]) if v.code == "SHP308"]
-    a_line = line_of(tmp_path, "app/api.py", "class A(")
-    assert [v.message.split(";")[0] for v in found] == [
-        f"Reports is added but not listed in USED_MIXIN_CLASSES of A (app/api.py:{a_line})"
+        f"Reports is added but not listed in USED_MIXIN_CLASSES of A (app/api.py:{line})"
     ]
 
 
