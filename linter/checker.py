@@ -607,7 +607,7 @@ def place_findings(project: Project, findings: Sequence[object], workers: Option
         if not project.needs_spans(module):
             continue
         future = None
-        if workers is not None and workers.running:
+        if workers is not None and workers.running and not project.parsed_here(module):
             try:
                 source = project.source(Path(module.path))
             except Exception:  # noqa: BLE001 - place() says "no position" itself

@@ -473,8 +473,9 @@ def _plan_runs(
             if not group.files:
                 continue
         # The project's own walk starts at its root: when that is the one directory named, it
-        # is the walk just done (with the same settings), and the tree is walked once.
-        walk = files if list(absolute) == [group.root] else None
+        # is the walk just done (with the same settings) less the projects nested in it, and
+        # the tree is walked once.
+        walk = group.files if list(absolute) == [group.root] else None
         runs.append(_Run(group, options, walk))
     return runs
 

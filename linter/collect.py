@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple
 
 from linter.facts import (
     TRACKED_CALLS,
@@ -113,6 +113,25 @@ def collect_facts(source: str, name: str, path: str, is_package: bool = False) -
     return collector.result()
 
 
+class Tree(NamedTuple):
+    """A parsed module and its reportable nodes, indexed by the facts' node ids: what
+    :func:`node_spans` computes positions from without parsing again."""
+
+    module: Any
+    nodes: List[Any]
+
+
+def collect_facts_and_tree(
+    source: str, name: str, path: str, is_package: bool = False
+) -> Tuple[ModuleFacts, Tree]:
+    """:func:`collect_facts`, and the tree it walked, for a caller that may ask for positions
+    in the module later (:func:`node_spans`). Raises :class:`SyntaxProblem`."""
+    module = parse_module(source)
+    collector = _Collector(module, name, path, is_package, keep_nodes=True)
+    _walk(module, collector)
+    return collector.result(), Tree(module, collector.nodes)
+
+
 def collect_spans(source: str) -> Tuple[Span, ...]:
     """Positions of every reportable node of ``source``, indexed by the facts' node ids."""
     module = parse_module(source)
@@ -151,7 +170,14 @@ def collect_node_spans(source: str, wanted: Iterable[int]) -> Dict[int, Optional
     module = parse_module(source)
     collector = _Collector(module, "", "", False, keep_nodes=True)
     _walk(module, collector)
-    nodes = collector.nodes
+    return node_spans(Tree(module, collector.nodes), wanted)
+
+
+def node_spans(tree: Tree, wanted: Iterable[int]) -> Dict[int, Optional[Span]]:
+    """:func:`collect_node_spans` of the module ``tree`` was parsed from. Raises
+    :class:`SyntaxProblem`."""
+    module, nodes = tree
+    wanted = list(wanted)
     ids = sorted({node for node in wanted if 0 <= node < len(nodes)})
     result: Dict[int, Optional[Span]] = {node: None for node in wanted}
     with _deep_recursion():

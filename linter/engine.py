@@ -278,8 +278,9 @@ def check(
             prefilter=prefilter,
             cache=cache,
             # The project's own walk starts at its root: when that is the one directory named,
-            # it is the walk just done, and the tree is walked once.
-            walk=targets if absolute == [group.root] else None,
+            # it is the walk just done less the projects nested in it, and the tree is walked
+            # once.
+            walk=group.files if absolute == [group.root] else None,
         )
         for group in groups
     ]

@@ -21,7 +21,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from linter import serial
-from linter.collect import SyntaxProblem, collect_facts, collect_node_spans, collect_spans, decode_source
+from linter.collect import (
+    SyntaxProblem,
+    Tree,
+    collect_facts,
+    collect_facts_and_tree,
+    collect_node_spans,
+    collect_spans,
+    decode_source,
+    node_spans,
+)
 from linter.facts import ClassFact, Expr, ModuleFacts, ParseFailure, Span
 
 #: appended to the name of a module that a package of the same name shadows
@@ -40,6 +49,10 @@ ROOT_MARKERS = (
     ".flake8",
     ".git",
 )
+_MARKER_NAMES = frozenset(ROOT_MARKERS)
+#: Characters of source whose trees a project keeps after taking their facts (see
+#: ``Project._trees``): a tree takes about 24 bytes per character, so this is some 24 MB.
+TREE_BUDGET = 1_000_000
 BUNDLED_VERSION = "2.17.34"
 CATALOGUE_PATH = Path(__file__).parent / "data" / f"steamship-{BUNDLED_VERSION}.json.gz"
 
@@ -236,6 +249,10 @@ class Project:
         self._spans: Dict[str, Tuple[Span, ...]] = {}
         #: positions of some nodes of a module (see :meth:`place`), None for no position
         self._node_spans: Dict[str, Dict[int, Optional[Span]]] = {}
+        #: module name -> the tree this process parsed it into, while they fit in TREE_BUDGET
+        #: characters of source: positions asked for later need no second parse
+        self._trees: Dict[str, Tree] = {}
+        self._tree_room = TREE_BUDGET
         self._sources: Dict[Path, str] = {}
         self._raw: Dict[Path, bytes] = {}
         #: search roots per importing directory (stat calls up the package chain, once)
@@ -473,7 +490,11 @@ class Project:
             cached = cache.get_facts(text, name, str(path), is_package)  # type: ignore[attr-defined]
             if cached is not None:
                 return cached
-        facts = collect_facts(text, name, str(path), is_package)
+        if len(text) <= self._tree_room:
+            facts, self._trees[name] = collect_facts_and_tree(text, name, str(path), is_package)
+            self._tree_room -= len(text)
+        else:
+            facts = collect_facts(text, name, str(path), is_package)
         if cache is not None:
             cache.put_facts(text, facts)  # type: ignore[attr-defined]
         return facts
@@ -548,11 +569,19 @@ class Project:
         missing = [node for node in nodes if node not in known]
         if not missing:
             return
+        tree = self._trees.get(module.name)
         try:
-            placed = collect_node_spans(self.source(Path(module.path)), missing)
+            if tree is not None:
+                placed = node_spans(tree, missing)
+            else:
+                placed = collect_node_spans(self.source(Path(module.path)), missing)
         except (SyntaxProblem, OSError):
             placed = {node: None for node in missing}  # as spans() would say: no position
         self.adopt_node_spans(module.name, placed)
+
+    def parsed_here(self, module: ModuleFacts) -> bool:
+        """Whether this process holds ``module``'s tree: :meth:`place` needs no parse."""
+        return module.name in self._trees
 
     def adopt_node_spans(self, name: str, placed: Dict[int, Optional[Span]]) -> None:
         """Take positions of some nodes of module ``name``, computed by :meth:`place` here or
@@ -1007,8 +1036,16 @@ class ExcludeMatcher:
         return match(os.path.normcase(name)) is not None or match(os.path.normcase(full)) is not None
 
 
-def iter_python_files(paths: Sequence[Path], excluded: Iterable[str] = ()) -> Iterator[Path]:
-    """Python files under ``paths`` (files given explicitly are always included)."""
+def iter_python_files(
+    paths: Sequence[Path], excluded: Iterable[str] = (), *, nested_projects: bool = True
+) -> Iterator[Path]:
+    """Python files under ``paths`` (files given explicitly are always included).
+
+    Without ``nested_projects``, a walk does not enter a directory below a path that holds a
+    root marker (:data:`ROOT_MARKERS`): its files are another project's (see
+    :func:`linter.engine.group_by_project`). The markers are looked for in the directory's own
+    listing, so this costs no extra system call.
+    """
     skip = ExcludeMatcher(excluded)
     seen: Set[Path] = set()
     join = os.path.join
@@ -1020,7 +1057,13 @@ def iter_python_files(paths: Sequence[Path], excluded: Iterable[str] = ()) -> It
                 seen.add(path)
                 yield path
             continue
-        for directory, subdirs, files in os.walk(str(path), followlinks=False):
+        top = str(path)
+        for directory, subdirs, files in os.walk(top, followlinks=False):
+            if not nested_projects and directory != top and not (
+                _MARKER_NAMES.isdisjoint(files) and _MARKER_NAMES.isdisjoint(subdirs)
+            ):
+                subdirs[:] = []
+                continue
             base = Path(directory)
             subdirs[:] = sorted(d for d in subdirs if not skip(d, join(directory, d)))
             for file in sorted(files):

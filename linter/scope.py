@@ -180,4 +180,8 @@ def _resolve_file(project: Project, name: str, near: Path) -> Optional[Path]:
 
 
 def project_files(project: Project, excludes: Iterable[str]) -> List[Path]:
-    return [Path(os.path.abspath(p)) for p in iter_python_files([project.root], excludes)]
+    """The project's own walk: the Python files under its root, not entering the directories
+    of projects nested in it (each is checked on its own, as its files' nearest root marker
+    says)."""
+    walk = iter_python_files([project.root], excludes, nested_projects=False)
+    return [Path(os.path.abspath(p)) for p in walk]

@@ -140,6 +140,46 @@ def test_positions_of_some_nodes_are_those_of_all_nodes() -> None:
     assert compared > 50
 
 
+def test_the_tree_kept_from_collecting_facts_gives_the_same_facts_and_positions() -> None:
+    """A project keeps the trees it parsed in this process and takes positions from them
+    (no second parse): the facts are those of collect_facts, the node ids the same."""
+    from linter.collect import collect_facts_and_tree, node_spans
+
+    here = Path(__file__).parent
+    compared = 0
+    for path in sorted((here / "fixtures").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        try:
+            spans = collect_spans(source)
+        except SyntaxProblem:
+            continue
+        facts, tree = collect_facts_and_tree(source, "m", str(path))
+        assert facts == collect_facts(source, "m", str(path)), path
+        wanted = list(range(len(spans)))
+        assert node_spans(tree, wanted) == dict(zip(wanted, spans)), path
+        compared += 1
+    assert compared > 50
+
+
+def test_positions_come_from_the_kept_tree_within_the_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linter import collect, index
+    from linter.engine import open_project
+
+    (tmp_path / "steamship.json").write_text("{}", encoding="utf-8")
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text("import steamship\nx = steamship.Steamship()\n", encoding="utf-8")
+    monkeypatch.setattr(index, "TREE_BUDGET", len((tmp_path / "a.py").read_text()))
+    project = open_project([tmp_path])
+    first, second = (project.load_path(tmp_path / name) for name in ("a.py", "b.py"))
+    assert project.parsed_here(first) and not project.parsed_here(second)  # over the budget
+    parses = []
+    monkeypatch.setattr(collect, "parse_module", lambda source: parses.append(source) or 1 / 0)
+    project.place(first, [0, 1])
+    assert parses == [] and project.span(first, 1) is not None
+
+
 def test_syntax_and_decoding_problems_are_clear() -> None:
     with pytest.raises(SyntaxProblem) as error:
         collect_facts("def f(:\n", "m", "m.py")
