@@ -253,6 +253,8 @@ class Workers:
             return True
         if multiprocessing.current_process().daemon:
             return False  # inside a pool worker (flake8 -j): daemonic processes cannot have children
+        if _IN_PROJECT_POOL:
+            return False  # one of the processes that check projects side by side: cores taken
         size = min(os.cpu_count() or 1, 8)
         if size < 2:
             return False
@@ -406,6 +408,11 @@ def imported_for_rules(project: Project, module: ModuleFacts) -> List[str]:
         if name and name not in wanted:
             wanted.append(name)
     return wanted
+
+
+#: Set in the processes of :func:`linter.engine.check_groups`, which check small projects
+#: side by side: each checks its projects serially, the cores being taken already.
+_IN_PROJECT_POOL = False
 
 
 def _start_worker() -> None:

@@ -691,7 +691,7 @@ def _run_check(
 ) -> int:
     """Run the engine on each project with its options, filter, report; return the exit
     status. ``options`` are the output's (format, destination, exit status)."""
-    from linter.engine import check_group
+    from linter.engine import check_groups
 
     # Resolved as the engine's absolute paths are, so relative display paths come out right.
     root = Path(os.path.abspath(os.getcwd()))
@@ -701,17 +701,22 @@ def _run_check(
     notices: List[str] = []
     if not runs:
         notices.append(_no_files_note(targets))
-    for run in runs:
-        enabled = run.options.enabled
-        report = check_group(
+    jobs = [
+        (
             run.group,
-            enabled,
-            excludes=run.options.excludes,
-            steamship_path=run.options.steamship_path,
-            prefilter=prefilter,
-            cache=run.options.cache,
-            walk=run.walk,
+            dict(
+                enabled=run.options.enabled,
+                excludes=run.options.excludes,
+                steamship_path=run.options.steamship_path,
+                prefilter=prefilter,
+                cache=run.options.cache,
+                walk=run.walk,
+            ),
         )
+        for run in runs
+    ]
+    for run, report in zip(runs, check_groups(jobs)):
+        enabled = run.options.enabled
         notices.extend(notice for notice in report.notices if notice not in notices)
         violations: List[Violation] = list(report.violations)
         for failure in report.failures:

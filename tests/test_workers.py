@@ -16,6 +16,7 @@ import pytest
 
 from linter import checker, engine
 from linter.index import Project
+from rules import load_all
 
 CODES = ["SHP101", "SHP105", "SHP201", "SHP301", "SHP303", "SHP401", "SHP402", "SHP403"]
 
@@ -115,3 +116,44 @@ def test_the_pool_reports_what_one_process_reports(tmp_path: Path, monkeypatch: 
     assert {"SHP101", "SHP105", "SHP201", "SHP401"} <= codes, codes
     # positions from the workers, in several modules
     assert len({v.path for v in pooled.violations}) == services
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ALL_CODES = sorted(load_all())
+
+
+def _everything(report: engine.Report) -> tuple:
+    return (report.violations, report.failures, report.internal_errors, report.notices, report.targets)
+
+
+def test_projects_checked_side_by_side_report_what_one_process_reports(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over tests/fixtures (one project each), the small projects are checked on a pool of
+    processes: the report is the serial run's, to the order of findings and notices."""
+    pools: List[object] = []
+    original = engine._project_pool
+
+    def project_pool(jobs: int) -> object:
+        pools.append(original(jobs))
+        return pools[-1]
+
+    monkeypatch.setattr(engine, "_project_pool", project_pool)
+    pooled = engine.check([FIXTURES], ALL_CODES)
+    if pools != [] and pools[0] is None:
+        pytest.skip("no worker processes on this machine")
+    assert len(pools) == 1 and len(pooled.projects) > 50
+    monkeypatch.setattr(engine, "PROJECT_POOL_MIN", 10**9)
+    serial = engine.check([FIXTURES], ALL_CODES)
+    assert len(pools) == 1  # no pool this time
+    assert _everything(pooled) == _everything(serial)
+    assert {v.code for v in serial.violations} >= {"SHP301", "SHP401"} and serial.failures
+    assert [p.root for p in pooled.projects] == [p.root for p in serial.projects]
+
+
+def test_a_project_the_pool_fails_on_is_checked_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    serial = engine.check([FIXTURES], ALL_CODES)
+
+    def broken(group: object, options: object) -> object:
+        raise MemoryError("a pool process died")
+
+    monkeypatch.setattr(engine, "_check_group_remote", broken)  # forked processes inherit it
+    assert _everything(engine.check([FIXTURES], ALL_CODES)) == _everything(serial)
