@@ -516,10 +516,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     def tree(name: str) -> Path:
         return Path(trees[name]["path"])
 
+    # The command users run, the console script beside the interpreter: ``python -m linter``
+    # would put the tree itself first on sys.path, and in the large tree (a copy of the standard
+    # library) the copy's threading.py, json/ and concurrent/ would be imported instead of the
+    # interpreter's own.
+    script = Path(python).parent / "pkgcheck"
+    entry = [str(script)] if script.is_file() else [python, "-m", "linter"]
+
     def pkgcheck_cli(cwd: Path, name: str = "pkgcheck") -> Command:
-        argv = [python, "-m", "linter", "check", "-q", "--exit-zero", "."]
+        argv = [*entry, "check", "-q", "--exit-zero", "."]
         if cli_no_cache:
-            argv.insert(4, "--no-cache")
+            argv.insert(len(entry) + 1, "--no-cache")
         return Command(name, argv, cwd)
 
     def drive(cwd: Path, name: str, *extra: str, prepare: Optional[List[str]] = None) -> Command:
