@@ -517,11 +517,27 @@ def check_source(
         project = open_project([path], steamship_path, {path: source})
         analysis = analyse(project, enabled, excludes, extra_files=[path])
         return _findings_in(analysis, path), analysis
-    root = find_project_root(path)
+    root = root_of_file(path)
     analysis = _memoised(path, root, enabled, excludes, steamship_path, None, cache)
     if path not in analysis.walked and joins_scope(analysis.project, path, on_disk, analysis.analysed):
         analysis = _memoised(path, root, enabled, excludes, steamship_path, path, cache)
     return _findings_in(analysis, path), analysis
+
+
+#: directory -> the project root of the files in it, for :func:`check_source`: as
+#: :data:`_MEMO`, it takes the tree to stay as it is while the process runs (a flake8 run)
+_ROOTS: Dict[Path, Path] = {}
+
+
+def root_of_file(path: Path) -> Path:
+    """:func:`find_project_root` of file ``path`` (absolute), memoised by directory: flake8
+    asks it for every file, and each ask looks for seven markers in every directory up to
+    ``/`` (a third of the plugin's time on a tree without Steamship code)."""
+    directory = path.parent
+    root = _ROOTS.get(directory)
+    if root is None:
+        root = _ROOTS[directory] = find_project_root(path)
+    return root
 
 
 def project_anchors(files: Iterable[Path]) -> Dict[Path, Path]:
@@ -606,4 +622,4 @@ def _regular_file_bytes(path: Path) -> Optional[bytes]:
 
 
 def _newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text

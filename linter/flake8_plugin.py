@@ -248,14 +248,13 @@ class Plugin:
     def _check(self) -> List[Result]:
         if not self.selectable("SHP") or not self.enabled_codes():
             return []
-        from linter.engine import check_source
-        from linter.index import find_project_root
+        from linter.engine import check_source, root_of_file
 
         path = os.path.abspath(self.filename)
         source, same = self._source(path)
         # The analysis is of the whole project: when it crashed for one file it crashes for the
         # next, so later files of that project report it at once instead of re-running it.
-        project_key = str(find_project_root(Path(path))) if same else None
+        project_key = str(root_of_file(Path(path))) if same else None
         if project_key is not None and project_key in self._project_crashes:
             return [self._internal(self._project_crashes[project_key], "")]
         try:
@@ -297,7 +296,9 @@ class Plugin:
         if disk is None:
             return source, False
         # flake8 reads with universal newlines: CRLF on disk is the same text (the engine agrees)
-        return source, source == disk.replace("\r\n", "\n").replace("\r", "\n")
+        if "\r" in disk:
+            disk = disk.replace("\r\n", "\n").replace("\r", "\n")
+        return source, source == disk
 
     def _incomplete(self, analysis: "Analysis", path: str) -> Iterator[Tuple[str, str]]:
         """(message, traceback) for each reason this file's findings may be incomplete."""
