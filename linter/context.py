@@ -22,6 +22,8 @@ class Context:
         self.builder = SpecBuilder(project)
         #: the project's in-scope modules (what findings may point into)
         self.modules = modules
+        #: their names, for "is this in the project?" asked per route and per mixin use
+        self.module_names = frozenset(module.name for module in modules)
         self._packages: Optional[List[Ref]] = None
         self._mixins: Optional[List[Ref]] = None
         self._adders: Optional[Dict[Tuple[str, str], List[Ref]]] = None
@@ -72,7 +74,8 @@ class Context:
                     ):
                         for ancestor in self.project.mro(use.mixin)[0]:
                             bucket = adders.setdefault(ancestor.key, [])
-                            if package not in bucket:
+                            # one package's uses come one after another: if it is in, it is last
+                            if not bucket or bucket[-1] is not package:
                                 bucket.append(package)
             self._adders = adders
         return list(self._adders.get(mixin.key, []))

@@ -252,6 +252,8 @@ class Project:
         #: module name -> the tree this process parsed it into, while they fit in TREE_BUDGET
         #: characters of source: positions asked for later need no second parse
         self._trees: Dict[str, Tree] = {}
+        #: a module's path as a Path, for resolving its imports (made once, not per name)
+        self._paths: Dict[str, Path] = {}
         self._tree_room = TREE_BUDGET
         self._sources: Dict[Path, str] = {}
         self._raw: Dict[Path, bytes] = {}
@@ -671,7 +673,9 @@ class Project:
             if imported.local == name:
                 offer(imported.node, "import", imported, imported.fallback)
         chosen = best or fallback
-        near = Path(module.path)
+        near = self._paths.get(module.path)
+        if near is None:
+            near = self._paths[module.path] = Path(module.path)
         if chosen is not None:
             _, kind, item = chosen
             if kind == "class":

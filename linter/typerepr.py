@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from linter.facts import Expr, ModuleFacts
 
@@ -94,11 +94,20 @@ def _certain(model: T) -> bool:
     return model.certain and all(_certain(arg) for arg in model.args)
 
 
+#: source -> its normal spelling: a project writes the same few annotations again and again
+_UNPARSED: Dict[str, str] = {}
+
+
 def _unparse(source: str) -> str:
-    try:
-        return ast.unparse(ast.parse(source.strip(), mode="eval").body)
-    except (SyntaxError, ValueError, RecursionError):
-        return source
+    known = _UNPARSED.get(source)
+    if known is None:
+        try:
+            known = ast.unparse(ast.parse(source.strip(), mode="eval").body)
+        except (SyntaxError, ValueError, RecursionError):
+            known = source
+        if len(_UNPARSED) < 100_000:
+            _UNPARSED[source] = known
+    return known
 
 
 def _class(project: "Project", ref: "Ref") -> T:

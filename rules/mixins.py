@@ -12,7 +12,7 @@ from rules import Finding, Rule
 
 
 def in_project(context: Context, where: Optional[Where]) -> bool:
-    return where is not None and any(module.name == where.module for module in context.modules)
+    return where is not None and where.module in context.module_names
 
 
 def anchor(context: Context, site: Optional[Where], root: Optional[Where]) -> Optional[Where]:
