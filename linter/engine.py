@@ -308,9 +308,13 @@ def check_groups(jobs: Sequence[Tuple[ProjectGroup, Dict[str, object]]]) -> List
     identical to a serial run's. Without processes (one core, a sandbox, a daemonic flake8
     worker), or when the pool fails, every project is checked here.
     """
+    from linter.checker import _outcome
+
     reports: List[Optional[Report]] = [None] * len(jobs)
-    small = [i for i, (group, _) in enumerate(jobs) if _walk_size(group, jobs[i][1]) <= SMALL_PROJECT]
-    pool = _project_pool(len(small)) if len(small) >= PROJECT_POOL_MIN else None
+    small = [i for i, (group, options) in enumerate(jobs) if _walk_size(group, options) <= SMALL_PROJECT]
+    pool = None
+    if len(small) >= PROJECT_POOL_MIN:
+        pool = _project_pool(len(small), parses=not any(options.get("cache") for _, options in jobs))
     futures = {}
     if pool is not None:
         for i in small:
@@ -324,9 +328,10 @@ def check_groups(jobs: Sequence[Tuple[ProjectGroup, Dict[str, object]]]) -> List
             if i not in futures:
                 reports[i] = check_group(group, **options)  # type: ignore[arg-type]
         for i, future in futures.items():
-            outcome = _remote_outcome(future)
+            outcome = _outcome(future)  # None when the pool failed: checked here instead
             group, options = jobs[i]
-            reports[i] = outcome_report(outcome, group, options) if outcome is not None else None
+            if outcome is not None:
+                reports[i] = _outcome_report(outcome, group, options)  # type: ignore[arg-type]
             if reports[i] is None:
                 reports[i] = check_group(group, **options)  # type: ignore[arg-type]
     finally:
@@ -342,7 +347,10 @@ def _walk_size(group: ProjectGroup, options: Dict[str, object]) -> int:
     return len(walk) if isinstance(walk, (list, tuple)) else len(group.files)
 
 
-def _project_pool(jobs: int) -> Optional[object]:
+def _project_pool(jobs: int, parses: bool) -> Optional[object]:
+    """A pool of up to ``jobs`` processes (None: none here). ``parses``: the projects will be
+    parsed (no cache), so LibCST is imported once, here, for the forked processes to inherit;
+    a run whose results may all come from the cache does not pay for it."""
     import concurrent.futures
     import multiprocessing
 
@@ -351,7 +359,8 @@ def _project_pool(jobs: int) -> Optional[object]:
     size = min(os.cpu_count() or 1, 8, jobs)
     if size < 2 or multiprocessing.current_process().daemon or checker._IN_PROJECT_POOL:
         return None
-    import libcst  # noqa: F401 - imported once here, inherited by forked processes
+    if parses:
+        import libcst  # noqa: F401
 
     try:
         return concurrent.futures.ProcessPoolExecutor(max_workers=size, initializer=_start_project_worker)
@@ -381,14 +390,7 @@ def _check_group_remote(group: ProjectGroup, options: Dict[str, object]) -> _Out
     )
 
 
-def _remote_outcome(future: object) -> Optional[_Outcome]:
-    try:
-        return future.result()  # type: ignore[attr-defined, no-any-return]
-    except Exception:  # BrokenProcessPool, a pickling error: checked here instead
-        return None
-
-
-def outcome_report(outcome: _Outcome, group: ProjectGroup, options: Dict[str, object]) -> Report:
+def _outcome_report(outcome: _Outcome, group: ProjectGroup, options: Dict[str, object]) -> Report:
     """The report of a project checked in a pool process, with the project opened here as the
     pool process opened it (no file is read but the root's markers)."""
     violations, failures, internal, notices, tracebacks = outcome

@@ -132,8 +132,8 @@ def test_projects_checked_side_by_side_report_what_one_process_reports(monkeypat
     pools: List[object] = []
     original = engine._project_pool
 
-    def project_pool(jobs: int) -> object:
-        pools.append(original(jobs))
+    def project_pool(jobs: int, parses: bool) -> object:
+        pools.append(original(jobs, parses))
         return pools[-1]
 
     monkeypatch.setattr(engine, "_project_pool", project_pool)
