@@ -301,38 +301,39 @@ def check_groups(jobs: Sequence[Tuple[ProjectGroup, Dict[str, object]]]) -> List
     """``check_group(group, **options)`` for each job, the reports in the order of ``jobs``.
 
     A run over many projects (a monorepo, pre-commit's staged files, a tree of fixtures) spends
-    its time in many small analyses of a few dozen milliseconds each. When there are enough
-    small ones, they are checked side by side on a pool of processes, one project per job, while
-    the main process checks the large ones (with their own workers). Each project's analysis is
-    the one the main process would make: the same files, options and order, so the reports are
-    identical to a serial run's. Without processes (one core, a sandbox, a daemonic flake8
+    its time in many small analyses of a few dozen milliseconds each. The large projects are
+    checked first, here, each with its own workers; then, when there are enough small ones, they
+    are checked side by side on a pool of processes, one project per job (never both pools at
+    once: forking a process that runs a pool's threads can deadlock). Each project's analysis
+    is the one the main process would make: the same files, options and order, so the reports
+    are identical to a serial run's. Without processes (one core, a sandbox, a daemonic flake8
     worker), or when the pool fails, every project is checked here.
     """
     from linter.checker import _outcome
 
     reports: List[Optional[Report]] = [None] * len(jobs)
     small = [i for i, (group, options) in enumerate(jobs) if _walk_size(group, options) <= SMALL_PROJECT]
+    for i, (group, options) in enumerate(jobs):
+        if i not in small:
+            reports[i] = check_group(group, **options)  # type: ignore[arg-type]
     pool = None
     if len(small) >= PROJECT_POOL_MIN:
         pool = _project_pool(len(small), parses=not any(options.get("cache") for _, options in jobs))
-    futures = {}
-    if pool is not None:
+    try:
+        futures = {}
+        if pool is not None:
+            for i in small:
+                group, options = jobs[i]
+                try:
+                    futures[i] = pool.submit(_check_group_remote, group, options)
+                except (OSError, RuntimeError):
+                    break
         for i in small:
             group, options = jobs[i]
-            try:
-                futures[i] = pool.submit(_check_group_remote, group, options)
-            except (OSError, RuntimeError):
-                break
-    try:
-        for i, (group, options) in enumerate(jobs):
-            if i not in futures:
-                reports[i] = check_group(group, **options)  # type: ignore[arg-type]
-        for i, future in futures.items():
-            outcome = _outcome(future)  # None when the pool failed: checked here instead
-            group, options = jobs[i]
+            outcome = _outcome(futures[i]) if i in futures else None  # None: checked here
             if outcome is not None:
                 reports[i] = _outcome_report(outcome, group, options)  # type: ignore[arg-type]
-            if reports[i] is None:
+            else:
                 reports[i] = check_group(group, **options)  # type: ignore[arg-type]
     finally:
         if pool is not None:
