@@ -81,3 +81,27 @@ def test_phase_breakdown_runs(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     assert "libcst.parse_module of the kept files" in done.stdout
     assert "rules (" in done.stdout
+
+
+def test_dependants_counts_what_an_edit_can_touch(tmp_path: Path) -> None:
+    (tmp_path / "steamship.json").write_text("{}", encoding="utf-8")
+    files = {
+        "mixin.py": "from steamship.invocable import PackageMixin, post\n\n\n"
+        "class Greeter(PackageMixin):\n    @post('greet')\n    def greet(self) -> str:\n        return 'hi'\n",
+        "a.py": "from steamship.invocable import PackageService\nfrom mixin import Greeter\n\n\n"
+        "class A(PackageService):\n    USED_MIXIN_CLASSES = [Greeter]\n",
+        "b.py": "from steamship.invocable import PackageService\n\n\nclass B(PackageService):\n    pass\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    edited = ("mixin.py", "b.py")
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "dependants.py"), str(tmp_path), *(str(tmp_path / f) for f in edited)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    assert lines[0] == "3 project modules in scope"
+    assert lines[1].endswith("(mixin): importers 2, may change 2, to check 2 of 3"), lines
+    assert lines[2].endswith("(b): importers 1, may change 1, to check 1 of 3"), lines
