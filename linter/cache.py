@@ -1,6 +1,6 @@
 """The on-disk cache: ``.pkgcheck_cache/`` at the project root.
 
-Two kinds of entries, both JSON (never pickle: a cache directory can arrive in a pull request,
+Three kinds of entries, all JSON (never pickle: a cache directory can arrive in a pull request,
 and reading it must not run code), written atomically (temporary file, then rename):
 
 - **facts** of one module, keyed on its text, name and path — a changed file is re-parsed, an
@@ -11,7 +11,9 @@ and reading it must not run code), written atomically (temporary file, then rena
   the prefilter does not keep, steamship's installed source) and is used only while they all
   still match. Editing a mixin, or a module a package takes a route path from, re-checks the
   packages that use it (the trap of caching per file on the file's own text alone, ruff issue
-  #5449, is avoided); creating a module where an import found nothing changes the key.
+  #5449, is avoided); creating a module where an import found nothing changes the key;
+- **positions** of the reported nodes of one module, keyed on its text: a run that reports in
+  an unchanged module (the other modules of a project after one edit) need not parse it again.
 
 Entries are signed with a per-user secret kept outside the project (HMAC-SHA256): a cache
 that arrives in a pull request, or is edited by hand, is ignored, and a ``.pkgcheck_cache`` that
@@ -28,10 +30,10 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 from linter import __version__, serial
-from linter.facts import ModuleFacts
+from linter.facts import ModuleFacts, Span
 
 DIRECTORY = ".pkgcheck_cache"
 TAG = (
@@ -91,8 +93,8 @@ class Cache:
         if not self._usable():
             return False
         try:
-            (self.base / "facts").mkdir(parents=True, exist_ok=True)
-            (self.base / "results").mkdir(parents=True, exist_ok=True)
+            for kind in ("facts", "spans", "results"):
+                (self.base / kind).mkdir(parents=True, exist_ok=True)
             tag = self.root / "CACHEDIR.TAG"
             if not tag.exists():
                 _write(tag, TAG)
@@ -132,6 +134,37 @@ class Cache:
     def put_facts(self, text: str, facts: ModuleFacts) -> None:
         key = self.facts_key(text, facts.name, facts.path, facts.is_package)
         self._store(self.base / "facts" / f"{key}.json", serial.encode(facts))
+
+    # -- positions -------------------------------------------------------------------------
+    @staticmethod
+    def spans_key(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def get_spans(self, text: str) -> Dict[int, Optional[Span]]:
+        """The positions of nodes of a module with this text that earlier runs computed (node
+        id -> span, None for "no position"), as far as they go."""
+        data = self._read(self.base / "spans" / f"{self.spans_key(text)}.json")
+        found: Dict[int, Optional[Span]] = {}
+        if not isinstance(data, dict):
+            return found
+        try:
+            for node, span in data.items():
+                found[int(node)] = Span(*(int(n) for n in span)) if span is not None else None
+        except (TypeError, ValueError):
+            return {}
+        return found
+
+    def put_spans(self, text: str, spans: Dict[int, Optional[Span]]) -> None:
+        """Add positions of nodes of a module with this text to its entry."""
+        known = self.get_spans(text)
+        if all(node in known for node in spans):
+            return
+        known.update(spans)
+        data = {
+            str(node): [span.line, span.column, span.end_line, span.end_column] if span is not None else None
+            for node, span in sorted(known.items())
+        }
+        self._store(self.base / "spans" / f"{self.spans_key(text)}.json", data)
 
     # -- results ---------------------------------------------------------------------------
     def get_results(self, key: str) -> Optional[Any]:

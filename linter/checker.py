@@ -613,6 +613,9 @@ def place_findings(project: Project, findings: Sequence[object], workers: Option
     for module, nodes in wanted.values():
         if not project.needs_spans(module):
             continue
+        nodes = set(project.cached_spans(module, nodes))
+        if not nodes:
+            continue
         future = None
         if workers is not None and workers.running and not project.parsed_here(module):
             try:
@@ -625,7 +628,7 @@ def place_findings(project: Project, findings: Sequence[object], workers: Option
     for module, nodes, future in jobs:
         placed = _outcome(future) if future is not None else None
         if isinstance(placed, dict):
-            project.adopt_node_spans(module.name, placed)
+            project.adopt_node_spans(module, placed)
         else:
             project.place(module, nodes)
 

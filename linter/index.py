@@ -567,8 +567,7 @@ class Project:
         asked for), unless its positions are known or come from the catalogue."""
         if not self.needs_spans(module):
             return
-        known = self._node_spans.get(module.name, {})
-        missing = [node for node in nodes if node not in known]
+        missing = self.cached_spans(module, nodes)
         if not missing:
             return
         tree = self._trees.get(module.name)
@@ -579,16 +578,37 @@ class Project:
                 placed = collect_node_spans(self.source(Path(module.path)), missing)
         except (SyntaxProblem, OSError):
             placed = {node: None for node in missing}  # as spans() would say: no position
-        self.adopt_node_spans(module.name, placed)
+        self.adopt_node_spans(module, placed)
+
+    def cached_spans(self, module: ModuleFacts, nodes: Iterable[int]) -> List[int]:
+        """Take what the on-disk cache knows of the positions of ``nodes`` in ``module``;
+        return the nodes whose positions are still to be computed."""
+        known = self._node_spans.get(module.name, {})
+        missing = [node for node in nodes if node not in known]
+        if missing and self.cache is not None:
+            try:
+                cached = self.cache.get_spans(self.source(Path(module.path)))  # type: ignore[attr-defined]
+            except (OSError, ValueError):
+                return missing
+            found = {node: cached[node] for node in missing if node in cached}
+            if found:
+                self._node_spans.setdefault(module.name, {}).update(found)
+                missing = [node for node in missing if node not in found]
+        return missing
 
     def parsed_here(self, module: ModuleFacts) -> bool:
         """Whether this process holds ``module``'s tree: :meth:`place` needs no parse."""
         return module.name in self._trees
 
-    def adopt_node_spans(self, name: str, placed: Dict[int, Optional[Span]]) -> None:
-        """Take positions of some nodes of module ``name``, computed by :meth:`place` here or
-        in a worker process."""
-        self._node_spans.setdefault(name, {}).update(placed)
+    def adopt_node_spans(self, module: ModuleFacts, placed: Dict[int, Optional[Span]]) -> None:
+        """Take positions of some nodes of ``module``, computed by :meth:`place` here or in a
+        worker process (and keep them in the on-disk cache)."""
+        self._node_spans.setdefault(module.name, {}).update(placed)
+        if self.cache is not None:
+            try:
+                self.cache.put_spans(self.source(Path(module.path)), placed)  # type: ignore[attr-defined]
+            except (OSError, ValueError):
+                pass
 
     def spans(self, module: ModuleFacts) -> Tuple[Span, ...]:
         """Positions of ``module``'s reportable nodes (computed once, on demand)."""

@@ -154,3 +154,25 @@ def test_changing_the_rules_is_a_different_entry(root: Path) -> None:
     assert not [v for v in without.violations if v.code == "SHP101"]
     again = engine.check([root], CODES, cache=True)
     assert [v.code for v in again.violations] == ["SHP101"]
+
+
+def test_positions_in_unchanged_modules_come_from_the_cache(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an edit elsewhere, a finding in an unchanged module is placed from the positions
+    cached with its text: the edited file is the only one parsed."""
+    from linter import collect
+
+    (root / "consts.py").write_text('FIRST = "same"\nSECOND = "same"\n', encoding="utf-8")
+    first = engine.check([root], CODES, cache=True)
+    assert [(Path(v.path).name, v.line) for v in first.violations] == [("api.py", SECOND_LINE)]
+    mixin = MIXIN.format(path="extra") + "# edited\n"
+    (root / "mixins.py").write_text(mixin, encoding="utf-8")
+    parsed: List[str] = []
+    real = collect.parse_module
+    monkeypatch.setattr(collect, "parse_module", lambda source: parsed.append(source) or real(source))
+    again = engine.check([root], CODES, cache=True)
+    assert parsed == [mixin]
+    assert again.violations == first.violations
+    monkeypatch.undo()
+    assert again.violations == engine.check([root], CODES, cache=False).violations
