@@ -30,12 +30,12 @@ sys.path.insert(0, str(HERE.parent))
 
 from linter.engine import DEFAULT_EXCLUDES, open_project  # noqa: E402
 from linter.facts import ModuleFacts  # noqa: E402
+from linter.index import Project  # noqa: E402
 from linter.scope import in_scope, project_files  # noqa: E402
 
 
-def import_graph(tree: Path) -> Dict[str, Set[str]]:
+def import_graph(project: Project) -> Dict[str, Set[str]]:
     """In-scope project module -> the project modules it imports (steamship's left out)."""
-    project = open_project([tree])
     modules: Dict[str, ModuleFacts] = {}
     for path in in_scope(project, project_files(project, DEFAULT_EXCLUDES)):
         loaded = project.load_path(path)
@@ -75,24 +75,20 @@ def closure(start: Iterable[str], edges: Dict[str, Set[str]]) -> Set[str]:
     return seen
 
 
-def module_of(tree: Path, file: Path) -> str:
-    project = open_project([tree])
-    return project.module_name(Path(os.path.abspath(file)))[0]
-
-
 def main(argv: List[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("tree", type=Path)
     parser.add_argument("files", type=Path, nargs="+")
     args = parser.parse_args(argv)
-    graph = import_graph(args.tree)
+    project = open_project([args.tree])
+    graph = import_graph(project)
     reverse: Dict[str, Set[str]] = {name: set() for name in graph}
     for name, imported in graph.items():
         for other in imported:
             reverse[other].add(name)
     print(f"{len(graph)} project modules in scope")
     for file in args.files:
-        name = module_of(args.tree, file if file.is_absolute() else args.tree / file)
+        name = project.module_name(Path(os.path.abspath(file if file.is_absolute() else args.tree / file)))[0]
         if name not in graph:
             print(f"{file}: not an in-scope project module ({name})")
             continue

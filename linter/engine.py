@@ -313,8 +313,9 @@ def check_groups(jobs: Sequence[Tuple[ProjectGroup, Dict[str, object]]]) -> List
 
     reports: List[Optional[Report]] = [None] * len(jobs)
     small = [i for i, (group, options) in enumerate(jobs) if _walk_size(group, options) <= SMALL_PROJECT]
+    large = set(range(len(jobs))).difference(small)
     for i, (group, options) in enumerate(jobs):
-        if i not in small:
+        if i in large:
             reports[i] = check_group(group, **options)  # type: ignore[arg-type]
     pool = None
     if len(small) >= PROJECT_POOL_MIN:
@@ -513,7 +514,7 @@ def check_source(
     on_disk = _regular_file_bytes(path)
     try:
         # flake8 reads with universal newlines: CRLF on disk is the same text
-        same = on_disk is not None and _newlines(decode_source(on_disk)) == _newlines(source)
+        same = on_disk is not None and universal_newlines(decode_source(on_disk)) == universal_newlines(source)
     except Exception:  # undecodable on disk: flake8's text is not the file's
         same = False
     if not same or on_disk is None:
@@ -545,17 +546,12 @@ def root_of_file(path: Path) -> Path:
 
 def project_anchors(files: Iterable[Path]) -> Dict[Path, Path]:
     """Project root → the first of ``files`` in it, for the regular files among ``files``."""
-    roots: Dict[Path, Optional[Path]] = {}  # by directory: its project root (None: not a file's)
     anchors: Dict[Path, Path] = {}
     for file in files:
         path = Path(os.path.abspath(file))
         if not path.is_file():
             continue  # check_source analyses what is not a file on disk by itself
-        directory = path.parent
-        root = roots.get(directory)
-        if root is None:
-            root = roots[directory] = find_project_root(path)
-        anchors.setdefault(root, path)
+        anchors.setdefault(root_of_file(path), path)
     return anchors
 
 
@@ -624,5 +620,6 @@ def _regular_file_bytes(path: Path) -> Optional[bytes]:
         return None
 
 
-def _newlines(text: str) -> str:
+def universal_newlines(text: str) -> str:
+    """``text`` as flake8 reads a file (universal newlines): CRLF and CR become LF."""
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text

@@ -282,6 +282,7 @@ class Plugin:
     def _source(self, path: str) -> Tuple[str, bool]:
         """The text to check, and whether it is the file's text on disk."""
         from linter.collect import decode_source
+        from linter.engine import universal_newlines
 
         try:
             with open(path, "rb") as handle:
@@ -296,9 +297,7 @@ class Plugin:
         if disk is None:
             return source, False
         # flake8 reads with universal newlines: CRLF on disk is the same text (the engine agrees)
-        if "\r" in disk:
-            disk = disk.replace("\r\n", "\n").replace("\r", "\n")
-        return source, source == disk
+        return source, source == universal_newlines(disk)
 
     def _incomplete(self, analysis: "Analysis", path: str) -> Iterator[Tuple[str, str]]:
         """(message, traceback) for each reason this file's findings may be incomplete."""

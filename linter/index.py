@@ -255,6 +255,8 @@ class Project:
         #: a module's path as a Path, for resolving its imports (made once, not per name)
         self._paths: Dict[str, Path] = {}
         self._tree_room = TREE_BUDGET
+        #: modules whose cached positions were taken in (see :meth:`cached_spans`)
+        self._spans_read: Set[str] = set()
         self._sources: Dict[Path, str] = {}
         self._raw: Dict[Path, bytes] = {}
         #: search roots per importing directory (stat calls up the package chain, once)
@@ -585,15 +587,15 @@ class Project:
         return the nodes whose positions are still to be computed."""
         known = self._node_spans.get(module.name, {})
         missing = [node for node in nodes if node not in known]
-        if missing and self.cache is not None:
+        if missing and self.cache is not None and module.name not in self._spans_read:
+            self._spans_read.add(module.name)  # its entry is read once per run
             try:
                 cached = self.cache.get_spans(self.source(Path(module.path)))  # type: ignore[attr-defined]
             except (OSError, ValueError):
                 return missing
-            found = {node: cached[node] for node in missing if node in cached}
-            if found:
-                self._node_spans.setdefault(module.name, {}).update(found)
-                missing = [node for node in missing if node not in found]
+            if cached:
+                self._node_spans.setdefault(module.name, {}).update(cached)
+                missing = [node for node in missing if node not in cached]
         return missing
 
     def parsed_here(self, module: ModuleFacts) -> bool:
