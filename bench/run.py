@@ -766,13 +766,16 @@ def pick_mixin(root: Path) -> Path:
 
 
 def cache_stats(python: str, cwd: Path, edited: Path, env: Dict[str, str]) -> Dict[str, object]:
-    """How much a warm run and a one-edit run re-read, from the cache's own counters."""
+    """How much a warm run and a one-edit run re-read and re-check, from the cache's own
+    counters: facts read from the cache or parsed, modules loaded, in-scope modules whose
+    rules ran (``checked``) of all in scope."""
     code = (
         "import sys, json; from pathlib import Path; sys.path.insert(0, sys.argv[2]);"
-        "import drive; from linter.engine import check; from linter import checker;"
-        "r = check([Path('.')], drive.default_codes(), cache=True);"
-        "c = r.project.cache; print(json.dumps({'facts_hits': c.hits, 'facts_misses': c.misses,"
-        " 'analysed': len(r.project.loaded_paths)}))"
+        "import drive; from linter import checker, engine;"
+        "p = engine.open_project([Path('.').resolve()], cache=True);"
+        "a = checker.analyse(p, drive.default_codes(), engine.DEFAULT_EXCLUDES);"
+        "c = p.cache; print(json.dumps({'facts_hits': c.hits, 'facts_misses': c.misses,"
+        " 'loaded': len(p.loaded_paths), 'checked': len(a.checked), 'in_scope': len(a.analysed)}))"
     )
     out: Dict[str, object] = {}
     for label, prepare in (("warm", None), ("one-edit", [python, str(DRIVE), "edit", str(edited)])):

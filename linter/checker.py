@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
-from linter import serial
+from linter import incremental
 from linter.context import Context
 from linter.facts import Expr, ModuleFacts, ParseFailure, Span
 from linter.index import BUNDLED_VERSION, Project
@@ -64,6 +64,8 @@ class Analysis:
     #: every file of the project's own walk, before ``extra_files``: a file outside it is
     #: analysed only as an extra file (see :func:`linter.engine.check_source`)
     walked: FrozenSet[Path] = frozenset()
+    #: the in-scope files whose rules ran in this run (with the cache: those an edit touched)
+    checked: List[Path] = field(default_factory=list)
 
 
 def foreign_requirement(project: Project) -> Optional[str]:
@@ -157,17 +159,41 @@ def _analyse(
     pinned = foreign_requirement(project)
     cache = project.cache
     key = None
+    plan: Optional[incremental.Plan] = None
+    digests: Dict[Path, str] = {}
     if cache is not None:
         key = results_key(project, files, chosen, enabled, excludes, prefilter, pinned)
-        if key is not None and restore(analysis, cache.get_results(key), project):  # type: ignore[attr-defined]
-            return analysis
+        for path in chosen:
+            found = incremental.file_digest(project, path)
+            if found is None:
+                key = None  # unreadable: reported, never cached
+                break
+            digests[path] = found
+        if key is not None:
+            plan = incremental.Plan.read(cache.get_results(key), project, chosen, digests)  # type: ignore[attr-defined]
+            if plan is not None and plan.complete:
+                _take_units(analysis, [plan.units[p] for p in chosen], plan.notices)
+                return analysis
     with Workers() as workers:
-        _check(project, chosen, registry, enabled, pinned, analysis, workers)
+        units, graph = _check(
+            project, chosen, registry, enabled, pinned, analysis, workers, plan, digests, record=key is not None
+        )
     if cache is not None and key is not None and not analysis.internal_errors and not any(
         f.internal for f in analysis.failures
     ):
-        cache.put_results(key, snapshot(analysis, project, chosen))  # type: ignore[attr-defined]
+        kept = {name for u in units for name in (*u.reads, *u.extra)}
+        table = incremental.module_table(project, graph.edges, plan.modules if plan else None, kept)
+        cache.put_results(key, incremental.encode(units, table, analysis.notices))  # type: ignore[attr-defined]
     return analysis
+
+
+def _take_units(analysis: Analysis, units: Sequence[incremental.Unit], notices: Sequence[str]) -> None:
+    """The run's findings from its units': each once (two units may reach one finding), sorted."""
+    for unit in units:
+        if unit.failure is not None:
+            analysis.failures.append(unit.failure)
+    analysis.violations = _unique(decode_violation(item) for unit in units for item in unit.violations)
+    analysis.notices = list(notices)
 
 
 def _check(
@@ -178,42 +204,112 @@ def _check(
     pinned: Optional[str],
     analysis: Analysis,
     workers: "Workers",
-) -> None:
-    """Parse, run the rules and locate their findings into ``analysis``."""
-    collect_in_parallel(project, chosen, workers)
-    modules: List[ModuleFacts] = []
-    for path in chosen:
-        loaded = project.load_path(path)
-        if isinstance(loaded, ModuleFacts):
-            modules.append(loaded)
-        else:
-            analysis.failures.append(loaded)
-    skip_sdk = False
+    plan: Optional[incremental.Plan] = None,
+    digests: Optional[Dict[Path, str]] = None,
+    record: bool = False,
+) -> Tuple[List[incremental.Unit], incremental.Graph]:
+    """Parse, run the rules over every unit that ``plan`` does not keep, and locate their
+    findings into ``analysis``; the units of the run, in ``chosen``'s order, and the import
+    graph of the modules it loaded."""
+    project.claim(chosen)
+    kept = plan.clean if plan is not None else set()
+    collect_in_parallel(project, [p for p in chosen if p not in kept], workers)
     if pinned:
-        skip_sdk = True
         analysis.notices.append(
             f"the project requires {pinned} but no steamship is installed here; "
             f"pkgcheck used its catalogue of steamship {BUNDLED_VERSION} and skipped the checks "
             "that depend on steamship's own code (install the pinned steamship, or pass "
             "--steamship-path, to run them)"
         )
-    context = Context(project, modules, sdk_exact=not skip_sdk)
-    findings = []
-    for code, rule_class in registry.items():
-        if code not in enabled or code == PARSE_ERROR:
+    loaded: Dict[Path, object] = {}
+    names: List[str] = []
+    for path in chosen:
+        if path in kept:
+            name = plan.units[path].name  # type: ignore[union-attr]
+        else:
+            loaded[path] = project.load_path(path)
+            name = loaded[path].name if isinstance(loaded[path], ModuleFacts) else None  # type: ignore[attr-defined]
+        if name is not None:
+            names.append(name)
+    summaries: List[object] = []
+    context = Context(project, [], sdk_exact=not pinned, names=names, summaries=summaries)  # type: ignore[arg-type]
+    own: Dict[Path, List[object]] = {}
+    for path in chosen:
+        if plan is not None and path in plan.summarised:
+            own[path] = list(plan.units[path].summaries)
+        else:
+            module = loaded.get(path) or project.load_path(path)
+            own[path] = context.summarise(module) if isinstance(module, ModuleFacts) else []  # type: ignore[assignment]
+        summaries.extend(own[path])
+    if plan is not None:
+        indexes = context.indexes()
+        for path in [p for p in chosen if p in kept and not plan.still_clean(p, indexes)]:
+            kept = kept - {path}
+            loaded[path] = project.load_path(path)
+    rules = [
+        (code, rule_class())
+        for code, rule_class in registry.items()
+        if code in enabled and code != PARSE_ERROR
+    ]
+    crashed: Set[str] = set()
+    checked: Dict[Path, Tuple[Context, List[object]]] = {}
+    for path in chosen:
+        module = loaded.get(path)
+        if path in kept or not isinstance(module, ModuleFacts):
             continue
-        rule = rule_class()
-        try:
-            findings.extend(rule.check(context))
-        except Exception as error:  # one broken rule must not lose the others' findings
-            analysis.internal_errors.append(
-                (
-                    code,
-                    f"internal error in {code} ({type(error).__name__}: {error}); please report it",
-                    traceback.format_exc(),
-                )
+        unit = context.unit(module)
+        findings: List[object] = []
+        for code, rule in rules:
+            try:
+                findings.extend(rule.check(unit))
+            except Exception as error:  # one broken rule must not lose the others' findings
+                if code not in crashed:
+                    crashed.add(code)
+                    analysis.internal_errors.append(
+                        (
+                            code,
+                            f"internal error in {code} ({type(error).__name__}: {error}); please report it",
+                            traceback.format_exc(),
+                        )
+                    )
+        checked[path] = (unit, findings)
+        analysis.checked.append(path)
+    place_findings(project, [f for _, found in checked.values() for f in found], workers)
+    # what each unit read, for the results entry (a run without the cache has none)
+    graph = incremental.graph_of(project) if record else incremental.Graph({})
+    units: List[incremental.Unit] = []
+    for path in chosen:
+        if path in kept:
+            units.append(plan.units[path])  # type: ignore[union-attr]
+            continue
+        module = loaded[path]
+        digest = (digests or {}).get(path, "")
+        if not isinstance(module, ModuleFacts):
+            units.append(incremental.Unit(str(path), digest, None, module, []))  # type: ignore[arg-type]
+            continue
+        unit, findings = checked[path]
+        violations = [violation_of(project, finding, registry) for finding in findings]
+        reads: Set[str] = set()
+        extra: Set[str] = set()
+        if record:
+            reads = graph.closure([module.name, *incremental.module_edges(project, module)])
+            named = [p[0] for _, _, answer in unit.consulted or () if isinstance(answer, list) for p in answer]
+            extra = graph.closure(named) - reads
+        units.append(
+            incremental.Unit(
+                str(path),
+                digest,
+                module.name,
+                None,
+                [encode_violation(v) for v in violations if v is not None],
+                sorted(reads),
+                sorted(extra),
+                [incremental.plain(asked) for asked in unit.consulted or ()],
+                own[path],  # type: ignore[arg-type]
             )
-    analysis.violations = locate(project, findings, registry, workers)
+        )
+    _take_units(analysis, units, analysis.notices)
+    return units, graph
 
 
 #: Below this many files to parse, starting worker processes costs more than it saves.
@@ -457,13 +553,12 @@ def results_key(
     excludes: Sequence[str],
     prefilter: bool,
     pinned: Optional[str],
-) -> Optional[str]:
-    """A digest of what a run's results depend on that is known before the run, or None when
-    a file is unreadable: the options, the text of every in-scope module, and the name of every
+) -> str:
+    """The name of a run's results entry: a digest of what its results depend on besides the
+    content of the modules it reads — the options, the in-scope files, and the name of every
     file of the project (a file created where an import found nothing before may resolve it
-    now). What the run reads besides — a constants module outside the prefilter's scope,
-    steamship's installed source — is recorded in the entry and checked when it is read back
-    (:func:`snapshot`, :func:`restore`)."""
+    now). The entry records the content (:mod:`linter.incremental`): a run whose files changed
+    reads the entry of the previous run on them and checks again only what the change touched."""
     import hashlib
 
     from linter import __version__
@@ -471,6 +566,7 @@ def results_key(
     digest = hashlib.sha256()
     steamship = project.steamship
     for part in (
+        incremental.FORMAT,
         __version__,
         ",".join(sorted(enabled)),
         ",".join(excludes),
@@ -482,66 +578,13 @@ def results_key(
         str(project.root),
     ):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    digest.update(b"in scope\0")
     for path in chosen:
-        try:
-            data = project.read_bytes(path)
-        except OSError:
-            return None
         digest.update(str(path).encode("utf-8", "surrogatepass") + b"\0")
-        digest.update(hashlib.sha256(data).digest())
     digest.update(b"files\0")
     for path in sorted(str(p) for p in files):
         digest.update(path.encode("utf-8", "surrogatepass") + b"\0")
     return digest.hexdigest()
-
-
-def _file_digest(project: Project, path: Path) -> Optional[str]:
-    import hashlib
-
-    try:
-        return hashlib.sha256(project.read_bytes(path)).hexdigest()
-    except OSError:
-        return None
-
-
-def snapshot(analysis: Analysis, project: Project, chosen: Sequence[Path]) -> dict:
-    keyed = set(chosen)
-    depends = {}
-    for path in sorted(project.loaded_paths - keyed):
-        digest = _file_digest(project, path)
-        if digest is not None:
-            depends[str(path)] = digest
-    return {
-        "depends": depends,
-        "violations": [
-            [v.code, v.message, v.path, v.line, v.column, v.end_line, v.end_column, [list(r) for r in v.related]]
-            for v in analysis.violations
-        ],
-        "failures": [serial.encode(f) for f in analysis.failures],
-        "notices": list(analysis.notices),
-    }
-
-
-def restore(analysis: Analysis, data: object, project: Project) -> bool:
-    if not isinstance(data, dict):
-        return False
-    try:
-        depends = data["depends"]
-        if not isinstance(depends, dict):
-            return False
-        for path, digest in depends.items():
-            if _file_digest(project, Path(str(path))) != digest:
-                return False  # a module the run read besides the keyed ones has changed
-        analysis.violations = [
-            Violation(c, m, p, int(l), int(col), int(el), int(ec), tuple((str(a), int(b), str(x)) for a, b, x in rel))
-            for c, m, p, l, col, el, ec, rel in data["violations"]
-        ]
-        analysis.failures = [serial.decode(f) for f in data["failures"]]
-        analysis.notices = [str(n) for n in data["notices"]]
-    except (KeyError, TypeError, ValueError, serial.FormatError):
-        analysis.violations, analysis.failures, analysis.notices = [], [], []
-        return False
-    return True
 
 
 def locate(
@@ -550,44 +593,68 @@ def locate(
     registry: Dict[str, type],
     workers: Optional[Workers] = None,
 ) -> List[Violation]:
+    """The findings as violations, each once, sorted."""
     findings = list(findings)
     place_findings(project, findings, workers)
-    seen: Set[Tuple[str, str, int, str]] = set()
-    violations = []
-    for finding in findings:
-        module = project.module(finding.at.module)  # type: ignore[attr-defined]
-        if module is None or project.is_steamship(module.name) and not _is_project_file(project, module):
-            continue
-        fields = {}
-        related = []
-        for key, value in finding.fields.items():  # type: ignore[attr-defined]
-            if isinstance(value, Where):
-                place, path, line = describe(project, value)
-                fields[key] = place
-                if path is not None:
-                    related.append((path, line, LABELS.get(key, key.replace("_", " "))))
-            else:
-                fields[key] = value
-        message = registry[finding.code].message.format(**fields)  # type: ignore[attr-defined]
-        key = (finding.code, module.name, finding.at.node, message)  # type: ignore[attr-defined]
-        if key in seen:
-            continue
-        seen.add(key)
-        span = project.span(module, finding.at.node) or Span(1, 1, 1, 1)  # type: ignore[attr-defined]
-        violations.append(
-            Violation(
-                finding.code,  # type: ignore[attr-defined]
-                message,
-                module.path,
-                span.line,
-                span.column,
-                span.end_line,
-                span.end_column,
-                tuple(related),
-            )
-        )
-    violations.sort(key=lambda v: (v.path, v.line, v.column, v.code, v.message))
-    return violations
+    located = (violation_of(project, finding, registry) for finding in findings)
+    return _unique(v for v in located if v is not None)
+
+
+def _unique(violations: Iterable[Violation]) -> List[Violation]:
+    """Each finding once (rules may reach one from two classes, units from two modules), the
+    first of them, sorted."""
+    found: Dict[Tuple[object, ...], Violation] = {}
+    for v in violations:
+        found.setdefault((v.code, v.path, v.line, v.column, v.end_line, v.end_column, v.message), v)
+    return sorted(found.values(), key=lambda v: (v.path, v.line, v.column, v.code, v.message))
+
+
+def violation_of(project: Project, finding: object, registry: Dict[str, type]) -> Optional[Violation]:
+    """A finding with its message written and its places located (see :func:`place_findings`);
+    None for one in steamship's own code."""
+    module = project.module(finding.at.module)  # type: ignore[attr-defined]
+    if module is None or project.is_steamship(module.name) and not _is_project_file(project, module):
+        return None
+    fields = {}
+    related = []
+    for key, value in finding.fields.items():  # type: ignore[attr-defined]
+        if isinstance(value, Where):
+            place, path, line = describe(project, value)
+            fields[key] = place
+            if path is not None:
+                related.append((path, line, LABELS.get(key, key.replace("_", " "))))
+        else:
+            fields[key] = value
+    message = registry[finding.code].message.format(**fields)  # type: ignore[attr-defined]
+    span = project.span(module, finding.at.node) or Span(1, 1, 1, 1)  # type: ignore[attr-defined]
+    return Violation(
+        finding.code,  # type: ignore[attr-defined]
+        message,
+        module.path,
+        span.line,
+        span.column,
+        span.end_line,
+        span.end_column,
+        tuple(related),
+    )
+
+
+def encode_violation(v: Violation) -> list:
+    return [v.code, v.message, v.path, v.line, v.column, v.end_line, v.end_column, [list(r) for r in v.related]]
+
+
+def decode_violation(data: list) -> Violation:
+    code, message, path, line, column, end_line, end_column, related = data
+    return Violation(
+        str(code),
+        str(message),
+        str(path),
+        int(line),
+        int(column),
+        int(end_line),
+        int(end_column),
+        tuple((str(a), int(b), str(x)) for a, b, x in related),
+    )
 
 
 def place_findings(project: Project, findings: Sequence[object], workers: Optional[Workers] = None) -> None:

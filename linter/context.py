@@ -6,30 +6,100 @@ is memoised, so rules may ask freely.
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from dataclasses import dataclass
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from linter.facts import ClassFact, FunctionFact, ModuleFacts
 from linter.index import Project, Ref
 from linter.spec import Spec, SpecBuilder, Where
 
 
+Key = Tuple[str, str]
+
+
+@dataclass(frozen=True)
+class PackageSummary:
+    """What one package contributes to the project-wide indexes the rules consult: enough to
+    build them without the package's spec (see :mod:`linter.incremental`)."""
+
+    ref: Ref
+    #: its MRO's classes, when it can be instantiated (abstract classes serve no request)
+    ancestors: Tuple[Key, ...]
+    #: the ancestors of the mixins it passes to add_mixin as instances (not when abstract)
+    adds: Tuple[Key, ...]
+    #: the classes the runtime scans as its mixins (USED_MIXIN_CLASSES, add_mixin), with bases
+    used: Tuple[Key, ...]
+    #: the add_mixin calls its ``__init__`` reaches
+    reached: Tuple[Where, ...]
+
+
+class Indexes:
+    """Which packages subclass a class, which add a mixin, which classes are scanned as mixins
+    and which add_mixin calls some package reaches: built from every package's summary, in the
+    order of the project's modules."""
+
+    def __init__(self, summaries: Iterable[PackageSummary]) -> None:
+        self.subclasses: Dict[Key, List[Ref]] = {}
+        self.adders: Dict[Key, List[Ref]] = {}
+        self.used: Set[Key] = set()
+        self.reached: Set[Where] = set()
+        for summary in summaries:
+            for key in summary.ancestors:
+                self.subclasses.setdefault(key, []).append(summary.ref)
+            for key in summary.adds:
+                self.adders.setdefault(key, []).append(summary.ref)
+            self.used.update(summary.used)
+            self.reached.update(summary.reached)
+
+
+def _unique(keys: Iterable[Key]) -> Tuple[Key, ...]:
+    return tuple(dict.fromkeys(keys))
+
+
 class Context:
-    def __init__(self, project: Project, modules: List[ModuleFacts], sdk_exact: bool = True) -> None:
+    """What the rules see. The context of a run iterates every in-scope module; a rule run
+    over one module (:meth:`unit`) sees that module only, while "is this project code?" and
+    the project-wide indexes still cover every module, and the questions it asks of the
+    indexes are recorded with their answers (``consulted``): what its findings depend on
+    beyond the modules its names resolve to."""
+
+    def __init__(
+        self,
+        project: Project,
+        modules: List[ModuleFacts],
+        sdk_exact: bool = True,
+        names: Optional[Iterable[str]] = None,
+        summaries: Optional[Sequence[PackageSummary]] = None,
+    ) -> None:
         self.project = project
         #: False when steamship's code comes from pkgcheck's catalogue of another version than
         #: the one the project requires: verdicts resting on steamship's own classes are withheld
         self.sdk_exact = sdk_exact
         self.builder = SpecBuilder(project)
-        #: the project's in-scope modules (what findings may point into)
+        #: the modules rules iterate (what findings may point into)
         self.modules = modules
-        #: their names, for "is this in the project?" asked per route and per mixin use
-        self.module_names = frozenset(module.name for module in modules)
+        #: the names of every in-scope module, for "is this in the project?" asked per route
+        #: and per mixin use (``modules``' when not given)
+        self.module_names = frozenset(names if names is not None else (m.name for m in modules))
+        self._summaries = summaries
+        self._indexes: Optional[Indexes] = None
         self._packages: Optional[List[Ref]] = None
         self._mixins: Optional[List[Ref]] = None
-        self._adders: Optional[Dict[Tuple[str, str], List[Ref]]] = None
-        self._used_as_mixins: Optional[Set[Tuple[str, str]]] = None
-        self._subclasses: Optional[Dict[Tuple[str, str], List[Ref]]] = None
         self._functions: Dict[str, Dict[str, FunctionFact]] = {}
+        self._parent: Optional[Context] = None
+        #: (question, key, answer) for every index question asked here, when recording
+        self.consulted: Optional[List[Tuple[str, object, object]]] = None
+
+    def unit(self, module: ModuleFacts) -> "Context":
+        """A context that iterates ``module`` only and records what it asks of the indexes;
+        the builder, the memos and the indexes are this context's."""
+        child = Context(self.project, [module], self.sdk_exact, names=())
+        child.builder = self.builder
+        child.module_names = self.module_names
+        child._functions = self._functions
+        child._parent = self
+        child.consulted = []
+        return child
 
     # -- classes ---------------------------------------------------------------------------
     def classes(self) -> Iterator[Tuple[ModuleFacts, ClassFact, Ref]]:
@@ -38,7 +108,7 @@ class Context:
                 yield module, cls, Ref("class", module.name, cls.qualname)
 
     def packages(self) -> List[Ref]:
-        """Every PackageService subclass defined in the project."""
+        """Every PackageService subclass defined in the modules iterated."""
         if self._packages is None:
             self._packages = [
                 ref for _, _, ref in self.classes() if self.builder.is_package(ref)
@@ -46,7 +116,7 @@ class Context:
         return self._packages
 
     def mixins(self) -> List[Ref]:
-        """Every PackageMixin subclass defined in the project."""
+        """Every PackageMixin subclass defined in the modules iterated."""
         if self._mixins is None:
             self._mixins = [ref for _, _, ref in self.classes() if self.builder.is_mixin(ref)]
         return self._mixins
@@ -57,57 +127,78 @@ class Context:
     def instance_spec(self, ref: Ref) -> Optional[Spec]:
         return self.builder.instance_spec(ref)
 
+    # -- project-wide indexes ----------------------------------------------------------------
+    def summarise(self, module: ModuleFacts) -> List[PackageSummary]:
+        """The summaries of the packages ``module`` defines, in its order."""
+        project = self.project
+        found = []
+        for cls in module.classes:
+            ref = Ref("class", module.name, cls.qualname)
+            if not self.builder.is_package(ref):
+                continue
+            abstract = project.is_abstract(ref)
+            class_spec, instance_spec = self.class_spec(ref), self.instance_spec(ref)
+            adds: List[Key] = []
+            used: Set[Key] = set()
+            for spec in (class_spec, instance_spec):
+                for use in spec.mixin_uses if spec is not None else ():
+                    if use.mixin is not None and use.argument in ("class", "instance"):
+                        used.update(item.key for item in project.mro(use.mixin)[0])
+            uses = instance_spec.mixin_uses if instance_spec is not None else []
+            if not abstract:
+                for use in uses:
+                    if use.level == "instance" and use.mixin is not None and use.argument == "instance":
+                        adds.extend(item.key for item in project.mro(use.mixin)[0])
+            found.append(
+                PackageSummary(
+                    ref,
+                    () if abstract else _unique(item.key for item in project.mro(ref)[0]),
+                    _unique(adds),
+                    tuple(sorted(used)),
+                    tuple(dict.fromkeys(use.site for use in uses if use.level == "instance")),
+                )
+            )
+        return found
+
+    def indexes(self) -> Indexes:
+        if self._parent is not None:
+            return self._parent.indexes()
+        if self._indexes is None:
+            summaries = self._summaries
+            if summaries is None:
+                summaries = [s for module in self.modules for s in self.summarise(module)]
+            self._indexes = Indexes(summaries)
+        return self._indexes
+
+    def _asked(self, question: str, key: object, answer: object) -> None:
+        if self.consulted is not None:
+            self.consulted.append((question, key, answer))
+
     def packages_adding(self, mixin: Ref) -> List[Ref]:
         """Packages whose instances get ``mixin`` (or a subclass of it) through add_mixin."""
-        if self._adders is None:
-            adders: Dict[Tuple[str, str], List[Ref]] = {}
-            for package in self.packages():
-                spec = self.instance_spec(package)
-                if spec is None:
-                    continue
-                for use in spec.mixin_uses:
-                    if (
-                        use.level == "instance"
-                        and use.mixin is not None
-                        and use.argument == "instance"
-                        and not self.project.is_abstract(package)
-                    ):
-                        for ancestor in self.project.mro(use.mixin)[0]:
-                            bucket = adders.setdefault(ancestor.key, [])
-                            # one package's uses come one after another: if it is in, it is last
-                            if not bucket or bucket[-1] is not package:
-                                bucket.append(package)
-            self._adders = adders
-        return list(self._adders.get(mixin.key, []))
+        found = list(self.indexes().adders.get(mixin.key, ()))
+        self._asked("adding", mixin.key, [p.key for p in found])
+        return found
 
     def subclasses(self, ref: Ref) -> List[Ref]:
         """Project packages that are ``ref`` or inherit from it and can be instantiated
         (abstract classes never serve a request)."""
-        if self._subclasses is None:
-            # one pass over the packages' MROs, not one per question (rules ask per call site)
-            index: Dict[Tuple[str, str], List[Ref]] = {}
-            for package in self.packages():
-                if self.project.is_abstract(package):
-                    continue
-                for item in self.project.mro(package)[0]:
-                    bucket = index.setdefault(item.key, [])
-                    if not bucket or bucket[-1] is not package:
-                        bucket.append(package)
-            self._subclasses = index
-        return list(self._subclasses.get(ref.key, ()))
+        found = list(self.indexes().subclasses.get(ref.key, ()))
+        self._asked("subclasses", ref.key, [p.key for p in found])
+        return found
 
-    def used_as_mixins(self) -> Set[Tuple[str, str]]:
-        """Classes any package lists in USED_MIXIN_CLASSES or passes to add_mixin (and
-        their bases): the runtime scans their routes whatever they inherit from."""
-        if self._used_as_mixins is None:
-            found: Set[Tuple[str, str]] = set()
-            for package in self.packages():
-                for spec in (self.class_spec(package), self.instance_spec(package)):
-                    for use in spec.mixin_uses if spec is not None else ():
-                        if use.mixin is not None and use.argument in ("class", "instance"):
-                            found.update(item.key for item in self.project.mro(use.mixin)[0])
-            self._used_as_mixins = found
-        return self._used_as_mixins
+    def used_as_mixin(self, ref: Ref) -> bool:
+        """Whether any package lists ``ref`` (or a subclass) in USED_MIXIN_CLASSES or passes it
+        to add_mixin: the runtime scans its routes whatever it inherits from."""
+        found = ref.key in self.indexes().used
+        self._asked("used", ref.key, found)
+        return found
+
+    def reached(self, site: Where) -> bool:
+        """Whether the ``__init__`` of some package reaches the add_mixin call at ``site``."""
+        found = site in self.indexes().reached
+        self._asked("reached", (site.module, site.node), found)
+        return found
 
     def trusts(self, ref: Optional[Ref]) -> bool:
         """Whether a verdict may rest on ``ref``: anything of the project's own, and

@@ -273,6 +273,8 @@ class Project:
         self._prefetched: Dict[Tuple[Path, str], "Future[object]"] = {}
         #: files read from disk (for cache keys: what a result depends on)
         self.loaded_paths: Set[Path] = set()
+        #: module name -> the in-scope file it denotes (see :meth:`claim`)
+        self._claims: Dict[str, Path] = {}
         #: files whose facts the cache was asked for and did not have
         self.not_cached: Set[Path] = set()
         self.internal_tracebacks: Dict[Path, str] = {}
@@ -386,6 +388,27 @@ class Project:
             data = self._raw[path] = path.read_bytes()
         return data
 
+    def claim(self, paths: Sequence[Path]) -> None:
+        """Make the in-scope ``paths`` the files their module names denote, before any is
+        loaded: the first of two files with one name, a package before a module (``api/``
+        before ``api.py``). Which file a name resolves to then does not depend on which module
+        asked first, so a run that loads some modules only (:mod:`linter.incremental`)
+        resolves names as a run that loads them all."""
+        packages: Set[str] = set()
+        for path in paths:
+            path = Path(os.path.abspath(path))
+            name, is_package = self.module_name(path)
+            if name not in self._claims or (is_package and name not in packages):
+                self._claims[name] = path
+                if is_package:
+                    packages.add(name)
+
+    def loaded_modules(self) -> Iterator[Tuple[str, Union[ModuleFacts, ParseFailure]]]:
+        """(name, facts or failure) of every module name resolved so far to a file."""
+        for name, loaded in list(self._by_name.items()):
+            if loaded is not None:
+                yield name, loaded
+
     def loaded(self, path: Path) -> bool:
         return Path(os.path.abspath(path)) in self._by_path
 
@@ -399,7 +422,7 @@ class Project:
         path = Path(os.path.abspath(path))
         self._by_path[path] = result
         self.loaded_paths.add(path)
-        if isinstance(result, ModuleFacts):
+        if isinstance(result, ModuleFacts) and self._claims.get(result.name, path) == path:
             self._by_name.setdefault(result.name, result)
 
     def prefetch(
@@ -476,7 +499,7 @@ class Project:
             )
             self.internal_tracebacks[path] = traceback.format_exc()
         self._by_path[path] = result
-        if isinstance(result, ModuleFacts):
+        if isinstance(result, ModuleFacts) and self._claims.get(name, path) == path:
             existing = self._by_name.get(name)
             # A package shadows a module of the same name (api/ beats api.py), as in Python.
             if existing is None or (
@@ -530,6 +553,8 @@ class Project:
         result: Optional[Loaded] = None
         if self.is_steamship(name):
             result = self._steamship_module(name)
+        elif name in self._claims:
+            result = self.load_path(self._claims[name], name)
         else:
             found = self.find(name, near)
             if found is not None:

@@ -494,13 +494,7 @@ class AddMixinOutsideInit(Rule):
     message = "add_mixin in {function} runs outside __init__; the routes it adds exist only for that one invocation"
 
     def check(self, context: Context) -> Iterator[Finding]:
-        reached: Set[Where] = set()
-        packages = context.packages()
-        for package in packages:
-            spec = context.instance_spec(package)
-            for use in instance_uses(spec):
-                reached.add(use.site)
-        package_keys = {p.key for p in packages}
+        package_keys = {p.key for p in context.packages()}
         for module in context.modules:
             for cls in module.classes:
                 if (module.name, cls.qualname) not in package_keys:
@@ -517,8 +511,8 @@ class AddMixinOutsideInit(Rule):
                         if call.receiver.kind != "name" or call.receiver.dotted != "self":
                             continue
                         site = Where(module.name, call.node)
-                        if site in reached:
-                            continue
+                        if context.reached(site):
+                            continue  # some package's __init__ gets here
                         yield self.finding(site, function=method.qualname)
 
 

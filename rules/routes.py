@@ -340,7 +340,7 @@ class MisplacedRoute(Rule):
                     cls = context.project.class_fact(ref)
                     if cls is not None and cls.local:
                         continue  # a class built inside a function: cannot tell
-                    if ref.key in context.used_as_mixins():
+                    if context.used_as_mixin(ref):
                         continue  # listed or added as a mixin: the runtime scans it anyway
                     if builder.is_invocable(ref) is False and builder.is_mixin(ref) is False:
                         place = (

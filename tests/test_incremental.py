@@ -1,0 +1,192 @@
+"""Results kept module by module (``linter/incremental.py``): after an edit, a cached run checks
+again only the modules the edit can touch, and reports exactly what a fresh run reports.
+
+The random test edits files of a generated Steamship project (packages, mixins, helpers that
+import each other: ``bench/generate.py``) in ways that change what other modules see — route
+paths, mixin lists, base classes, imports, files that stop parsing — and compares, after each
+round, the cached run with a run without the cache.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import sys
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import pytest
+
+from linter import checker, engine
+from rules import default_codes
+
+CODES = default_codes()
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+@pytest.fixture(autouse=True)
+def private_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+
+
+def generated(tmp_path: Path, modules: int = 70, seed: int = 5) -> Path:
+    sys.path.insert(0, str(BENCH))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(BENCH))
+    root = tmp_path / "tree"
+    generate.generate(root, modules=modules, seed=seed)
+    (root / "steamship.json").write_text("{}\n", encoding="utf-8")
+    return root
+
+
+def analyse(root: Path, cache: bool) -> checker.Analysis:
+    project = engine.open_project([root], cache=cache)
+    return checker.analyse(project, CODES, engine.DEFAULT_EXCLUDES)
+
+
+def outcome(analysis: checker.Analysis) -> Tuple[List[object], List[Tuple[str, str]], List[str]]:
+    return (
+        list(analysis.violations),
+        [(f.path, f.message) for f in analysis.failures],
+        list(analysis.notices),
+    )
+
+
+def assert_cached_equals_fresh(root: Path) -> checker.Analysis:
+    cached = analyse(root, cache=True)
+    assert not cached.internal_errors
+    assert outcome(cached) == outcome(analyse(root, cache=False))
+    return cached
+
+
+def test_unchanged_tree_checks_nothing(tmp_path: Path) -> None:
+    root = generated(tmp_path)
+    first = assert_cached_equals_fresh(root)
+    assert first.checked == first.analysed  # a cold run checks everything
+    again = analyse(root, cache=True)
+    assert again.checked == []
+    assert outcome(again) == outcome(first)
+
+
+def test_editing_a_mixin_checks_its_dependants_only(tmp_path: Path) -> None:
+    root = generated(tmp_path)
+    cold = assert_cached_equals_fresh(root)
+    # the mixin that the fewest other modules name (a base mixin reaches much of the project)
+    candidates = []
+    for mixin in sorted((root / "app" / "mixins").rglob("m0*.py")):
+        name = re.search(r"class (Mixin\d+)\(", mixin.read_text(encoding="utf-8")).group(1)  # type: ignore[union-attr]
+        users = {p for p in cold.analysed if re.search(rf"\b{name}\b", p.read_text(encoding="utf-8"))}
+        if len(users) >= 2:
+            candidates.append((len(users), mixin, users))
+    _, mixin, users = min(candidates)
+    text = mixin.read_text(encoding="utf-8")
+    edited = re.sub(r'@(post|get)\("(\w+)"\)', r'@\1("\2_renamed")', text, count=1)
+    assert edited != text
+    mixin.write_text(edited, encoding="utf-8")
+    after = assert_cached_equals_fresh(root)
+    checked = set(after.checked)
+    # the mixin and every module that uses it are checked again, and not much else
+    assert users <= checked
+    assert len(checked) < len(after.analysed) / 2, (len(checked), len(after.analysed))
+
+
+def test_a_comment_in_a_helper_checks_few_modules(tmp_path: Path) -> None:
+    root = generated(tmp_path)
+    assert_cached_equals_fresh(root)
+    helper = sorted((root / "app" / "helpers").glob("h0*.py"))[-1]
+    helper.write_text(helper.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    after = assert_cached_equals_fresh(root)
+    assert helper in after.checked
+    assert len(after.checked) < len(after.analysed) / 2
+
+
+#: lines whose removal changes what other modules see
+TELLING = ("import", "add_mixin", "USED_MIXIN_CLASSES", "@post", "@get", "invoke_later", "class ")
+
+
+def mutate(rng: random.Random, text: str, original: str, names: List[str], paths: List[str]) -> str:
+    lines = text.splitlines(keepends=True)
+    kind = rng.choice(["comment", "drop", "path", "name", "break", "restore", "path", "name", "drop"])
+    if kind == "comment":
+        return text + f"# edit {rng.randrange(10**6)}\n"
+    if kind == "restore":
+        return original
+    if kind == "break":
+        lines.insert(rng.randrange(len(lines) + 1), "def broken(:\n")
+        return "".join(lines)
+    if kind == "drop":
+        candidates = [i for i, line in enumerate(lines) if any(word in line for word in TELLING)]
+        if candidates:
+            del lines[rng.choice(candidates)]
+        return "".join(lines)
+    if kind == "path":
+        # a route path or an invoke_later target becomes one used elsewhere: conflicts,
+        # unknown routes, fixed ones
+        spots = list(re.finditer(r'(@(?:post|get)\(|invoke_later\()"(\w+)"', text))
+        if spots:
+            spot = rng.choice(spots)
+            return text[: spot.start(2)] + rng.choice(paths) + text[spot.end(2) :]
+        return text
+    # a class name becomes another: other bases, other mixins listed or added, names that
+    # resolve to nothing
+    spots = list(re.finditer(r"\b(Mixin\d+|Package\d+|PackageMixin|PackageService|AgentService)\b", text))
+    if spots:
+        spot = rng.choice(spots)
+        return text[: spot.start()] + rng.choice(names) + text[spot.end() :]
+    return text
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_edits_cached_equals_fresh(tmp_path: Path, seed: int) -> None:
+    root = generated(tmp_path, seed=seed)
+    files = sorted(p for p in (root / "app").rglob("*.py") if p.name != "__init__.py")
+    originals: Dict[Path, str] = {p: p.read_text(encoding="utf-8") for p in files}
+    everything = "".join(originals.values())
+    names = sorted(set(re.findall(r"\b(?:Mixin|Package)\d+\b", everything))) + ["PackageMixin", "Missing"]
+    paths = sorted(set(re.findall(r'"(\w+)"', everything)))
+    rng = random.Random(seed)
+    assert_cached_equals_fresh(root)
+    partial = 0
+    for _ in range(8):
+        for path in rng.sample(files, rng.randint(1, 3)):
+            current = path.read_text(encoding="utf-8")
+            path.write_text(mutate(rng, current, originals[path], names, paths), encoding="utf-8")
+        after = assert_cached_equals_fresh(root)
+        partial += len(after.checked) < len(after.analysed)
+    assert partial, "some round reused results"
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixture_projects() -> List[Path]:
+    """The fixture projects of more than one file: relative imports, aliases, src layouts,
+    inheritance across modules — the ways names reach other modules."""
+    return sorted(
+        d for d in FIXTURES.iterdir() if d.is_dir() and sum(1 for _ in d.rglob("*.py")) >= 2
+    )
+
+
+@pytest.mark.parametrize("fixture", fixture_projects(), ids=lambda p: p.name)
+def test_dropping_lines_of_fixture_projects(tmp_path: Path, fixture: Path) -> None:
+    """In every multi-file fixture project, lines that tell other modules something (imports,
+    class statements, mixin lists, routes) are dropped one at a time; each time the cached run
+    reports what a fresh one does."""
+    import shutil
+
+    root = tmp_path / fixture.name
+    shutil.copytree(fixture, root)
+    rng = random.Random(fixture.name)
+    assert_cached_equals_fresh(root)
+    for path in sorted(root.rglob("*.py")):
+        original = path.read_text(encoding="utf-8")
+        lines = original.splitlines(keepends=True)
+        telling = [i for i, line in enumerate(lines) if any(word in line for word in TELLING)]
+        for index in rng.sample(telling, min(4, len(telling))):
+            path.write_text("".join(lines[:index] + lines[index + 1 :]), encoding="utf-8")
+            assert_cached_equals_fresh(root)
+        path.write_text(original, encoding="utf-8")
+        assert_cached_equals_fresh(root)
+    assert analyse(root, cache=True).checked == []  # the cache was in use all along
