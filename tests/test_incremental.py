@@ -190,3 +190,87 @@ def test_dropping_lines_of_fixture_projects(tmp_path: Path, fixture: Path) -> No
         path.write_text(original, encoding="utf-8")
         assert_cached_equals_fresh(root)
     assert analyse(root, cache=True).checked == []  # the cache was in use all along
+
+
+#: a mixin's route in a module the package reaches only through the form named
+FAR_MIXIN = """\
+from steamship.invocable import PackageMixin, post
+
+
+class Extra(PackageMixin):
+    @post("{path}")
+    def extra(self) -> str:
+        return "extra"
+"""
+
+#: how the package names the mixin -> (files besides the mixin's, the expression in the list)
+REACHES = {
+    "import a.b": ({"pkg/__init__.py": ""}, "import pkg.far\n", "pkg.far.Extra"),
+    "import a": ({"pkg/__init__.py": "from . import far\n"}, "import pkg\n", "pkg.far.Extra"),
+    # pkgcheck follows pkg.far from pkg even when pkg/__init__ does not import it
+    "import a, attribute": ({"pkg/__init__.py": ""}, "import pkg\n", "pkg.far.Extra"),
+    "import a, attribute, one module away": (
+        {"pkg/__init__.py": "", "pkg/middle.py": "import pkg\n\nAlias = pkg.far.Extra\n"},
+        "from pkg.middle import Alias\n",
+        "Alias",
+    ),
+    "star": ({"pkg/__init__.py": "from .far import *\n"}, "from pkg import *\n", "Extra"),
+    "re-export": ({"pkg/__init__.py": "from .far import Extra\n"}, "from pkg import Extra\n", "Extra"),
+    "relative": ({"pkg/__init__.py": ""}, "from .far import Extra\n", "Extra"),
+    "alias chain": (
+        {"pkg/__init__.py": "", "pkg/middle.py": "from pkg.far import Extra as Renamed\n"},
+        "from pkg.middle import Renamed\n",
+        "Renamed",
+    ),
+}
+
+
+@pytest.mark.parametrize("form", sorted(REACHES))
+def test_an_edit_reaches_the_package_through(tmp_path: Path, form: str) -> None:
+    """The route of a mixin the package reaches through ``form`` starts or stops colliding
+    with the package's own route: the cached run sees it, as the fresh run does."""
+    files, importing, expression = REACHES[form]
+    root = tmp_path / "proj"
+    (root / "pkg").mkdir(parents=True)
+    (root / "steamship.json").write_text("{}\n", encoding="utf-8")
+    for name, text in files.items():
+        (root / name).write_text(text, encoding="utf-8")
+    (root / "pkg" / "far.py").write_text(FAR_MIXIN.format(path="other"), encoding="utf-8")
+    package = (
+        "from steamship.invocable import PackageService, post\n"
+        + importing
+        + f"\n\nclass Bot(PackageService):\n    USED_MIXIN_CLASSES = [{expression}]\n\n"
+        "    @post(\"same\")\n    def same(self) -> str:\n        return \"bot\"\n"
+    )
+    # the relative form needs the package inside pkg/
+    where = root / "pkg" / "bot.py" if form == "relative" else root / "bot.py"
+    where.write_text(package, encoding="utf-8")
+    before = assert_cached_equals_fresh(root)
+    (root / "pkg" / "far.py").write_text(FAR_MIXIN.format(path="same"), encoding="utf-8")
+    after = assert_cached_equals_fresh(root)
+    assert where in after.checked
+    assert {v.code for v in after.violations} - {v.code for v in before.violations}, "the edit made a conflict"
+
+
+def test_two_files_of_one_module_name(tmp_path: Path) -> None:
+    """``helpers.py`` and ``src/helpers.py`` are both module ``helpers``; the package's import
+    means the first. A run that loads only the edited files (here ``src/helpers.py`` first)
+    still resolves it to the first, as a run that loads every file does."""
+    root = tmp_path / "proj"
+    (root / "src").mkdir(parents=True)
+    (root / "steamship.json").write_text("{}\n", encoding="utf-8")
+    (root / "helpers.py").write_text(FAR_MIXIN.format(path="other"), encoding="utf-8")
+    (root / "src" / "helpers.py").write_text(FAR_MIXIN.format(path="other"), encoding="utf-8")
+    bot = root / "bot.py"
+    bot.write_text(
+        "from steamship.invocable import PackageService, post\nfrom helpers import Extra\n\n\n"
+        "class Bot(PackageService):\n    USED_MIXIN_CLASSES = [Extra]\n\n"
+        '    @post("same")\n    def same(self) -> str:\n        return "bot"\n',
+        encoding="utf-8",
+    )
+    assert_cached_equals_fresh(root)
+    (root / "src" / "helpers.py").write_text(FAR_MIXIN.format(path="same"), encoding="utf-8")
+    bot.write_text(bot.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    after = assert_cached_equals_fresh(root)
+    assert (root / "helpers.py") not in after.checked
+    assert "SHP301" not in {v.code for v in after.violations}  # src/helpers.py is not the one imported
