@@ -181,9 +181,8 @@ def _analyse(
     if cache is not None and key is not None and not analysis.internal_errors and not any(
         f.internal for f in analysis.failures
     ):
-        kept = {name for u in units for name in (*u.reads, *u.extra)}
-        table = incremental.module_table(project, graph.edges, plan.modules if plan else None, kept)
-        cache.put_results(key, incremental.encode(units, table, analysis.notices))  # type: ignore[attr-defined]
+        assert graph is not None
+        cache.put_results(key, incremental.encode(units, graph.table, analysis.notices))  # type: ignore[attr-defined]
     return analysis
 
 
@@ -207,7 +206,7 @@ def _check(
     plan: Optional[incremental.Plan] = None,
     digests: Optional[Dict[Path, str]] = None,
     record: bool = False,
-) -> Tuple[List[incremental.Unit], incremental.Graph]:
+) -> Tuple[List[incremental.Unit], Optional[incremental.Graph]]:
     """Parse, run the rules over every unit that ``plan`` does not keep, and locate their
     findings into ``analysis``; the units of the run, in ``chosen``'s order, and the import
     graph of the modules it loaded."""
@@ -276,7 +275,7 @@ def _check(
         analysis.checked.append(path)
     place_findings(project, [f for _, found in checked.values() for f in found], workers)
     # what each unit read, for the results entry (a run without the cache has none)
-    graph = incremental.graph_of(project) if record else incremental.Graph({})
+    graph = incremental.Graph(project, plan.table if plan else incremental.Table()) if record else None
     units: List[incremental.Unit] = []
     for path in chosen:
         if path in kept:
@@ -289,12 +288,11 @@ def _check(
             continue
         unit, findings = checked[path]
         violations = [violation_of(project, finding, registry) for finding in findings]
-        reads: Set[str] = set()
-        extra: Set[str] = set()
-        if record:
-            reads = graph.closure([module.name, *incremental.module_edges(project, module)])
+        reads = extra = 0
+        if graph is not None:
+            reads = graph.reads(module)
             named = [p[0] for _, _, answer in unit.consulted or () if isinstance(answer, list) for p in answer]
-            extra = graph.closure(named) - reads
+            extra = graph.closure(named) & ~reads
         units.append(
             incremental.Unit(
                 str(path),
@@ -302,8 +300,8 @@ def _check(
                 module.name,
                 None,
                 [encode_violation(v) for v in violations if v is not None],
-                sorted(reads),
-                sorted(extra),
+                reads,
+                extra,
                 [incremental.plain(asked) for asked in unit.consulted or ()],
                 own[path],  # type: ignore[arg-type]
             )

@@ -87,40 +87,147 @@ def module_edges(project: Project, module: ModuleFacts) -> List[str]:
     return sorted(found)
 
 
+class Table:
+    """The modules a results entry knows, each a bit of the units' sets: name, file, digest.
+    A table only grows while entries follow one another (kept units' sets stay valid); a full
+    run starts a new one."""
+
+    def __init__(self, rows: Sequence[Sequence[str]] = ()) -> None:
+        self.names: List[str] = []
+        self.paths: List[str] = []
+        self.digests: List[Optional[str]] = []
+        self.index: Dict[str, int] = {}
+        for name, path, was in rows:
+            self.add(str(name), str(path), str(was))
+
+    def add(self, name: str, path: str, found: Optional[str]) -> int:
+        bit = self.index.get(name)
+        if bit is None:
+            bit = self.index[name] = len(self.names)
+            self.names.append(name)
+            self.paths.append(path)
+            self.digests.append(found)
+        else:
+            self.paths[bit], self.digests[bit] = path, found
+        return bit
+
+    def rows(self) -> List[List[Optional[str]]]:
+        return [[n, p, d] for n, p, d in zip(self.names, self.paths, self.digests)]
+
+    def names_of(self, bits: int) -> List[str]:
+        return [name for i, name in enumerate(self.names) if bits >> i & 1]
+
+
 class Graph:
-    """Module name -> the modules it may read (:func:`module_edges`)."""
+    """The import graph (:func:`module_edges`) of the project modules a run loaded, with each
+    module's transitive closure as a set of :class:`Table` bits.
 
-    def __init__(self, edges: Dict[str, Sequence[str]]) -> None:
-        self.edges = edges
-        self.names = sorted(edges)
+    Every module a unit checked in this run read was loaded, and so was every module on the
+    chain of imports that led to it: these edges are enough for the unit's ``reads``."""
 
-    def _under(self, prefix: str) -> Iterable[str]:
-        start = bisect.bisect_left(self.names, prefix)
-        for name in self.names[start:]:
-            if not name.startswith(prefix):
-                break
-            yield name
+    def __init__(self, project: Project, table: Table) -> None:
+        self.project = project
+        self.table = table
+        modules: Dict[str, object] = {}
+        for name, loaded in project.loaded_modules():
+            path = Path(loaded.path)
+            if path.is_absolute():  # not the catalogue's
+                table.add(name, str(path), file_digest(project, path))
+                if not project.is_steamship(name):
+                    modules[name] = loaded
+        self.names = sorted(modules)
+        self._known = set(modules)
+        self.edges: Dict[str, List[str]] = {
+            name: self._targets(module_edges(project, loaded)) if isinstance(loaded, ModuleFacts) else []
+            for name, loaded in modules.items()
+        }
+        self.bits = self._closures()
 
-    def closure(self, start: Iterable[str]) -> Set[str]:
-        """The modules of the graph reachable from ``start`` (those included)."""
-        seen: Set[str] = set()
-        stack: List[str] = []
-        for name in start:
+    def _targets(self, edges: Iterable[str]) -> List[str]:
+        """The graph's modules ``edges`` name (``a.*``: every module under ``a``)."""
+        found: List[str] = []
+        for name in edges:
             if name.endswith(".*"):
-                stack.extend(self._under(name[:-1]))
-            elif name in self.edges:
-                stack.append(name)
-        while stack:
-            name = stack.pop()
-            if name in seen:
+                start = bisect.bisect_left(self.names, name[:-1])
+                for other in self.names[start:]:
+                    if not other.startswith(name[:-1]):
+                        break
+                    found.append(other)
+            elif name in self._known:
+                found.append(name)
+        return found
+
+    def _closures(self) -> Dict[str, int]:
+        """Each module's closure, through its strongly connected components (Tarjan's
+        algorithm, without recursion): a component's set is its modules' bits and the sets
+        of the components it imports, which are complete when it is."""
+        bit = self.table.index
+        order: Dict[str, int] = {}
+        low: Dict[str, int] = {}
+        stack: List[str] = []
+        on_stack: Set[str] = set()
+        closure: Dict[str, int] = {}
+        for root in self.names:
+            if root in order:
                 continue
-            seen.add(name)
-            for other in self.edges.get(name, ()):
-                if other.endswith(".*"):
-                    stack.extend(n for n in self._under(other[:-1]) if n not in seen)
-                elif other in self.edges and other not in seen:
-                    stack.append(other)
-        return seen
+            work = [(root, iter(self.edges[root]))]
+            order[root] = low[root] = len(order)
+            stack.append(root)
+            on_stack.add(root)
+            while work:
+                name, pending = work[-1]
+                advanced = False
+                for other in pending:
+                    if other not in self.edges:
+                        continue
+                    if other not in order:
+                        order[other] = low[other] = len(order)
+                        stack.append(other)
+                        on_stack.add(other)
+                        work.append((other, iter(self.edges[other])))
+                        advanced = True
+                        break
+                    if other in on_stack:
+                        low[name] = min(low[name], order[other])
+                if advanced:
+                    continue
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[name])
+                if low[name] != order[name]:
+                    continue
+                members = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    members.append(member)
+                    if member == name:
+                        break
+                bits = 0
+                for member in members:
+                    bits |= 1 << bit[member]
+                for member in members:
+                    for other in self.edges[member]:
+                        if other in closure:
+                            bits |= closure[other]
+                for member in members:
+                    closure[member] = bits
+        return closure
+
+    def reads(self, module: ModuleFacts) -> int:
+        """The modules ``module``'s names can resolve to: its own and its imports' closures
+        (its own edges too: a file whose name another in-scope file took is not in the graph
+        under it)."""
+        bits = self.bits.get(module.name, 0)
+        for other in self._targets(module_edges(self.project, module)):
+            bits |= self.bits.get(other, 0)
+        return bits
+
+    def closure(self, names: Iterable[str]) -> int:
+        bits = 0
+        for name in names:
+            bits |= self.bits.get(name, 0)
+        return bits
 
 
 @dataclass
@@ -134,8 +241,10 @@ class Unit:
     failure: Optional[ParseFailure]
     #: located findings, as :func:`linter.checker.encode_violation` writes them
     violations: List[list]
-    reads: List[str] = field(default_factory=list)
-    extra: List[str] = field(default_factory=list)
+    #: :class:`Table` bits of the modules its names can resolve to
+    reads: int = 0
+    #: bits of the modules of the packages the indexes named to it (and of their imports)
+    extra: int = 0
     #: [question, key, answer] of every index question its rules asked
     consulted: List[list] = field(default_factory=list)
     summaries: List[PackageSummary] = field(default_factory=list)
@@ -173,21 +282,21 @@ def _encode_summary(summary: PackageSummary) -> list:
 
 
 def _decode_summary(module: str, data: list) -> PackageSummary:
-    qualname, mro, adds, used, reached = data
+    qualname, ancestors, adds, used, reached = data
     keys = lambda items: tuple((str(a), str(b)) for a, b in items)  # noqa: E731
     return PackageSummary(
         Ref("class", module, str(qualname)),
-        keys(mro),
+        keys(ancestors),
         keys(adds),
         keys(used),
         tuple(Where(str(m), int(n)) for m, n in reached),
     )
 
 
-def encode(units: Sequence[Unit], modules: Dict[str, list], notices: Sequence[str]) -> dict:
+def encode(units: Sequence[Unit], table: Table, notices: Sequence[str]) -> dict:
     return {
         "format": FORMAT,
-        "modules": modules,
+        "modules": table.rows(),
         "notices": list(notices),
         "units": [
             [
@@ -196,8 +305,8 @@ def encode(units: Sequence[Unit], modules: Dict[str, list], notices: Sequence[st
                 u.name,
                 serial.encode(u.failure) if u.failure is not None else None,
                 u.violations,
-                u.reads,
-                u.extra,
+                f"{u.reads:x}",
+                f"{u.extra:x}",
                 u.consulted,
                 [_encode_summary(s) for s in u.summaries],
             ]
@@ -222,8 +331,8 @@ def _decode_unit(data: list) -> Unit:
         str(name) if name is not None else None,
         decoded,
         violations,
-        [str(n) for n in reads],
-        [str(n) for n in extra],
+        int(str(reads), 16),
+        int(str(extra), 16),
         consulted,
         [_decode_summary(str(name), s) for s in summaries] if name is not None else [],
     )
@@ -234,11 +343,11 @@ class Plan:
     """What a previous run's entry lets this run keep."""
 
     units: Dict[Path, Unit]
-    #: old module table: name -> [path, digest, edges]
-    modules: Dict[str, list]
+    #: the previous run's modules, with their digests as they are now
+    table: Table
     notices: List[str]
-    #: the modules whose file changed since
-    changed: Set[str]
+    #: the bits of the modules whose file changed since
+    changed: int
     #: units whose findings may be kept (pending their index answers)
     clean: Set[Path]
     #: units whose package summaries may be kept
@@ -259,28 +368,29 @@ class Plan:
             return None
         try:
             units = [_decode_unit(item) for item in data["units"]]
-            modules = {str(k): list(v) for k, v in data["modules"].items()}
+            table = Table(data["modules"])
             notices = [str(n) for n in data["notices"]]
         except (KeyError, TypeError, ValueError, AttributeError, serial.FormatError):
             return None
         if [u.path for u in units] != [str(p) for p in chosen]:
             return None
-        changed: Set[str] = set()
-        for name, (path, was, _) in modules.items():
+        changed = 0
+        for bit, (name, path) in enumerate(zip(table.names, table.paths)):
             now = digests.get(Path(path)) or file_digest(project, Path(path))
-            if now != was:
+            if now != table.digests[bit]:
                 if project.is_steamship(name):
                     return None  # steamship itself changed: start afresh
-                changed.add(name)
+                changed |= 1 << bit
+                table.digests[bit] = now  # no unit kept can depend on its old text
         clean: Set[Path] = set()
         summarised: Set[Path] = set()
         for path, unit in zip(chosen, units):
-            if digests[path] != unit.digest or changed.intersection(unit.reads):
+            if digests[path] != unit.digest or unit.reads & changed:
                 continue
             summarised.add(path)
-            if not changed.intersection(unit.extra):
+            if not unit.extra & changed:
                 clean.add(path)
-        return cls(dict(zip(chosen, units)), modules, notices, changed, clean, summarised)
+        return cls(dict(zip(chosen, units)), table, notices, changed, clean, summarised)
 
     def still_clean(self, path: Path, indexes: Indexes) -> bool:
         """Whether the kept unit at ``path`` gets the answers it got before from ``indexes``."""
@@ -291,34 +401,3 @@ class Plan:
             )
         except (TypeError, ValueError, IndexError):
             return False
-
-
-def module_table(
-    project: Project, edges: Dict[str, List[str]], old: Optional[Dict[str, list]], kept: Iterable[str]
-) -> Dict[str, list]:
-    """name -> [path, digest, edges] of every module this run loaded from a file, and of the
-    previous run's modules named by the units kept from it (``kept``: unchanged since)."""
-    table: Dict[str, list] = {}
-    if old:
-        for name in kept:
-            if name in old:
-                table[name] = old[name]
-    for name, loaded in project.loaded_modules():
-        path = loaded.path
-        if not Path(path).is_absolute():
-            continue  # the catalogue's
-        found = file_digest(project, Path(path))
-        if found is not None:
-            table[name] = [path, found, edges.get(name, [])]
-    return table
-
-
-def graph_of(project: Project) -> Graph:
-    """The import graph of the project modules this run loaded. Every module a unit checked
-    in this run read was loaded, and so was every module on the chain of imports that led to
-    it: their edges are enough for the unit's ``reads``."""
-    edges: Dict[str, List[str]] = {}
-    for name, loaded in project.loaded_modules():
-        if not project.is_steamship(name):
-            edges[name] = module_edges(project, loaded) if isinstance(loaded, ModuleFacts) else []
-    return Graph(edges)
