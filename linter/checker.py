@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from linter import incremental
-from linter.context import Context
+from linter.context import Context, PackageSummary
 from linter.facts import Expr, ModuleFacts, ParseFailure, Span
-from linter.index import BUNDLED_VERSION, Project
+from linter.index import BUNDLED_VERSION, Loaded, Project
 from linter.scope import in_scope, project_files
 from linter.spec import Where
 
@@ -208,10 +208,10 @@ def _check(
     record: bool = False,
 ) -> Tuple[List[incremental.Unit], Optional[incremental.Graph]]:
     """Parse, run the rules over every unit that ``plan`` does not keep, and locate their
-    findings into ``analysis``; the units of the run, in ``chosen``'s order, and the import
-    graph of the modules it loaded."""
+    findings into ``analysis``; the units of the run, in ``chosen``'s order, and (``record``)
+    the import graph of the modules it loaded, for the results entry."""
     project.claim(chosen)
-    kept = plan.clean if plan is not None else set()
+    kept = set(plan.clean) if plan is not None else set()
     collect_in_parallel(project, [p for p in chosen if p not in kept], workers)
     if pinned:
         analysis.notices.append(
@@ -220,61 +220,24 @@ def _check(
             "that depend on steamship's own code (install the pinned steamship, or pass "
             "--steamship-path, to run them)"
         )
-    loaded: Dict[Path, object] = {}
-    names: List[str] = []
-    for path in chosen:
-        if path in kept:
-            name = plan.units[path].name  # type: ignore[union-attr]
-        else:
-            loaded[path] = project.load_path(path)
-            name = loaded[path].name if isinstance(loaded[path], ModuleFacts) else None  # type: ignore[attr-defined]
-        if name is not None:
-            names.append(name)
-    summaries: List[object] = []
-    context = Context(project, [], sdk_exact=not pinned, names=names, summaries=summaries)  # type: ignore[arg-type]
-    own: Dict[Path, List[object]] = {}
-    for path in chosen:
-        if plan is not None and path in plan.summarised:
-            own[path] = list(plan.units[path].summaries)
-        else:
-            module = loaded.get(path) or project.load_path(path)
-            own[path] = context.summarise(module) if isinstance(module, ModuleFacts) else []  # type: ignore[assignment]
-        summaries.extend(own[path])
+    loaded = {path: project.load_path(path) for path in chosen if path not in kept}
+    names = [
+        name
+        for name in (
+            plan.units[path].name if path in kept else getattr(loaded[path], "name", None)  # type: ignore[union-attr]
+            for path in chosen
+        )
+        if name is not None
+    ]
+    context = Context(project, [], sdk_exact=not pinned, names=names)
+    own = _summaries(context, chosen, loaded, plan)
     if plan is not None:
         indexes = context.indexes()
-        for path in [p for p in chosen if p in kept and not plan.still_clean(p, indexes)]:
-            kept = kept - {path}
+        for path in [p for p in kept if not plan.still_clean(p, indexes)]:
+            kept.discard(path)  # an index answers it otherwise now
             loaded[path] = project.load_path(path)
-    rules = [
-        (code, rule_class())
-        for code, rule_class in registry.items()
-        if code in enabled and code != PARSE_ERROR
-    ]
-    crashed: Set[str] = set()
-    checked: Dict[Path, Tuple[Context, List[object]]] = {}
-    for path in chosen:
-        module = loaded.get(path)
-        if path in kept or not isinstance(module, ModuleFacts):
-            continue
-        unit = context.unit(module)
-        findings: List[object] = []
-        for code, rule in rules:
-            try:
-                findings.extend(rule.check(unit))
-            except Exception as error:  # one broken rule must not lose the others' findings
-                if code not in crashed:
-                    crashed.add(code)
-                    analysis.internal_errors.append(
-                        (
-                            code,
-                            f"internal error in {code} ({type(error).__name__}: {error}); please report it",
-                            traceback.format_exc(),
-                        )
-                    )
-        checked[path] = (unit, findings)
-        analysis.checked.append(path)
+    checked = _run_rules(context, [p for p in chosen if p not in kept], loaded, registry, enabled, analysis)
     place_findings(project, [f for _, found in checked.values() for f in found], workers)
-    # what each unit read, for the results entry (a run without the cache has none)
     graph = incremental.Graph(project, plan.table if plan else incremental.Table()) if record else None
     units: List[incremental.Unit] = []
     for path in chosen:
@@ -287,27 +250,83 @@ def _check(
             units.append(incremental.Unit(str(path), digest, None, module, []))  # type: ignore[arg-type]
             continue
         unit, findings = checked[path]
-        violations = [violation_of(project, finding, registry) for finding in findings]
+        consulted = unit.consulted or []
         reads = extra = 0
         if graph is not None:
             reads = graph.reads(module)
-            named = [p[0] for _, _, answer in unit.consulted or () if isinstance(answer, list) for p in answer]
+            named = [p[0] for _, _, answer in consulted if isinstance(answer, list) for p in answer]
             extra = graph.closure(named) & ~reads
+        located = (violation_of(project, finding, registry) for finding in findings)
         units.append(
             incremental.Unit(
                 str(path),
                 digest,
                 module.name,
                 None,
-                [encode_violation(v) for v in violations if v is not None],
+                [encode_violation(v) for v in located if v is not None],
                 reads,
                 extra,
-                [incremental.plain(asked) for asked in unit.consulted or ()],
-                own[path],  # type: ignore[arg-type]
+                [incremental.plain(asked) for asked in consulted],
+                own[path],
             )
         )
     _take_units(analysis, units, analysis.notices)
     return units, graph
+
+
+def _summaries(
+    context: Context, chosen: Sequence[Path], loaded: Dict[Path, Loaded], plan: Optional[incremental.Plan]
+) -> Dict[Path, List[PackageSummary]]:
+    """Each unit's package summaries — the previous run's when nothing it reads changed — given
+    to ``context`` for its indexes, in ``chosen``'s order."""
+    own: Dict[Path, List[PackageSummary]] = {}
+    every: List[PackageSummary] = []
+    for path in chosen:
+        if plan is not None and path in plan.summarised:
+            own[path] = list(plan.units[path].summaries)
+        else:
+            module = loaded.get(path) or context.project.load_path(path)
+            own[path] = context.summarise(module) if isinstance(module, ModuleFacts) else []
+        every.extend(own[path])
+    context.use_summaries(every)
+    return own
+
+
+def _run_rules(
+    context: Context,
+    paths: Sequence[Path],
+    loaded: Dict[Path, Loaded],
+    registry: Dict[str, type],
+    enabled: Set[str],
+    analysis: Analysis,
+) -> Dict[Path, Tuple[Context, List[object]]]:
+    """The enabled rules over each of ``paths`` with facts, one unit at a time: its context
+    (with the index questions it asked) and its findings."""
+    rules = [(code, rule_class()) for code, rule_class in registry.items() if code in enabled and code != PARSE_ERROR]
+    crashed: Set[str] = set()
+    checked: Dict[Path, Tuple[Context, List[object]]] = {}
+    for path in paths:
+        module = loaded.get(path)
+        if not isinstance(module, ModuleFacts):
+            continue
+        unit = context.unit(module)
+        findings: List[object] = []
+        for code, rule in rules:
+            try:
+                findings.extend(rule.check(unit))
+            except Exception as error:  # one broken rule must not lose the others' findings
+                if code not in crashed:  # nor be reported once per module
+                    crashed.add(code)
+                    analysis.internal_errors.append(
+                        (
+                            code,
+                            f"internal error in {code} ({type(error).__name__}: {error}); please report it",
+                            traceback.format_exc(),
+                        )
+                    )
+        checked[path] = (unit, findings)
+        analysis.checked.append(path)
+    return checked
 
 
 #: Below this many files to parse, starting worker processes costs more than it saves.

@@ -69,7 +69,6 @@ class Context:
         modules: List[ModuleFacts],
         sdk_exact: bool = True,
         names: Optional[Iterable[str]] = None,
-        summaries: Optional[Sequence[PackageSummary]] = None,
     ) -> None:
         self.project = project
         #: False when steamship's code comes from pkgcheck's catalogue of another version than
@@ -81,7 +80,7 @@ class Context:
         #: the names of every in-scope module, for "is this in the project?" asked per route
         #: and per mixin use (``modules``' when not given)
         self.module_names = frozenset(names if names is not None else (m.name for m in modules))
-        self._summaries = summaries
+        self._summaries: Optional[Sequence[PackageSummary]] = None
         self._indexes: Optional[Indexes] = None
         self._packages: Optional[List[Ref]] = None
         self._mixins: Optional[List[Ref]] = None
@@ -159,6 +158,12 @@ class Context:
                 )
             )
         return found
+
+    def use_summaries(self, summaries: Sequence[PackageSummary]) -> None:
+        """Build the indexes from ``summaries`` (every in-scope package's, in order) rather
+        than from the packages of the modules iterated."""
+        self._summaries = summaries
+        self._indexes = None
 
     def indexes(self) -> Indexes:
         if self._parent is not None:

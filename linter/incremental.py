@@ -3,24 +3,26 @@
 The rules run over one in-scope module at a time (a *unit*: :meth:`linter.context.Context.unit`).
 A unit's findings are a function of the modules its analysis reads and of the answers it gets
 from the project-wide indexes (which packages subclass a class, which add a mixin, ...). The
-cache entry of a run (:func:`record`) keeps, per unit, its located findings, the modules its
-names can resolve to (``reads``), the modules of the packages the indexes named to it
-(``extra``), and those questions with their answers; per module read, its file's digest and the
-modules it imports. The next run (:class:`Plan`) checks again exactly the units for which one
-of these changed; the others' findings are the previous run's.
+results entry of a run (:func:`encode`) keeps, per unit, its located findings, the modules its
+names can resolve to (``reads``), the modules the packages the indexes named to it can read
+(``extra``), those questions with their answers, and its packages' summaries (what the indexes
+are built from); and the digest of every module file the run read (:class:`Table`). The next
+run (:class:`Plan`) checks again exactly the units for which one of these changed; the others'
+findings are the previous run's.
 
 Why ``reads`` holds every module a unit's analysis can read: pkgcheck resolves a name only
 through the import statements of the module it appears in (never by spelling across the
 project), so every module read on a unit's behalf is reached from the unit's own module by a
 chain of imports, or from the module of a package an index named. The graph here
-over-approximates those chains: a module imports the modules its statements name, their parent
-packages, its own parent packages, and for ``import a`` or ``from a import *`` every module
-under ``a``. A module whose content did not change imports what it did before, so the
-over-approximation recorded by the previous run still holds for a unit none of whose modules
-changed, by induction along the chains. Creating or deleting a file, changing an option or the
-set of in-scope files changes the entry's key (:func:`linter.checker.results_key`): a full run.
-Steamship's own modules (the catalogue or the installed source) are not tracked per unit: a
-change of an installed steamship file starts a full run.
+over-approximates those chains (:func:`module_edges`): a module imports the modules its
+statements name, their parent packages, its own parent packages, and for ``import a`` or
+``from a import *`` every module under ``a``. A module whose content did not change imports
+what it did before, so the set recorded by the previous run still holds for a unit none of
+whose modules changed, by induction along the chains. Creating or deleting a file, changing an
+option or the set of in-scope files changes the entry's name
+(:func:`linter.checker.results_key`): a full run. Steamship's own modules (the catalogue or the
+installed source) are not tracked per unit: a change of an installed steamship file starts a
+full run. ``tests/test_incremental.py`` compares cached and fresh runs after random edits.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from linter.index import Project, Ref
 from linter.spec import Where
 
 #: The shape of a results entry; an entry of another shape is not read.
-FORMAT = "units-1"
+FORMAT = "units-2"
 
 
 def digest(data: bytes) -> str:
