@@ -274,3 +274,21 @@ def test_two_files_of_one_module_name(tmp_path: Path) -> None:
     after = assert_cached_equals_fresh(root)
     assert (root / "helpers.py") not in after.checked
     assert "SHP301" not in {v.code for v in after.violations}  # src/helpers.py is not the one imported
+
+
+def test_import_closures_through_cycles(tmp_path: Path) -> None:
+    """a and b import each other, c imports a, d imports nothing: each module's set is what
+    it reaches, cycles included."""
+    from linter import incremental
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "steamship.json").write_text("{}\n", encoding="utf-8")
+    sources = {"a": "import b\n", "b": "from a import x\n", "c": "from a import y\n", "d": "x = 1\n"}
+    for name, text in sources.items():
+        (root / f"{name}.py").write_text(text, encoding="utf-8")
+    project = engine.open_project([root])
+    modules = {name: project.module(name) for name in sources}
+    graph = incremental.Graph(project, incremental.Table())
+    reach = {name: set(graph.table.names_of(graph.reads(m))) for name, m in modules.items() if m is not None}
+    assert reach == {"a": {"a", "b"}, "b": {"a", "b"}, "c": {"a", "b", "c"}, "d": {"d"}}
