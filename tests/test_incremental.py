@@ -61,9 +61,21 @@ def assert_cached_equals_fresh(root: Path) -> checker.Analysis:
     return cached
 
 
+def planted(root: Path) -> List[Tuple[str, int, str]]:
+    """The bugs bench/generate.py planted: (file, line, code) of each ``# expect: SHPnnn``."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for code in re.findall(r"expect: (SHP\d{3})", line):
+                found.append((str(path), number, code))
+    return sorted(found)
+
+
 def test_unchanged_tree_checks_nothing(tmp_path: Path) -> None:
     root = generated(tmp_path)
     first = assert_cached_equals_fresh(root)
+    # the runs compared are right, not only alike
+    assert sorted((v.path, v.line, v.code) for v in first.violations) == planted(root)
     assert first.checked == first.analysed  # a cold run checks everything
     again = analyse(root, cache=True)
     assert again.checked == []
