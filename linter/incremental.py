@@ -65,8 +65,9 @@ def module_edges(project: Project, module: ModuleFacts) -> List[str]:
     found: Set[str] = set()
 
     def with_parents(name: str) -> None:
-        parts = name.split(".")
-        found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+        while name and name not in found:
+            found.add(name)
+            name = name.rpartition(".")[0]
 
     parent = module.name.rpartition(".")[0]
     if parent:
@@ -139,6 +140,7 @@ class Graph:
                     modules[name] = loaded
         self.names = sorted(modules)
         self._known = set(modules)
+        self._modules = modules
         self.edges: Dict[str, List[str]] = {
             name: self._targets(module_edges(project, loaded)) if isinstance(loaded, ModuleFacts) else []
             for name, loaded in modules.items()
@@ -221,6 +223,8 @@ class Graph:
         (its own edges too: a file whose name another in-scope file took is not in the graph
         under it)."""
         bits = self.bits.get(module.name, 0)
+        if self._modules.get(module.name) is module:
+            return bits  # its closure: its own edges are in
         for other in self._targets(module_edges(self.project, module)):
             bits |= self.bits.get(other, 0)
         return bits
