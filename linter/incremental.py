@@ -23,6 +23,11 @@ option or the set of in-scope files changes the entry's name
 (:func:`linter.checker.results_key`): a full run. Steamship's own modules (the catalogue or the
 installed source) are not tracked per unit: a change of an installed steamship file starts a
 full run. ``tests/test_incremental.py`` compares cached and fresh runs after random edits.
+
+One assumption is not proven here: that a module name means the same file whoever asks for it.
+For in-scope files :meth:`linter.index.Project.claim` makes it so; a name outside the scope that
+two importing directories would find as two different files (a ``helpers.py`` beside each of two
+scripts) means the file found for whichever module asked first, in a full run as in this one.
 """
 
 from __future__ import annotations

@@ -390,9 +390,9 @@ class Project:
 
     def claim(self, paths: Sequence[Path]) -> None:
         """Make the in-scope ``paths`` the files their module names denote, before any is
-        loaded: the first of two files with one name, a package before a module (``api/``
-        before ``api.py``). Which file a name resolves to then does not depend on which module
-        asked first, so a run that loads some modules only (:mod:`linter.incremental`)
+        loaded: the first of two files with one name (``helpers.py`` and ``src/helpers.py``),
+        a package before a module. Which file a name resolves to then does not depend on which
+        module asked first, so a run that loads some modules only (:mod:`linter.incremental`)
         resolves names as a run that loads them all."""
         packages: Set[str] = set()
         for path in paths:

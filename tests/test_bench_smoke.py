@@ -80,7 +80,8 @@ def test_phase_breakdown_runs(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "libcst.parse_module of the kept files" in done.stdout
-    assert "rules (" in done.stdout
+    assert "package summaries for the project-wide indexes" in done.stdout
+    assert "rules, one module at a time (" in done.stdout
 
 
 def test_dependants_counts_what_an_edit_can_touch(tmp_path: Path) -> None:
