@@ -100,13 +100,14 @@ class Table:
     A table only grows while entries follow one another (kept units' sets stay valid); a full
     run starts a new one."""
 
-    def __init__(self, rows: Sequence[Sequence[str]] = ()) -> None:
+    def __init__(self, rows: Sequence[Sequence[Optional[str]]] = ()) -> None:
         self.names: List[str] = []
         self.paths: List[str] = []
+        #: None: the file could not be read (it counts as changed when it can)
         self.digests: List[Optional[str]] = []
         self.index: Dict[str, int] = {}
         for name, path, was in rows:
-            self.add(str(name), str(path), str(was))
+            self.add(str(name), str(path), str(was) if was is not None else None)
 
     def add(self, name: str, path: str, found: Optional[str]) -> int:
         bit = self.index.get(name)
