@@ -337,6 +337,10 @@ def _decode_unit(data: list) -> Unit:
     for item in violations:
         if not (isinstance(item, list) and len(item) == 8 and all(isinstance(x, int) for x in item[3:7])):
             raise ValueError("bad violation")
+        if not isinstance(item[7], list) or not all(
+            isinstance(r, list) and len(r) == 3 and isinstance(r[1], int) for r in item[7]
+        ):
+            raise ValueError("bad related location")
     return Unit(
         str(path),
         str(file_digest_),

@@ -304,3 +304,34 @@ def test_import_closures_through_cycles(tmp_path: Path) -> None:
     graph = incremental.Graph(project, incremental.Table())
     reach = {name: set(graph.table.names_of(graph.reads(m))) for name, m in modules.items() if m is not None}
     assert reach == {"a": {"a", "b"}, "b": {"a", "b"}, "c": {"a", "b", "c"}, "d": {"d"}}
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["violation", "related", "reads", "format", "modules"],
+)
+def test_a_malformed_entry_means_a_full_run(tmp_path: Path, damage: str) -> None:
+    """An entry this user's pkgcheck signed but that does not have the expected shape (a bug,
+    another version's layout) is not used: the run checks everything and reports what a fresh
+    run does, without a traceback."""
+    from linter.cache import Cache
+
+    root = generated(tmp_path, modules=30)
+    assert_cached_equals_fresh(root)
+    cache = Cache(root)
+    (entry,) = (cache.base / "results").glob("*.json")
+    data = cache.get_results(entry.stem)
+    unit = next(u for u in data["units"] if u[4])  # one with findings
+    if damage == "violation":
+        unit[4][0] = ["SHP999"]
+    elif damage == "related":
+        unit[4][0][7] = [["somewhere", "line", "label"]]
+    elif damage == "reads":
+        unit[5] = "not hex"
+    elif damage == "format":
+        data["format"] = "units-0"
+    else:
+        data["modules"] = [["only a name"]]
+    cache.put_results(entry.stem, data)
+    again = assert_cached_equals_fresh(root)
+    assert again.checked == again.analysed
