@@ -233,7 +233,7 @@ def _check(
     own = _summaries(context, chosen, loaded, plan)
     if plan is not None:
         indexes = context.indexes()
-        for path in [p for p in kept if not plan.still_clean(p, indexes)]:
+        for path in [p for p in chosen if p in kept and not plan.still_clean(p, indexes)]:
             kept.discard(path)  # an index answers it otherwise now
             loaded[path] = project.load_path(path)
     checked = _run_rules(context, [p for p in chosen if p not in kept], loaded, registry, enabled, analysis)
