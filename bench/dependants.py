@@ -28,10 +28,10 @@ from typing import Dict, Iterable, List, Set
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from linter.engine import DEFAULT_EXCLUDES, open_project  # noqa: E402
-from linter.facts import ModuleFacts  # noqa: E402
-from linter.index import Project  # noqa: E402
-from linter.scope import in_scope, project_files  # noqa: E402
+from linter.run.engine import DEFAULT_EXCLUDES, open_project  # noqa: E402
+from linter.source.facts import ModuleFacts  # noqa: E402
+from linter.project.index import Project  # noqa: E402
+from linter.project.scope import in_scope, project_files  # noqa: E402
 
 
 def import_graph(project: Project) -> Dict[str, Set[str]]:

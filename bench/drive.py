@@ -7,7 +7,7 @@ Run with the interpreter that has pkgcheck installed::
     python bench/drive.py parse LIST [--jobs N] [--ast]
     python bench/drive.py edit FILE              # append a unique comment line (one-edit runs)
 
-``check`` calls :func:`linter.engine.check` with the default rules, like ``pkgcheck PATH``
+``check`` calls :func:`linter.run.engine.check` with the default rules, like ``pkgcheck PATH``
 does; ``--cache`` turns the on-disk cache on (``.pkgcheck_cache/`` at the project root),
 ``--serial`` keeps every parse in this process, so its output can be compared with a parallel
 run. ``parse`` is the floor pkgcheck is measured against: import LibCST, read the listed files
@@ -32,8 +32,8 @@ def default_codes() -> List[str]:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from linter import checker
-    from linter.engine import check
+    from linter.run import checker
+    from linter.run.engine import check
 
     if args.serial:
         checker.PARALLEL_MIN = sys.maxsize  # the engine's own switch for "use the pool"
@@ -51,8 +51,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_relevant(args: argparse.Namespace) -> int:
-    from linter.engine import DEFAULT_EXCLUDES, open_project
-    from linter.scope import in_scope, project_files
+    from linter.run.engine import DEFAULT_EXCLUDES, open_project
+    from linter.project.scope import in_scope, project_files
 
     path = Path(os.path.abspath(args.path))
     project = open_project([path])

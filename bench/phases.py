@@ -7,7 +7,7 @@ Runs the engine's steps one after another in this process, serially, and prints 
 kept files, the collector (parse + walk), the project modules the kept files' class bases and
 annotations import (which the engine parses on its workers), the JSON-ready encoding of the facts
 and its decoding, the rules, and ``locate`` (positions of what is reported, also on the workers).
-The steps mirror :func:`linter.checker.analyse`; it uses the engine's internals, so it may need
+The steps mirror :func:`linter.run.checker.analyse`; it uses the engine's internals, so it may need
 a touch when they change. ``--cprofile`` also writes a CPU-time cProfile of a normal serial
 ``check`` run (the profiler inflates calls into Python code, LibCST's node constructors most).
 """
@@ -38,9 +38,14 @@ def phases(tree: Path) -> List[Tuple[str, float]]:
     from rules import load_all
 
     registry = load_all()
-    from linter import checker, collect, engine, index, scope, serial
-    from linter.context import Context
-    from linter.facts import ModuleFacts, ParseFailure
+    from linter.run import checker
+    from linter.source import collect
+    from linter.run import engine
+    from linter.project import index
+    from linter.project import scope
+    from linter.source import serial
+    from linter.spec.context import Context
+    from linter.source.facts import ModuleFacts, ParseFailure
 
     timed("import pkgcheck and the rules", start)
     fewer = contextlib.ExitStack()
@@ -132,8 +137,8 @@ def cprofile(tree: Path, out: Path) -> None:
 
     sys.path.insert(0, str(HERE))
     import drive
-    from linter import checker
-    from linter.engine import check
+    from linter.run import checker
+    from linter.run.engine import check
 
     checker.PARALLEL_MIN = sys.maxsize
     profiler = cProfile.Profile(time.process_time)

@@ -771,7 +771,7 @@ def cache_stats(python: str, cwd: Path, edited: Path, env: Dict[str, str]) -> Di
     rules ran (``checked``) of all in scope."""
     code = (
         "import sys, json; from pathlib import Path; sys.path.insert(0, sys.argv[2]);"
-        "import drive; from linter import checker, engine;"
+        "import drive; from linter.run import checker, engine;"
         "p = engine.open_project([Path('.').resolve()], cache=True);"
         "a = checker.analyse(p, drive.default_codes(), engine.DEFAULT_EXCLUDES);"
         "c = p.cache; print(json.dumps({'facts_hits': c.hits, 'facts_misses': c.misses,"

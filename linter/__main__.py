@@ -1,3 +1,3 @@
-from linter.cli import main
+from linter.frontends.cli import main
 
 main(prog_name="pkgcheck")

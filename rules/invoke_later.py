@@ -6,10 +6,10 @@ import difflib
 from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
-from linter.context import Context
-from linter.facts import CallFact, Expr, FunctionFact, ModuleFacts
-from linter.index import INVOCABLE, PACKAGE_SERVICE, VERB, Ref
-from linter.spec import Route, Spec, Where, clean_path
+from linter.spec.context import Context
+from linter.source.facts import CallFact, Expr, FunctionFact, ModuleFacts
+from linter.project.index import INVOCABLE, PACKAGE_SERVICE, VERB, Ref
+from linter.spec.builder import Route, Spec, Where, clean_path
 from rules import Finding, Rule
 
 SIGNATURE = ("method", "verb", "wait_on_tasks", "arguments", "delay_ms")
@@ -79,7 +79,7 @@ class Receivers:
         ``Union[P, None]``, ``P | None`` (also as strings); None for anything else."""
         if expr is None or depth > 8:
             return None
-        from linter.schemas import forward_reference, generic_name  # OpenAPI's; only when asked
+        from linter.spec.schemas import forward_reference, generic_name  # OpenAPI's; only when asked
 
         if expr.kind == "str":
             # "MyPackage", "Optional[MyPackage]": a forward reference

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
-from linter.context import Context
-from linter.facts import Expr, FunctionFact
-from linter.index import Ref
-from linter.spec import MixinUse, Route, Spec, Where
+from linter.spec.context import Context
+from linter.source.facts import Expr, FunctionFact
+from linter.project.index import Ref
+from linter.spec.builder import MixinUse, Route, Spec, Where
 from rules import Finding, Rule
 
 

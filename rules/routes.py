@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Iterator, List, Optional, Tuple
 
-from linter.context import Context
-from linter.facts import FunctionFact, ModuleFacts
-from linter.index import Ref
-from linter.spec import RESERVED, RouteDecl, Where, clean_path
+from linter.spec.context import Context
+from linter.source.facts import FunctionFact, ModuleFacts
+from linter.project.index import Ref
+from linter.spec.builder import RESERVED, RouteDecl, Where, clean_path
 from rules import Finding, Rule
 
 

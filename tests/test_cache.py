@@ -10,7 +10,7 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from linter import engine
+from linter.run import engine
 from rules import default_codes
 
 CODES = default_codes()
@@ -161,7 +161,7 @@ def test_positions_in_unchanged_modules_come_from_the_cache(
 ) -> None:
     """After an edit elsewhere, a finding in an unchanged module is placed from the positions
     cached with its text: the edited file is the only one parsed."""
-    from linter import collect
+    from linter.source import collect
 
     (root / "consts.py").write_text('FIRST = "same"\nSECOND = "same"\n', encoding="utf-8")
     first = engine.check([root], CODES, cache=True)

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from linter import catalogue, engine
-from linter.collect import collect_facts, collect_spans, decode_source
-from linter.index import CATALOGUE_PATH, Project, SteamshipSource, load_catalogue
+from linter.sdk import bundle as catalogue
+
+from linter.run import engine
+from linter.source.collect import collect_facts, collect_spans, decode_source
+from linter.project.index import CATALOGUE_PATH, Project, SteamshipSource, load_catalogue
 from rules import default_codes
 from oracle.venv import OracleVenvError, ensure_steamship_wheel
 
@@ -31,7 +33,7 @@ def wheel() -> Path:
 
 def test_bundled_catalogue_is_what_the_script_generates(wheel: Path) -> None:
     assert catalogue.build(wheel) == CATALOGUE_PATH.read_bytes(), (
-        "linter/data is stale: run `python -m linter.catalogue WHEEL` (see linter/catalogue.py)"
+        "linter/data is stale: run `python -m linter.sdk.bundle WHEEL` (see linter/sdk/bundle.py)"
     )
 
 

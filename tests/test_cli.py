@@ -10,7 +10,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-import linter.engine
+import linter.run.engine
 from cli_support import (
     BUGGY,
     CLEAN,
@@ -21,9 +21,9 @@ from cli_support import (
     throwaway_rules,
 )
 from linter import __version__
-from linter.cli import should_color, write_atomically
-from linter.facts import ParseFailure
-from linter.index import Project
+from linter.frontends.cli import should_color, write_atomically
+from linter.source.facts import ParseFailure
+from linter.project.index import Project
 
 LINE = re.compile(
     r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<code>SHP\d{3}) (?P<message>.+)$"
@@ -330,7 +330,7 @@ def test_unexpected_exception_is_one_line_traceback_only_with_verbose(
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("engine exploded")
 
-    monkeypatch.setattr(linter.engine, "check_group", explode)
+    monkeypatch.setattr(linter.run.engine, "check_group", explode)
     result = invoke(["."])
     assert result.exit_code == 2
     assert len(result.stderr.strip().splitlines()) == 1

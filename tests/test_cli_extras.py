@@ -1,6 +1,6 @@
 """The CLI surface of issue 7: ``spec --format openapi``, ``diff``, ``check --fix/--diff``.
 
-These run once the commands are wired into :mod:`linter.cli`; until then the module skips.
+These run once the commands are wired into :mod:`linter.frontends.cli`; until then the module skips.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import pytest
 from openapi_spec_validator import validate
 
 from cli_support import FIXABLE, invoke, make_project
-from linter.cli import main
+from linter.frontends.cli import main
 
 if "diff" not in main.commands:  # pragma: no cover - only before the wiring
-    pytest.skip("pkgcheck diff is not wired into linter/cli.py yet", allow_module_level=True)
+    pytest.skip("pkgcheck diff is not wired into linter/frontends/cli.py yet", allow_module_level=True)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

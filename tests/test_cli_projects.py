@@ -15,7 +15,7 @@ from typing import List, Set, Tuple
 import pytest
 
 from cli_support import FIXABLE, invoke, make_project
-from linter import engine
+from linter.run import engine
 
 PLUGIN_DATA = Path(__file__).parent / "plugin_data" / "mixin_conflict"
 
@@ -217,8 +217,8 @@ def test_a_projects_own_walk_leaves_out_the_projects_nested_in_it(repo: Path) ->
     """The repository's own analysis neither parses nor checks ``a``'s and ``b``'s files: each
     is its own project's, and a run over ``.`` analysed them three times before (0.7 s more
     on the benchmark's tree of 77 nested fixture projects)."""
-    from linter.checker import analyse
-    from linter.scope import project_files
+    from linter.run.checker import analyse
+    from linter.project.scope import project_files
     from rules import load_all
 
     write(repo / "tools" / "lint.py", "import steamship\n")

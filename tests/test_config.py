@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from cli_support import BUGGY, invoke, json_report, make_project
-from linter.config import ConfigError, find_config, load_config, parse_per_file_ignores
-from linter.selection import RuleSelection, resolve_codes
+from linter.frontends.config import ConfigError, find_config, load_config, parse_per_file_ignores
+from linter.run.selection import RuleSelection, resolve_codes
 from rules import load_all
 
 

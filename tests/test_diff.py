@@ -11,7 +11,7 @@ from typing import Dict, List, Set, Tuple
 
 import pytest
 
-from linter.diff import (
+from linter.tools.diff import (
     Change,
     DiffError,
     canonical_kind,
@@ -20,7 +20,7 @@ from linter.diff import (
     run_diff,
     specs_at_revision,
 )
-from linter.engine import package_specs
+from linter.run.engine import package_specs
 
 BEFORE = """\
 from steamship.invocable import PackageService, get, post
@@ -330,7 +330,7 @@ def test_a_module_of_route_constants_that_does_not_parse_is_an_error(repo: Path)
 
 def test_a_broken_file_that_cannot_shape_a_package_is_not_an_error(repo: Path) -> None:
     """A script that neither mentions steamship nor imports anything that does cannot define,
-    change or feed a package: the diff goes on (the engine's own scope, linter/scope.py)."""
+    change or feed a package: the diff goes on (the engine's own scope, linter/project/scope.py)."""
     git(repo, "stash", "-q", "--include-untracked")
     commit_files(repo, {"scripts/old.py": b'print "python 2"\n'}, "script", "s1")
     changes = run_diff("v1", "s1", path=Path("pkg"), cwd=repo)

@@ -8,10 +8,10 @@ from typing import Dict
 
 import pytest
 
-from linter import engine
-from linter.collect import SyntaxProblem, collect_facts, collect_spans, decode_source
-from linter.index import Project, Ref, locate_steamship
-from linter.spec import SpecBuilder, clean_path
+from linter.run import engine
+from linter.source.collect import SyntaxProblem, collect_facts, collect_spans, decode_source
+from linter.project.index import Project, Ref, locate_steamship
+from linter.spec.builder import SpecBuilder, clean_path
 
 
 def write_project(root: Path, files: Dict[str, str]) -> Path:
@@ -100,7 +100,7 @@ def test_positions_are_libcsts_position_provider_positions() -> None:
     import libcst
     from libcst.metadata import MetadataWrapper, PositionProvider
 
-    from linter.collect import _positions
+    from linter.source.collect import _positions
 
     here = Path(__file__).parent
     sources = sorted((here / "fixtures").rglob("*.py")) + [here.parent / "linter" / "checker.py"]
@@ -121,7 +121,7 @@ def test_positions_of_some_nodes_are_those_of_all_nodes() -> None:
     what those need: the same positions as collect_spans, for any choice of nodes."""
     import random
 
-    from linter.collect import collect_node_spans
+    from linter.source.collect import collect_node_spans
 
     here = Path(__file__).parent
     draw = random.Random(7)
@@ -143,7 +143,7 @@ def test_positions_of_some_nodes_are_those_of_all_nodes() -> None:
 def test_the_tree_kept_from_collecting_facts_gives_the_same_facts_and_positions() -> None:
     """A project keeps the trees it parsed in this process and takes positions from them
     (no second parse): the facts are those of collect_facts, the node ids the same."""
-    from linter.collect import collect_facts_and_tree, node_spans
+    from linter.source.collect import collect_facts_and_tree, node_spans
 
     here = Path(__file__).parent
     compared = 0
@@ -164,8 +164,9 @@ def test_the_tree_kept_from_collecting_facts_gives_the_same_facts_and_positions(
 def test_positions_come_from_the_kept_tree_within_the_budget(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from linter import collect, index
-    from linter.engine import open_project
+    from linter.source import collect
+    from linter.project import index
+    from linter.run.engine import open_project
 
     (tmp_path / "steamship.json").write_text("{}", encoding="utf-8")
     for name in ("a.py", "b.py"):
@@ -637,7 +638,7 @@ def test_serial_loads_refuses_what_decode_refuses() -> None:
     """The one-pass decoder takes the same closed set of records as ``serial.decode``."""
     import json
 
-    from linter import serial
+    from linter.source import serial
 
     for bad in (
         {"@": "os.system", "v": []},

@@ -11,10 +11,10 @@ from typing import List, Set, Tuple
 
 import pytest
 
-import linter.fix
-from linter import engine
-from linter.checker import Violation
-from linter.fix import fix_files, string_literal
+import linter.tools.fix
+from linter.run import engine
+from linter.run.checker import Violation
+from linter.tools.fix import fix_files, string_literal
 from rules import default_codes
 
 SHOP = '''\
@@ -158,14 +158,14 @@ def test_a_file_changed_on_disk_is_refused_and_untouched(
     root = make_package(tmp_path)
     violations = check(root)
     edited = SHOP + "# edited by someone else meanwhile\n"
-    real = linter.fix.apply_edits
+    real = linter.tools.fix.apply_edits
 
     def apply_then_edit(source: bytes, edits: list) -> tuple:
         outcome = real(source, edits)
         (root / "api.py").write_text(edited, encoding="utf-8")  # between read and write
         return outcome
 
-    monkeypatch.setattr(linter.fix, "apply_edits", apply_then_edit)
+    monkeypatch.setattr(linter.tools.fix, "apply_edits", apply_then_edit)
     result = fix_files([root], violations, unsafe=True, write=True)
     assert (root / "api.py").read_text(encoding="utf-8") == edited
     assert [(Path(p).name, "changed on disk" in why) for p, why in result.refused] == [
@@ -502,7 +502,7 @@ def test_commit_refuses_a_file_that_became_a_link(tmp_path: Path) -> None:
     target.write_text("x = 'a'\n", encoding="utf-8")
     link = tmp_path / "api.py"
     link.symlink_to("target.py")
-    refusal = linter.fix.commit(link, b"x = 'a'\n", b"x = 'b'\n")
+    refusal = linter.tools.fix.commit(link, b"x = 'a'\n", b"x = 'b'\n")
     assert refusal is not None and "symbolic link" in refusal
     assert link.is_symlink() and target.read_text(encoding="utf-8") == "x = 'a'\n"
 

@@ -14,7 +14,7 @@ from typing import Set, Tuple
 
 import pytest
 
-from linter import engine
+from linter.run import engine
 from rules import default_codes, load_all
 
 if sys.version_info >= (3, 11):

@@ -21,13 +21,13 @@ from typing import List, Optional, Sequence, Set, Tuple
 
 import pytest
 
-from linter.engine import DEFAULT_EXCLUDES, check
+from linter.run.engine import DEFAULT_EXCLUDES, check
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
-from linter.index import iter_python_files
+from linter.project.index import iter_python_files
 from rules import default_codes, load_all
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -193,8 +193,8 @@ import flake8.main.cli
 # what a run imports (importing is not analysing: no module keeps state from it)
 for name in (
     "concurrent.futures", "flake8.formatting.default", "flake8.plugins.pycodestyle",
-    "flake8.plugins.pyflakes", "libcst", "libcst.native", "linter.checker", "linter.engine",
-    "linter.flake8_plugin", "linter.pins", "linter.scope", "linter.spec", "mccabe",
+    "flake8.plugins.pyflakes", "libcst", "libcst.native", "linter.run.checker", "linter.run.engine",
+    "linter.frontends.flake8_plugin", "linter.sdk.pins", "linter.project.scope", "linter.spec.builder", "mccabe",
     "packaging.requirements", "rules",
 ):
     importlib.import_module(name)
@@ -608,7 +608,7 @@ def test_file_pkgcheck_cannot_parse_is_reported_not_silently_passed(tmp_path: Pa
 
 def test_no_exception_escapes_run(capsys: pytest.CaptureFixture[str]) -> None:
     """A crash inside pkgcheck becomes one SHP000 result and one stderr line, never a raise."""
-    from linter.flake8_plugin import Plugin
+    from linter.frontends.flake8_plugin import Plugin
 
     plugin = Plugin(None, filename=str(CONFLICT / "api.py"), lines=[b"not text\n"])  # type: ignore[list-item]
     results = list(plugin.run())
@@ -621,7 +621,7 @@ def test_no_exception_escapes_run(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_plugin_reports_zero_based_columns() -> None:
-    from linter.flake8_plugin import Plugin
+    from linter.frontends.flake8_plugin import Plugin
 
     source = (CONFLICT / "api.py").read_text(encoding="utf-8")
     plugin = Plugin(None, filename=str(CONFLICT / "api.py"), lines=source.splitlines(keepends=True))
@@ -645,9 +645,9 @@ def run_snippet(code: str, cwd: Optional[Path] = None) -> subprocess.CompletedPr
 
 def test_importing_the_plugin_is_cheap() -> None:
     code = (
-        "import sys, linter.flake8_plugin\n"
+        "import sys, linter.frontends.flake8_plugin\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('libcst', 'rules', 'click')"
-        " or m.startswith(('linter.engine', 'linter.collect', 'linter.index', 'linter.spec')))\n"
+        " or m.startswith(('linter.run.engine', 'linter.source.collect', 'linter.project.index', 'linter.spec.builder')))\n"
         "print(heavy)\n"
     )
     result = run_snippet(code)
@@ -664,7 +664,7 @@ def test_flake8_on_a_tree_without_steamship_never_imports_libcst(tmp_path: Path)
         "from flake8.main.application import Application\n"
         "app = Application()\n"
         "app.run(['--isolated', '--select', 'SHP', '-j1', '.'])\n"
-        "print(app.result_count, 'libcst' in sys.modules, 'linter.engine' in sys.modules)\n"
+        "print(app.result_count, 'libcst' in sys.modules, 'linter.run.engine' in sys.modules)\n"
     )
     result = run_snippet(code, tmp_path)
     assert result.returncode == 0, result.stderr
@@ -678,7 +678,7 @@ def test_flake8_selection_without_shp_codes_does_not_run_pkgcheck() -> None:
         "from flake8.main.application import Application\n"
         "app = Application()\n"
         "app.run(['--isolated', '--select', 'E9,F', '-j1', '.'])\n"
-        "print(app.result_count, 'libcst' in sys.modules, 'linter.engine' in sys.modules)\n"
+        "print(app.result_count, 'libcst' in sys.modules, 'linter.run.engine' in sys.modules)\n"
     )
     result = run_snippet(code, CONFLICT)
     assert result.returncode == 0, result.stderr
@@ -694,7 +694,7 @@ HARNESS = r"""
 import json, os, sys
 
 log_path, mode, argv = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-from linter import engine
+from linter.run import engine
 
 
 def record(**entry):
@@ -851,7 +851,7 @@ def test_flake8_legacy_api_does_not_analyse_before_it_is_given_files(tmp_path: P
     then would be wasted, so nothing is analysed until check_files names what to check."""
     code = (
         "import sys\n"
-        "from linter import engine\n"
+        "from linter.run import engine\n"
         "calls = []\n"
         "real = engine.analyse\n"
         "engine.analyse = lambda *a, **k: calls.append(1) or real(*a, **k)\n"

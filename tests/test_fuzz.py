@@ -36,9 +36,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linter import engine, serial
-from linter.collect import SyntaxProblem, collect_facts, collect_node_spans, collect_spans
-from linter.facts import ModuleFacts
+from linter.run import engine
+
+from linter.source import serial
+from linter.source.collect import SyntaxProblem, collect_facts, collect_node_spans, collect_spans
+from linter.source.facts import ModuleFacts
 from rules import load_all
 
 ALL_CODES = sorted(load_all())

@@ -33,9 +33,9 @@ from typing import Callable, Dict, List, Set, Tuple, Union
 import pytest
 
 from cli_support import BUGGY
-from linter import engine
-from linter.index import Ref
-from linter.spec import SpecBuilder
+from linter.run import engine
+from linter.project.index import Ref
+from linter.spec.builder import SpecBuilder
 from rules import load_all
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -461,7 +461,7 @@ from pathlib import Path
 if sys.argv[2] == "limit":  # a file that never ends must not eat the machine
     limit = 3 * 1024 ** 3
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-from linter import engine
+from linter.run import engine
 from rules import load_all
 report = engine.check([Path(sys.argv[1])], sorted(load_all()))
 print(json.dumps({

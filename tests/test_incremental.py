@@ -1,4 +1,4 @@
-"""Results kept module by module (``linter/incremental.py``): after an edit, a cached run checks
+"""Results kept module by module (``linter/run/incremental.py``): after an edit, a cached run checks
 again only the modules the edit can touch, and reports exactly what a fresh run reports.
 
 The random test edits files of a generated Steamship project (packages, mixins, helpers that
@@ -17,7 +17,9 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from linter import checker, engine
+from linter.run import checker
+
+from linter.run import engine
 from rules import default_codes
 
 CODES = default_codes()
@@ -291,7 +293,7 @@ def test_two_files_of_one_module_name(tmp_path: Path) -> None:
 def test_import_closures_through_cycles(tmp_path: Path) -> None:
     """a and b import each other, c imports a, d imports nothing: each module's set is what
     it reaches, cycles included."""
-    from linter import incremental
+    from linter.run import incremental
 
     root = tmp_path / "proj"
     root.mkdir()
@@ -314,7 +316,7 @@ def test_a_malformed_entry_means_a_full_run(tmp_path: Path, damage: str) -> None
     """An entry this user's pkgcheck signed but that does not have the expected shape (a bug,
     another version's layout) is not used: the run checks everything and reports what a fresh
     run does, without a traceback."""
-    from linter.cache import Cache
+    from linter.run.cache import Cache
 
     root = generated(tmp_path, modules=30)
     assert_cached_equals_fresh(root)

@@ -24,8 +24,8 @@ from typing import Dict, List
 
 import pytest
 
-from linter import engine
-from linter.index import locate_steamship
+from linter.run import engine
+from linter.project.index import locate_steamship
 from rules import load_all
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

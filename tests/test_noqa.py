@@ -11,7 +11,7 @@ from typing import Callable, Iterator, List
 import pytest
 
 from cli_support import BUGGY, invoke, make_project, throwaway_rules
-from linter.noqa import BY_FILE_NOQA, BY_NOQA, NoqaIndex, noqa_covers, parse_noqa, split_lines
+from linter.source.noqa import BY_FILE_NOQA, BY_NOQA, NoqaIndex, noqa_covers, parse_noqa, split_lines
 
 try:
     from flake8.violation import Violation as Flake8Violation

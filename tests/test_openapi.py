@@ -10,8 +10,8 @@ from typing import Dict
 import pytest
 from openapi_spec_validator import validate
 
-from linter.engine import package_specs
-from linter.openapi import RESERVED_PATHS, openapi_document, openapi_documents, path_key
+from linter.run.engine import package_specs
+from linter.tools.openapi import RESERVED_PATHS, openapi_document, openapi_documents, path_key
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -297,7 +297,7 @@ def test_literal_paths_are_not_templates(tmp_path: Path) -> None:
 
 
 def test_find_package() -> None:
-    from linter.openapi import find_package
+    from linter.tools.openapi import find_package
 
     names = ["api.Shop", "base.Shop", "api.Other"]
     assert find_package(names, "api.Shop") == "api.Shop"
@@ -534,7 +534,7 @@ def test_the_runtime_agrees(notes_package: Path, oracle_venv) -> None:
 def test_to_camel_is_steamships(oracle_venv) -> None:
     import subprocess
 
-    from linter.schemas import to_camel
+    from linter.spec.schemas import to_camel
 
     names = ["task_id", "file_url", "url", "a_b_c", "x", "image_url_url", "plugin_url_value",
              "snake__double", "trailing_", "already_camelCase", "id2_x"]  # fmt: skip

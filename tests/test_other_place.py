@@ -9,7 +9,7 @@ from typing import Dict, List
 
 import pytest
 
-from linter import engine
+from linter.run import engine
 
 PROJECT = {
     "steamship.json": "{}",

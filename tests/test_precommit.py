@@ -25,7 +25,7 @@ from typing import Dict, List, Set, Tuple
 
 import pytest
 
-from linter.engine import check
+from linter.run.engine import check
 from rules import default_codes, load_all
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

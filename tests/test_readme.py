@@ -45,7 +45,7 @@ def _blocks(language: str):
 
 
 def test_readme_configuration_is_accepted_as_pasted(tmp_path: Path) -> None:
-    from linter.config import load_config
+    from linter.frontends.config import load_config
     from rules import load_all
 
     (toml,) = [block for block in _blocks("toml") if "[tool.pkgcheck]" in block]

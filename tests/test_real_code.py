@@ -30,7 +30,7 @@ from typing import Dict, Iterable, List, Optional
 
 import pytest
 
-from linter import engine
+from linter.run import engine
 from rules import load_all
 
 ALL_CODES = sorted(load_all())

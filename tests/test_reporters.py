@@ -11,9 +11,9 @@ import pytest
 
 from cli_support import BUGGY, invoke, make_project
 from linter import __version__
-from linter.checker import Violation
-from linter.noqa import BY_NOQA, BY_PER_FILE_IGNORES
-from linter.reporters import (
+from linter.run.checker import Violation
+from linter.source.noqa import BY_NOQA, BY_PER_FILE_IGNORES
+from linter.frontends.reporters import (
     DOCS_URL,
     FINGERPRINT_KEY,
     Entry,

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from linter import docs, engine
+from linter.frontends import docs
+
+from linter.run import engine
 from rules import load_all
 
 REGISTRY = load_all()
@@ -61,4 +63,4 @@ def test_docstring_has_the_sections(code: str) -> None:
 
 
 def test_rules_page_is_current() -> None:
-    assert docs.main(["--check"]) == 0, "docs/rules.md is stale: run python -m linter.docs"
+    assert docs.main(["--check"]) == 0, "docs/rules.md is stale: run python -m linter.frontends.docs"

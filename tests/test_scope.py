@@ -16,8 +16,10 @@ from typing import Dict, List, Sequence, Set
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linter import engine, scope
-from linter.index import ExcludeMatcher, Project, iter_python_files, locate_steamship
+from linter.run import engine
+
+from linter.project import scope
+from linter.project.index import ExcludeMatcher, Project, iter_python_files, locate_steamship
 
 FEW = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from linter import engine
+from linter.run import engine
 from rules import default_codes
 
 API = textwrap.dedent(
@@ -64,8 +64,8 @@ def test_other_pinned_version_is_said_once_and_silences_sdk_checks(tmp_path: Pat
 
 # -- which requirements name another version -----------------------------------------------
 
-from linter.index import BUNDLED_VERSION  # noqa: E402
-from linter.pins import other_version, steamship_pins  # noqa: E402
+from linter.project.index import BUNDLED_VERSION  # noqa: E402
+from linter.sdk.pins import other_version, steamship_pins  # noqa: E402
 
 OTHER = [
     ("requirements.txt", "steamship==2.16.2\n"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from linter import engine
+from linter.run import engine
 from rules import load_all
 
 EXPECTED = {

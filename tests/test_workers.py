@@ -14,8 +14,10 @@ from typing import List
 
 import pytest
 
-from linter import checker, engine
-from linter.index import Project
+from linter.run import checker
+
+from linter.run import engine
+from linter.project.index import Project
 from rules import load_all
 
 CODES = ["SHP101", "SHP105", "SHP201", "SHP301", "SHP303", "SHP401", "SHP402", "SHP403"]

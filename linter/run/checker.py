@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
-from linter import incremental
-from linter.context import Context, PackageSummary
-from linter.facts import Expr, ModuleFacts, ParseFailure, Span
-from linter.index import BUNDLED_VERSION, Loaded, Project
-from linter.scope import in_scope, project_files
-from linter.spec import Where
+from linter.run import incremental
+from linter.spec.context import Context, PackageSummary
+from linter.source.facts import Expr, ModuleFacts, ParseFailure, Span
+from linter.project.index import BUNDLED_VERSION, Loaded, Project
+from linter.project.scope import in_scope, project_files
+from linter.spec.builder import Where
 
 if TYPE_CHECKING:
     import concurrent.futures
@@ -62,7 +62,7 @@ class Analysis:
     #: the in-scope files (those that were parsed and checked)
     analysed: List[Path] = field(default_factory=list)
     #: every file of the project's own walk, before ``extra_files``: a file outside it is
-    #: analysed only as an extra file (see :func:`linter.engine.check_source`)
+    #: analysed only as an extra file (see :func:`linter.run.engine.check_source`)
     walked: FrozenSet[Path] = frozenset()
     #: the in-scope files whose rules ran in this run (with the cache: those an edit touched)
     checked: List[Path] = field(default_factory=list)
@@ -75,7 +75,7 @@ def foreign_requirement(project: Project) -> Optional[str]:
     matter) or the catalogue's version is allowed."""
     if project.steamship.kind != "catalogue":
         return None
-    from linter.pins import other_version
+    from linter.sdk.pins import other_version
 
     pin = other_version(project.root, BUNDLED_VERSION)
     return pin.describe() if pin is not None else None
@@ -523,7 +523,7 @@ def imported_for_rules(project: Project, module: ModuleFacts) -> List[str]:
     return wanted
 
 
-#: Set in the processes of :func:`linter.engine.check_groups`, which check small projects
+#: Set in the processes of :func:`linter.run.engine.check_groups`, which check small projects
 #: side by side: each checks its projects serially, the cores being taken already.
 _IN_PROJECT_POOL = False
 
@@ -536,7 +536,7 @@ def _start_worker() -> None:
 
 
 def _node_spans_of(job: Tuple[str, List[int]]) -> object:
-    from linter.collect import SyntaxProblem, collect_node_spans
+    from linter.source.collect import SyntaxProblem, collect_node_spans
 
     source, nodes = job
     try:
@@ -546,7 +546,7 @@ def _node_spans_of(job: Tuple[str, List[int]]) -> object:
 
 
 def _collect_one(job: Tuple[str, str, bool, str]) -> object:
-    from linter.collect import SyntaxProblem, collect_facts
+    from linter.source.collect import SyntaxProblem, collect_facts
 
     path, name, is_package, text = job
     try:
@@ -574,7 +574,7 @@ def results_key(
     """The name of a run's results entry: a digest of what its results depend on besides the
     content of the modules it reads — the options, the in-scope files, and the name of every
     file of the project (a file created where an import found nothing before may resolve it
-    now). The entry records the content (:mod:`linter.incremental`): a run whose files changed
+    now). The entry records the content (:mod:`linter.run.incremental`): a run whose files changed
     reads the entry of the previous run on them and checks again only what the change touched."""
     import hashlib
 

@@ -2,7 +2,7 @@
 
 A planner takes one violation and answers with an :class:`Edit` — replace the string literal
 that starts at a line and column, expecting its current value — or with the reason it will not
-fix it. :mod:`linter.fix` applies the edits to the syntax tree. The planners find the fact a
+fix it. :mod:`linter.tools.fix` applies the edits to the syntax tree. The planners find the fact a
 violation was reported for by recomputing the span of the node the rule pointed at.
 
 Fixes: SHP404 ``verb="GET"`` → ``verb=Verb.GET``; SHP103 an override's path spelled like the
@@ -18,11 +18,11 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterator, List, Optional, Tuple, Union
 
-from linter.checker import Violation
-from linter.context import Context
-from linter.facts import Expr, ModuleFacts
-from linter.index import VERB, Ref
-from linter.spec import RouteDecl, Spec, clean_path
+from linter.run.checker import Violation
+from linter.spec.context import Context
+from linter.source.facts import Expr, ModuleFacts
+from linter.project.index import VERB, Ref
+from linter.spec.builder import RouteDecl, Spec, clean_path
 from rules.invoke_later import (
     Call,
     argument_keys,

@@ -1,12 +1,12 @@
 """Plain, immutable facts about one module.
 
-The collector (:mod:`linter.collect`) is the only code that looks at a syntax tree; everything
+The collector (:mod:`linter.source.collect`) is the only code that looks at a syntax tree; everything
 downstream — the project index, the spec builder, the rules, the cache — works on these
 dataclasses. They hold no LibCST objects, so they are cheap to keep, compare and serialise.
 
 Reportable nodes are named by ``node``: an integer id, unique within the module, given in visit
 order. Positions are not computed while collecting (LibCST's position metadata costs twice the
-parse); :func:`linter.collect.collect_spans` recomputes them for a module only when something in
+parse); :func:`linter.source.collect.collect_spans` recomputes them for a module only when something in
 it is reported. The ids are deterministic, so both passes agree.
 """
 

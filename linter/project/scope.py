@@ -7,7 +7,7 @@ rest are read and scanned for imports with a regular expression. ``invoke_later`
 its own because a call on a receiver pkgcheck cannot resolve is itself a finding (SHP406), so
 it must be seen whether or not the file names steamship. Most files of a real project (and all
 of the standard library) never pass. A file named on the command line is parsed whatever it
-holds (:func:`linter.checker.analyse`'s ``named``): the prefilter is for the files a walk finds.
+holds (:func:`linter.run.checker.analyse`'s ``named``): the prefilter is for the files a walk finds.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
-from linter.index import Project, iter_python_files
+from linter.project.index import Project, iter_python_files
 
 _IMPORT = re.compile(
     rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+([^\n#;]*)|import[ \t]+([^\n#;]*))",

@@ -32,8 +32,10 @@ import tempfile
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-from linter import __version__, serial
-from linter.facts import ModuleFacts, Span
+from linter import __version__
+
+from linter.source import serial
+from linter.source.facts import ModuleFacts, Span
 
 DIRECTORY = ".pkgcheck_cache"
 TAG = (
@@ -51,10 +53,11 @@ def code_digest() -> str:
     facts and results are only as good as the code that made them, and an editable install or
     a patched copy changes the code without changing ``__version__``."""
     if not _CODE_DIGEST:
+        import linter
         import rules
 
         digest = hashlib.sha256()
-        for package in (Path(__file__).parent, Path(rules.__file__).parent):
+        for package in (Path(linter.__file__).parent, Path(rules.__file__).parent):
             for path in sorted(package.rglob("*")):
                 if path.suffix in (".py", ".gz") and "__pycache__" not in path.parts:
                     digest.update(str(path.relative_to(package)).encode() + b"\0")

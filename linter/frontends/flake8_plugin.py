@@ -1,6 +1,6 @@
 """The flake8 adapter: ``flake8`` reports pkgcheck's findings as ``SHPnnn`` codes.
 
-The plugin is a thin shell around :func:`linter.engine.check_source`. flake8 hands it one file
+The plugin is a thin shell around :func:`linter.run.engine.check_source`. flake8 hands it one file
 at a time (its text comes from flake8's ``lines``, so ``flake8 -`` works); the engine loads the
 rest of the project from disk, so a finding that depends on another file (a base class, a
 mixin) is reported the same with ``-j1``, ``-j N`` and when flake8 is given only that one file.
@@ -64,7 +64,7 @@ from linter import __version__
 if TYPE_CHECKING:  # pragma: no cover
     import argparse
 
-    from linter.checker import Analysis, Violation
+    from linter.run.checker import Analysis, Violation
 
 #: pkgcheck's own failures: the file's findings are incomplete
 INTERNAL_ERROR = "SHP000"
@@ -178,7 +178,7 @@ class Plugin:
         flake8 calls ``parse_options`` before it forks its workers: what the engine memoises
         now, they inherit, so a project is analysed once (on the engine's own process pool,
         which a daemonic flake8 worker cannot start) instead of once by each worker. It is the
-        analysis each worker would make (:func:`linter.engine.prepare`), so the findings do not
+        analysis each worker would make (:func:`linter.run.engine.prepare`), so the findings do not
         change. This is only a head start: when anything here fails, nothing is memoised for
         that project and the workers analyse it themselves, reporting any error as usual.
         """
@@ -188,7 +188,7 @@ class Plugin:
             if not cls.selectable("SHP") or not cls.enabled_codes():
                 return
             files = _flake8_files(options)
-            from linter.engine import prepare, project_anchors
+            from linter.run.engine import prepare, project_anchors
 
             anchors = list(project_anchors(files).values())
         except Exception:
@@ -248,7 +248,7 @@ class Plugin:
     def _check(self) -> List[Result]:
         if not self.selectable("SHP") or not self.enabled_codes():
             return []
-        from linter.engine import check_source, root_of_file
+        from linter.run.engine import check_source, root_of_file
 
         path = os.path.abspath(self.filename)
         source, same = self._source(path)
@@ -281,8 +281,8 @@ class Plugin:
 
     def _source(self, path: str) -> Tuple[str, bool]:
         """The text to check, and whether it is the file's text on disk."""
-        from linter.collect import decode_source
-        from linter.engine import universal_newlines
+        from linter.source.collect import decode_source
+        from linter.run.engine import universal_newlines
 
         try:
             with open(path, "rb") as handle:
@@ -382,7 +382,7 @@ def _traceback() -> str:
 
 def _issues() -> str:
     try:
-        from linter.reporters import ISSUES_URL
+        from linter.frontends.reporters import ISSUES_URL
 
         return ISSUES_URL
     except Exception:  # the report must not fail because the reporters module did

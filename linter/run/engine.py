@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
-from linter.checker import Analysis, Violation, analyse
-from linter.facts import ModuleFacts, ParseFailure
-from linter.index import (
+from linter.run.checker import Analysis, Violation, analyse
+from linter.source.facts import ModuleFacts, ParseFailure
+from linter.project.index import (
     ROOT_MARKERS,
     Project,
     SteamshipSource,
@@ -17,7 +17,7 @@ from linter.index import (
     iter_python_files,
     locate_steamship,
 )
-from linter.spec import Spec, SpecBuilder, iter_package_specs
+from linter.spec.builder import Spec, SpecBuilder, iter_package_specs
 
 DEFAULT_EXCLUDES = (
     ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", ".env", "__pycache__",
@@ -43,7 +43,7 @@ def open_project(
     if cache is True:
         # Only a real project (with a root marker) gets a cache directory: a bare folder of
         # code (a site-packages, the standard library) is never written into.
-        from linter.cache import Cache
+        from linter.run.cache import Cache
 
         cache = Cache(root) if marked else None
     project = Project(root, steamship, overrides, cache or None)
@@ -259,7 +259,7 @@ def check(
     findings in the named files are reported, so a run over some files reports for them exactly
     what a run over all files does. Paths in several projects are checked project by project
     (:func:`group_by_project`, :func:`check_group`). With ``cache``, facts and results are kept
-    in ``.pkgcheck_cache/`` at each project root (see :mod:`linter.cache`). ``files`` are the
+    in ``.pkgcheck_cache/`` at each project root (see :mod:`linter.run.cache`). ``files`` are the
     Python files under ``paths`` when the caller has walked them already (with the same
     ``excludes``).
     """
@@ -309,7 +309,7 @@ def check_groups(jobs: Sequence[Tuple[ProjectGroup, Dict[str, object]]]) -> List
     are identical to a serial run's. Without processes (one core, a sandbox, a daemonic flake8
     worker), or when the pool fails, every project is checked here.
     """
-    from linter.checker import _outcome
+    from linter.run.checker import _outcome
 
     reports: List[Optional[Report]] = [None] * len(jobs)
     small = [i for i, (group, options) in enumerate(jobs) if _walk_size(group, options) <= SMALL_PROJECT]
@@ -356,7 +356,7 @@ def _project_pool(jobs: int, parses: bool) -> Optional[object]:
     import concurrent.futures
     import multiprocessing
 
-    from linter import checker
+    from linter.run import checker
 
     size = min(os.cpu_count() or 1, 8, jobs)
     if size < 2 or multiprocessing.current_process().daemon or checker._IN_PROJECT_POOL:
@@ -371,7 +371,7 @@ def _project_pool(jobs: int, parses: bool) -> Optional[object]:
 
 
 def _start_project_worker() -> None:
-    from linter import checker
+    from linter.run import checker
 
     checker._IN_PROJECT_POOL = True
     checker._start_worker()
@@ -422,7 +422,7 @@ def check_group(
 
     ``walk`` is the project's own walk (every Python file under its root, with ``excludes``)
     when the caller has it. Files named explicitly are always parsed (one that does not parse
-    is a failure), whether or not the prefilter (:mod:`linter.scope`) would keep them.
+    is a failure), whether or not the prefilter (:mod:`linter.project.scope`) would keep them.
     """
     project = open_project(group.paths, steamship_path, overrides, cache, root=group.root)
     analysis = analyse(
@@ -507,8 +507,8 @@ def check_source(
     With ``cache``, analyses of files as they are on disk use the project's on-disk cache as the
     CLI does (marked projects only, see :func:`open_project`).
     """
-    from linter.collect import decode_source
-    from linter.scope import joins_scope
+    from linter.source.collect import decode_source
+    from linter.project.scope import joins_scope
 
     path = Path(os.path.abspath(filename))
     on_disk = _regular_file_bytes(path)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Collection, Dict, List, Optional, Sequence, Tuple
 
-from linter.selection import (
+from linter.run.selection import (
     SelectionError,
     ignore_matches,
     normalise_selector,

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
-from linter.facts import ClassFact, FunctionFact, ModuleFacts
-from linter.index import Project, Ref
-from linter.spec import Spec, SpecBuilder, Where
+from linter.source.facts import ClassFact, FunctionFact, ModuleFacts
+from linter.project.index import Project, Ref
+from linter.spec.builder import Spec, SpecBuilder, Where
 
 
 Key = Tuple[str, str]
@@ -20,7 +20,7 @@ Key = Tuple[str, str]
 @dataclass(frozen=True)
 class PackageSummary:
     """What one package contributes to the project-wide indexes the rules consult: enough to
-    build them without the package's spec (see :mod:`linter.incremental`)."""
+    build them without the package's spec (see :mod:`linter.run.incremental`)."""
 
     ref: Ref
     #: its MRO's classes, when it can be instantiated (abstract classes serve no request)

@@ -21,8 +21,8 @@ from urllib.parse import quote
 import click
 
 from linter import __version__
-from linter.checker import Violation
-from linter.noqa import BY_FILE_NOQA, BY_NOQA, BY_PER_FILE_IGNORES
+from linter.run.checker import Violation
+from linter.source.noqa import BY_FILE_NOQA, BY_NOQA, BY_PER_FILE_IGNORES
 
 HOMEPAGE = "https://github.com/pkgcheck/pkgcheck"
 #: Where each rule's documentation lives; a rule's anchor is its lower-case code.
@@ -72,7 +72,7 @@ class Entry:
     violation: Violation
     path: str
     source_line: str = ""
-    #: None when reported; else one of :mod:`linter.noqa`'s ``BY_*`` reasons
+    #: None when reported; else one of :mod:`linter.source.noqa`'s ``BY_*`` reasons
     suppressed: Optional[str] = None
 
 

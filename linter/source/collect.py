@@ -1,4 +1,4 @@
-"""The one place that parses: source text → :class:`~linter.facts.ModuleFacts`.
+"""The one place that parses: source text → :class:`~linter.source.facts.ModuleFacts`.
 
 A single hand-written walk over the syntax tree collects everything the engine needs. No metadata
 providers run on this path; :func:`collect_spans` recomputes positions for a module only when
@@ -13,7 +13,7 @@ import contextlib
 import sys
 from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple
 
-from linter.facts import (
+from linter.source.facts import (
     TRACKED_CALLS,
     AssignFact,
     CallFact,

@@ -1,4 +1,4 @@
-"""The ``pkgcheck`` command line: a thin adapter over the engine (:mod:`linter.engine`: the
+"""The ``pkgcheck`` command line: a thin adapter over the engine (:mod:`linter.run.engine`: the
 paths' files grouped by project, each group checked with its own settings).
 
 ``pkgcheck [OPTIONS] PATH...`` is short for ``pkgcheck check [OPTIONS] PATH...``; the other
@@ -25,8 +25,8 @@ from typing import IO, Any, Callable, Dict, List, Optional, Sequence, Tuple
 import click
 
 from linter import __version__
-from linter.checker import PARSE_ERROR, Violation
-from linter.config import (
+from linter.run.checker import PARSE_ERROR, Violation
+from linter.frontends.config import (
     FORMATS,
     ConfigError,
     FileSettings,
@@ -39,8 +39,8 @@ from linter.config import (
     split_list,
     split_patterns,
 )
-from linter.noqa import BY_PER_FILE_IGNORES, NoqaIndex
-from linter.reporters import (
+from linter.source.noqa import BY_PER_FILE_IGNORES, NoqaIndex
+from linter.frontends.reporters import (
     ISSUES_URL,
     Entry,
     ReportData,
@@ -50,7 +50,7 @@ from linter.reporters import (
     render_statistics,
     summarise,
 )
-from linter.selection import (
+from linter.run.selection import (
     RuleSelection,
     SelectionError,
     normalise_selectors,
@@ -421,7 +421,7 @@ def _common_directory(paths: Sequence[Path]) -> Path:
 class _Run:
     """The files of one project and the options that apply to them."""
 
-    group: Any  # linter.engine.ProjectGroup
+    group: Any  # linter.run.engine.ProjectGroup
     options: "_Options"
     #: the project's own walk, when the run's walk was exactly that
     walk: Optional[List[Path]]
@@ -436,8 +436,8 @@ def _plan_runs(
     project's files are held to the patterns of that project's settings too (its nearest
     settings file may be below the directory named). Files named explicitly are always checked.
     """
-    from linter.engine import group_by_project
-    from linter.index import ExcludeMatcher, iter_python_files
+    from linter.run.engine import group_by_project
+    from linter.project.index import ExcludeMatcher, iter_python_files
 
     files: List[Path] = []
     seen = set()
@@ -534,8 +534,8 @@ def _merge_options(
     quiet: Optional[bool],
     cache: Optional[bool],
 ) -> _Options:
-    """The file's settings with the command line's on top (see :mod:`linter.selection`)."""
-    from linter.engine import DEFAULT_EXCLUDES
+    """The file's settings with the command line's on top (see :mod:`linter.run.selection`)."""
+    from linter.run.engine import DEFAULT_EXCLUDES
 
     cwd = Path.cwd()
 
@@ -625,8 +625,8 @@ def _run_fixes(
     per-file-ignores are not fixed. With ``write``, the ``_run_check`` that follows is the
     re-check: it reports what is left.
     """
-    from linter.engine import check_group
-    from linter.fix import FixResult, fix_files
+    from linter.run.engine import check_group
+    from linter.tools.fix import FixResult, fix_files
 
     root = Path(os.path.abspath(os.getcwd()))
     result = FixResult()
@@ -691,7 +691,7 @@ def _run_check(
 ) -> int:
     """Run the engine on each project with its options, filter, report; return the exit
     status. ``options`` are the output's (format, destination, exit status)."""
-    from linter.engine import check_groups
+    from linter.run.engine import check_groups
 
     # Resolved as the engine's absolute paths are, so relative display paths come out right.
     root = Path(os.path.abspath(os.getcwd()))
@@ -815,7 +815,7 @@ def _build_entries(
     root: Path,
 ) -> List[Entry]:
     """Violations with their display path, source line and suppression (if any)."""
-    from linter.collect import decode_source
+    from linter.source.collect import decode_source
 
     indexes: Dict[str, Optional[NoqaIndex]] = {}
     entries = []
@@ -976,7 +976,7 @@ def spec(
     steamship.json) are read project by project, and each package's name is prefixed with its
     project's directory (relative to the directory holding them all) and a colon.
     """
-    from linter.engine import project_specs, qualified_specs
+    from linter.run.engine import project_specs, qualified_specs
 
     ctx.meta[_VERBOSE] = verbose
     if extended and fmt != "json":
@@ -995,7 +995,7 @@ def spec(
             click.echo(f"{failure.path}: {failure.message}", err=True)
     named = qualified_specs(groups)
     if package is not None:
-        from linter.openapi import find_package
+        from linter.tools.openapi import find_package
 
         try:
             chosen = find_package(named, package)
@@ -1003,7 +1003,7 @@ def spec(
             raise CliError(str(error)) from None
         named = {chosen: named[chosen]}
     if fmt == "openapi":
-        from linter.openapi import openapi_document
+        from linter.tools.openapi import openapi_document
 
         documents = {
             key: openapi_document(
@@ -1016,7 +1016,7 @@ def spec(
         click.echo(json.dumps(shown, indent=2))
         return
     if extended:
-        from linter.diff import spec_dicts
+        from linter.tools.diff import spec_dicts
 
         shown_specs = {
             key: spec_dicts({key: found.spec}, found.project)[key] for key, found in sorted(named.items())
@@ -1059,7 +1059,7 @@ def diff_command(
     could shape a package and does not parse is an error, not a removed route. Exit status: 1
     when a change is breaking, 0 otherwise, 2 on error.
     """
-    from linter.diff import DiffError, render_changes, run_diff
+    from linter.tools.diff import DiffError, render_changes, run_diff
 
     ctx.meta[_VERBOSE] = verbose
     try:

@@ -1,6 +1,6 @@
 """Results kept module by module, so that after an edit only what depends on it is checked again.
 
-The rules run over one in-scope module at a time (a *unit*: :meth:`linter.context.Context.unit`).
+The rules run over one in-scope module at a time (a *unit*: :meth:`linter.spec.context.Context.unit`).
 A unit's findings are a function of the modules its analysis reads and of the answers it gets
 from the project-wide indexes (which packages subclass a class, which add a mixin, ...). The
 results entry of a run (:func:`encode`) keeps, per unit, its located findings, the modules its
@@ -20,12 +20,12 @@ statements name, their parent packages, its own parent packages, and for ``impor
 what it did before, so the set recorded by the previous run still holds for a unit none of
 whose modules changed, by induction along the chains. Creating or deleting a file, changing an
 option or the set of in-scope files changes the entry's name
-(:func:`linter.checker.results_key`): a full run. Steamship's own modules (the catalogue or the
+(:func:`linter.run.checker.results_key`): a full run. Steamship's own modules (the catalogue or the
 installed source) are not tracked per unit: a change of an installed steamship file starts a
 full run. ``tests/test_incremental.py`` compares cached and fresh runs after random edits.
 
 One assumption is not proven here: that a module name means the same file whoever asks for it.
-For in-scope files :meth:`linter.index.Project.claim` makes it so; a name outside the scope that
+For in-scope files :meth:`linter.project.index.Project.claim` makes it so; a name outside the scope that
 two importing directories would find as two different files (a ``helpers.py`` beside each of two
 scripts) means the file found for whichever module asked first, in a full run as in this one.
 """
@@ -38,11 +38,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Set
 
-from linter import serial
-from linter.context import Indexes, PackageSummary
-from linter.facts import ModuleFacts, ParseFailure
-from linter.index import Project, Ref
-from linter.spec import Where
+from linter.source import serial
+from linter.spec.context import Indexes, PackageSummary
+from linter.source.facts import ModuleFacts, ParseFailure
+from linter.project.index import Project, Ref
+from linter.spec.builder import Where
 
 #: The shape of a results entry; an entry of another shape is not read.
 FORMAT = "units-2"
@@ -251,7 +251,7 @@ class Unit:
     #: its module name, None when the file has no facts (``failure`` says why)
     name: Optional[str]
     failure: Optional[ParseFailure]
-    #: located findings, as :func:`linter.checker.encode_violation` writes them
+    #: located findings, as :func:`linter.run.checker.encode_violation` writes them
     violations: List[list]
     #: :class:`Table` bits of the modules its names can resolve to
     reads: int = 0
@@ -270,7 +270,7 @@ def plain(value: object) -> object:
 
 
 def answer(indexes: Indexes, question: str, key: list) -> object:
-    """What :class:`linter.context.Context` answers ``question`` about ``key`` now, in the
+    """What :class:`linter.spec.context.Context` answers ``question`` about ``key`` now, in the
     form it records (see ``Context._asked``)."""
     if question == "adding":
         return plain([p.key for p in indexes.adders.get((key[0], key[1]), ())])

@@ -11,7 +11,7 @@ import base64
 import dataclasses
 from typing import Any, Dict, Type
 
-from linter import facts
+from linter.source import facts
 
 _TYPES: Dict[str, Type[Any]] = {
     cls.__name__: cls

@@ -3,7 +3,7 @@
 One document per package: a path per route, GET arguments as query parameters, POST arguments
 as the properties of a JSON request body (steamship calls the method with them as keyword
 arguments: an unknown key raises ``TypeError`` unless the method takes ``**kwargs``, so the body
-object is closed otherwise). Argument and return types are mapped by :mod:`linter.schemas`
+object is closed otherwise). Argument and return types are mapped by :mod:`linter.spec.schemas`
 from the annotation expressions; Enums and models become ``components.schemas``.
 
 The reserved routes (``GET``/``POST /__dir__``, ``POST /__instance_init__``) are left out by
@@ -21,10 +21,10 @@ import re
 from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 from urllib.parse import quote
 
-from linter.facts import ModuleFacts, ParamFact
-from linter.index import Project
-from linter.schemas import ANY, NULL, SchemaMapper
-from linter.spec import Route, Spec
+from linter.source.facts import ModuleFacts, ParamFact
+from linter.project.index import Project
+from linter.spec.schemas import ANY, NULL, SchemaMapper
+from linter.spec.builder import Route, Spec
 
 OPENAPI_VERSION = "3.1.0"
 RESERVED_PATHS = ("/__dir__", "/__instance_init__")
@@ -44,7 +44,7 @@ def openapi_documents(
 def find_package(names: Iterable[str], wanted: str) -> str:
     """The package ``wanted`` names: its full name, or, when unambiguous, ``module.Class``
     without a project's prefix (``billing:api.Billing``, see
-    :func:`linter.engine.qualified_specs`) or ``Class``. Raises ``LookupError`` saying which
+    :func:`linter.run.engine.qualified_specs`) or ``Class``. Raises ``LookupError`` saying which
     packages there are."""
     packages = sorted(names)
     if wanted in packages:
@@ -218,7 +218,7 @@ def _request_body(
 def _response(route: Route, mapper: SchemaMapper) -> dict:
     """What ``InvocableResponse.from_obj`` makes of the return value: a str as text, dicts,
     lists, numbers and models as JSON (a ``CamelModel`` by alias, another model by field
-    name: see :mod:`linter.schemas`); anything else is not described."""
+    name: see :mod:`linter.spec.schemas`); anything else is not described."""
     response: Dict[str, object] = {"description": "The route's return value"}
     function = route.function
     if function is None or function.returns is None or route.origin == "reserved":

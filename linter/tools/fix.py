@@ -1,6 +1,6 @@
 """Automatic fixes: LibCST edits that keep formatting and comments, written safely.
 
-:func:`fix_files` plans a fix per violation from the engine's facts (:mod:`linter.fixplan`),
+:func:`fix_files` plans a fix per violation from the engine's facts (:mod:`linter.tools.fixplan`),
 locates each target in the file being fixed with LibCST's ``PositionProvider``, rewrites only
 those literals (and adds ``from steamship.utils.url import Verb`` when a fix needs it), and then:
 
@@ -32,12 +32,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from linter.checker import Violation, foreign_requirement
-from linter.collect import decode_source
-from linter.engine import DEFAULT_EXCLUDES, open_project
-from linter.facts import ParseFailure
-from linter.fixplan import UNSAFE, UNSAFE_CODES, Edit, Planner
-from linter.index import find_project_root
+from linter.run.checker import Violation, foreign_requirement
+from linter.source.collect import decode_source
+from linter.run.engine import DEFAULT_EXCLUDES, open_project
+from linter.source.facts import ParseFailure
+from linter.tools.fixplan import UNSAFE, UNSAFE_CODES, Edit, Planner
+from linter.project.index import find_project_root
 
 
 @dataclass
@@ -175,9 +175,9 @@ def _planner(
     excludes: Sequence[str],
     steamship_path: Optional[Path],
 ) -> Planner:
-    from linter.context import Context
-    from linter.facts import ModuleFacts
-    from linter.scope import in_scope, project_files
+    from linter.spec.context import Context
+    from linter.source.facts import ModuleFacts
+    from linter.project.scope import in_scope, project_files
 
     project = open_project([root], steamship_path, overrides=texts)
     candidates = project_files(project, excludes)
@@ -203,7 +203,7 @@ def _apply(
     path: Path, original: bytes, planned: List[Tuple[Edit, Violation]], result: FixResult
 ) -> Optional[_Change]:
     """The file with the planned edits made (None when it does not parse or nothing changed)."""
-    from linter.collect import SyntaxProblem
+    from linter.source.collect import SyntaxProblem
 
     try:
         updated, applied = apply_edits(original, [edit for edit, _ in planned])
@@ -245,7 +245,7 @@ class _Checker:
         self.before = Counter(self._key(v, None) for v in self._findings({}))
 
     def _findings(self, replaced: Dict[Path, str]) -> List[Violation]:
-        from linter.engine import check
+        from linter.run.engine import check
 
         overrides = dict(self.texts)
         overrides.update(replaced)
@@ -364,11 +364,11 @@ def _write(path: Path, change: _Change, result: FixResult, write: bool) -> None:
 
 def apply_edits(source: bytes, edits: Sequence[Edit]) -> Tuple[bytes, List[Edit]]:
     """``source`` with ``edits`` applied, and the edits that applied. Raises
-    :class:`~linter.collect.SyntaxProblem` when it does not parse."""
+    :class:`~linter.source.collect.SyntaxProblem` when it does not parse."""
     import libcst as cst
     from libcst.metadata import MetadataWrapper
 
-    from linter.collect import SyntaxProblem
+    from linter.source.collect import SyntaxProblem
 
     try:
         module = cst.parse_module(source)

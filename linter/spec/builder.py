@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
-from linter.facts import AssignFact, CallFact, Expr, FunctionFact, ModuleFacts
-from linter.index import (
+from linter.source.facts import AssignFact, CallFact, Expr, FunctionFact, ModuleFacts
+from linter.project.index import (
     ENDPOINT,
     INVOCABLE,
     PACKAGE_MIXIN,
@@ -26,7 +26,7 @@ from linter.index import (
     class_attribute,
     class_namespace,
 )
-from linter.typerepr import render
+from linter.spec.typerepr import render
 
 RESERVED = (
     ("GET", "/__dir__", "__steamship_dir__", None),

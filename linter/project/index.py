@@ -4,7 +4,7 @@ Names are resolved the way Python binds them — through imports, aliases, re-ex
 imports — never by spelling: a project's own class called ``AgentService`` is not steamship's.
 Steamship's own modules come from the steamship source installed beside pkgcheck (found on
 ``sys.path`` or in the project's virtualenv, never imported), else from the catalogue bundled
-with pkgcheck (:mod:`linter.catalogue`). Anything that cannot be resolved is ``None``: callers
+with pkgcheck (:mod:`linter.sdk.bundle`). Anything that cannot be resolved is ``None``: callers
 treat unknown as "say nothing".
 """
 
@@ -20,8 +20,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
-from linter import serial
-from linter.collect import (
+from linter.source import serial
+from linter.source.collect import (
     SyntaxProblem,
     Tree,
     collect_facts,
@@ -31,7 +31,7 @@ from linter.collect import (
     decode_source,
     node_spans,
 )
-from linter.facts import ClassFact, Expr, ModuleFacts, ParseFailure, Span
+from linter.source.facts import ClassFact, Expr, ModuleFacts, ParseFailure, Span
 
 #: appended to the name of a module that a package of the same name shadows
 SHADOWED = "[module]"
@@ -54,7 +54,7 @@ _MARKER_NAMES = frozenset(ROOT_MARKERS)
 #: ``Project._trees``): a tree takes about 24 bytes per character, so this is some 24 MB.
 TREE_BUDGET = 1_000_000
 BUNDLED_VERSION = "2.17.34"
-CATALOGUE_PATH = Path(__file__).parent / "data" / f"steamship-{BUNDLED_VERSION}.json.gz"
+CATALOGUE_PATH = Path(__file__).parent.parent / "sdk" / "data" / f"steamship-{BUNDLED_VERSION}.json.gz"
 
 # Canonical homes of the steamship names the engine understands.
 INVOCABLE_MODULE = "steamship.invocable.invocable"
@@ -171,7 +171,7 @@ def package_root(directory: Path) -> Path:
 
 
 class _Catalogue:
-    """The bundled facts of steamship's modules (see :mod:`linter.catalogue`).
+    """The bundled facts of steamship's modules (see :mod:`linter.sdk.bundle`).
 
     Each module's facts and spans are stored as JSON text inside the outer JSON, so loading the
     file parses only the small outer document; a module is decoded when it is first asked for.
@@ -392,7 +392,7 @@ class Project:
         """Make the in-scope ``paths`` the files their module names denote, before any is
         loaded: the first of two files with one name (``helpers.py`` and ``src/helpers.py``),
         a package before a module. Which file a name resolves to then does not depend on which
-        module asked first, so a run that loads some modules only (:mod:`linter.incremental`)
+        module asked first, so a run that loads some modules only (:mod:`linter.run.incremental`)
         resolves names as a run that loads them all."""
         packages: Set[str] = set()
         for path in paths:
@@ -1032,7 +1032,7 @@ class Project:
 
 def _collect_job(job: Tuple[str, str, bool, str]) -> object:
     """A worker's parse of one module (:meth:`Project.prefetch`)."""
-    from linter.checker import _collect_one
+    from linter.run.checker import _collect_one
 
     return _collect_one(job)
 
@@ -1094,7 +1094,7 @@ def iter_python_files(
 
     Without ``nested_projects``, a walk does not enter a directory below a path that holds a
     root marker (:data:`ROOT_MARKERS`): its files are another project's (see
-    :func:`linter.engine.group_by_project`). The markers are looked for in the directory's own
+    :func:`linter.run.engine.group_by_project`). The markers are looked for in the directory's own
     listing, so this costs no extra system call.
     """
     skip = ExcludeMatcher(excluded)

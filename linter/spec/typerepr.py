@@ -16,10 +16,10 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
-from linter.facts import Expr, ModuleFacts
+from linter.source.facts import Expr, ModuleFacts
 
 if TYPE_CHECKING:  # pragma: no cover
-    from linter.index import Project, Ref
+    from linter.project.index import Project, Ref
 
 EMPTY = "<class 'inspect._empty'>"
 _BUILTIN_TYPES = {

@@ -5,7 +5,7 @@ new one: a route removed, a path that lost a verb and gained the other, an argum
 new argument without a default (steamship calls the method with the caller's keyword arguments,
 so the call raises ``TypeError``), an argument whose type changed, an optional argument made
 required, Enum values removed, and inside a model argument (pydantic, TypedDict: compared by
-the JSON schema :mod:`linter.schemas` gives, what a caller sends) a field removed, added
+the JSON schema :mod:`linter.spec.schemas` gives, what a caller sends) a field removed, added
 required, made required or retyped. Added routes, new optional arguments and fields, and new
 Enum values are compatible. A removed field counts as breaking although pydantic ignores what
 a caller still sends for it: the value has no effect any more.
@@ -41,9 +41,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-from linter.facts import ParseFailure
-from linter.index import ROOT_MARKERS, Project, locate_steamship
-from linter.spec import Spec
+from linter.source.facts import ParseFailure
+from linter.project.index import ROOT_MARKERS, Project, locate_steamship
+from linter.spec.builder import Spec
 
 #: What the engine reads from a project: Python files, root markers, pinned requirements.
 MATERIALISED = ("*.py", "*.pyi", "requirements*.txt", *ROOT_MARKERS)
@@ -278,8 +278,8 @@ def _union(items: Sequence[ast.AST], depth: int) -> str:
 def spec_dicts(specs: Mapping[str, Spec], project: Optional[Project] = None) -> Dict[str, dict]:
     """``pkgcheck spec``'s dicts, each argument with ``required`` (no default) added when the
     route's function is known, and with ``project``, its ``schema``: the JSON schema of what a
-    caller sends (:mod:`linter.schemas`), models written out in place."""
-    from linter.schemas import SchemaMapper
+    caller sends (:mod:`linter.spec.schemas`), models written out in place."""
+    from linter.spec.schemas import SchemaMapper
 
     result: Dict[str, dict] = {}
     for name, spec in sorted(specs.items()):
@@ -537,7 +537,7 @@ def specs_at_revision(
 ) -> Dict[str, dict]:
     """The spec dicts (with ``required``) of the packages under ``subpath`` (relative to the
     repository's top) at revision ``rev``."""
-    from linter.engine import package_specs
+    from linter.run.engine import package_specs
 
     repo_root = Path(os.path.abspath(repo_root))
     if steamship_path is None:
@@ -569,11 +569,11 @@ def blocking_failures(
     project: Project, failures: Sequence[ParseFailure], snapshot: Path
 ) -> List[ParseFailure]:
     """The files of ``snapshot`` whose failure to load makes its specs untrustworthy: those
-    in scope (they may define a package, a mixin or a route — see :mod:`linter.scope`), and
+    in scope (they may define a package, a mixin or a route — see :mod:`linter.project.scope`), and
     those that resolving a name needed (a module of constants, a base class). Without them a
     package or route would read as removed, or as added on the other side."""
-    from linter.engine import DEFAULT_EXCLUDES
-    from linter.scope import in_scope, project_files
+    from linter.run.engine import DEFAULT_EXCLUDES
+    from linter.project.scope import in_scope, project_files
 
     in_snapshot = [f for f in failures if _is_within(Path(f.path), snapshot)]
     relevant: Set[Path] = set()
