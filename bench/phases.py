@@ -41,7 +41,7 @@ def phases(tree: Path) -> List[Tuple[str, float]]:
     from linter.run import checker
     from linter.source import collect
     from linter.run import engine
-    from linter.project import index
+    from linter.project.files import iter_python_files
     from linter.project import scope
     from linter.source import serial
     from linter.spec.context import Context
@@ -57,7 +57,7 @@ def phases(tree: Path) -> List[Tuple[str, float]]:
     codes = set(drive.default_codes())
     root = Path(os.path.abspath(tree))
     start = clock()
-    walked = list(index.iter_python_files([root], engine.DEFAULT_EXCLUDES))
+    walked = list(iter_python_files([root], engine.DEFAULT_EXCLUDES))
     timed(f"walk the tree ({len(walked)} files; the engine walks it once)", start)
     project = engine.open_project([root])
     files = scope.project_files(project, engine.DEFAULT_EXCLUDES)

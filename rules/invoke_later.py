@@ -8,7 +8,8 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from linter.spec.context import Context
 from linter.source.facts import CallFact, Expr, FunctionFact, ModuleFacts
-from linter.project.index import INVOCABLE, PACKAGE_SERVICE, VERB, Ref
+from linter.project.index import Ref
+from linter.sdk.steamship import INVOCABLE, PACKAGE_SERVICE, VERB
 from linter.spec.builder import Route, Spec, Where, clean_path
 from rules import Finding, Rule
 

@@ -18,7 +18,9 @@ from linter.sdk import bundle as catalogue
 
 from linter.run import engine
 from linter.source.collect import collect_facts, collect_spans, decode_source
-from linter.project.index import CATALOGUE_PATH, Project, SteamshipSource, load_catalogue
+from linter.project.index import Project
+from linter.sdk.catalogue import CATALOGUE_PATH, load_catalogue
+from linter.sdk.locate import SteamshipSource
 from rules import default_codes
 from oracle.venv import OracleVenvError, ensure_steamship_wheel
 

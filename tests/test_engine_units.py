@@ -10,7 +10,8 @@ import pytest
 
 from linter.run import engine
 from linter.source.collect import SyntaxProblem, collect_facts, collect_spans, decode_source
-from linter.project.index import Project, Ref, locate_steamship
+from linter.project.index import Project, Ref
+from linter.sdk.locate import locate_steamship
 from linter.spec.builder import SpecBuilder, clean_path
 
 
@@ -103,7 +104,7 @@ def test_positions_are_libcsts_position_provider_positions() -> None:
     from linter.source.collect import _positions
 
     here = Path(__file__).parent
-    sources = sorted((here / "fixtures").rglob("*.py")) + [here.parent / "linter" / "checker.py"]
+    sources = sorted((here / "fixtures").rglob("*.py")) + [here.parent / "linter" / "run" / "checker.py"]
     compared = 0
     for path in sources:
         try:
@@ -165,13 +166,13 @@ def test_positions_come_from_the_kept_tree_within_the_budget(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from linter.source import collect
-    from linter.project import index
+    from linter.project import loader
     from linter.run.engine import open_project
 
     (tmp_path / "steamship.json").write_text("{}", encoding="utf-8")
     for name in ("a.py", "b.py"):
         (tmp_path / name).write_text("import steamship\nx = steamship.Steamship()\n", encoding="utf-8")
-    monkeypatch.setattr(index, "TREE_BUDGET", len((tmp_path / "a.py").read_text()))
+    monkeypatch.setattr(loader, "TREE_BUDGET", len((tmp_path / "a.py").read_text()))
     project = open_project([tmp_path])
     first, second = (project.load_path(tmp_path / name) for name in ("a.py", "b.py"))
     assert project.parsed_here(first) and not project.parsed_here(second)  # over the budget

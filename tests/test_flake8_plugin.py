@@ -27,7 +27,7 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
-from linter.project.index import iter_python_files
+from linter.project.files import iter_python_files
 from rules import default_codes, load_all
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

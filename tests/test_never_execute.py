@@ -25,7 +25,7 @@ from typing import Dict, List
 import pytest
 
 from linter.run import engine
-from linter.project.index import locate_steamship
+from linter.sdk.locate import locate_steamship
 from rules import load_all
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 from linter.run import engine
 
 from linter.project import scope
-from linter.project.index import ExcludeMatcher, Project, iter_python_files, locate_steamship
+from linter.project.files import ExcludeMatcher, iter_python_files
+from linter.project.index import Project
+from linter.sdk.locate import locate_steamship
 
 FEW = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 

@@ -64,7 +64,7 @@ def test_other_pinned_version_is_said_once_and_silences_sdk_checks(tmp_path: Pat
 
 # -- which requirements name another version -----------------------------------------------
 
-from linter.project.index import BUNDLED_VERSION  # noqa: E402
+from linter.sdk.catalogue import BUNDLED_VERSION  # noqa: E402
 from linter.sdk.pins import other_version, steamship_pins  # noqa: E402
 
 OTHER = [

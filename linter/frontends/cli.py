@@ -437,7 +437,7 @@ def _plan_runs(
     settings file may be below the directory named). Files named explicitly are always checked.
     """
     from linter.run.engine import group_by_project
-    from linter.project.index import ExcludeMatcher, iter_python_files
+    from linter.project.files import ExcludeMatcher, iter_python_files
 
     files: List[Path] = []
     seen = set()

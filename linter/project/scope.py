@@ -18,7 +18,8 @@ import re
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
-from linter.project.index import Project, iter_python_files
+from linter.project.files import iter_python_files
+from linter.project.index import Project
 
 _IMPORT = re.compile(
     rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+([^\n#;]*)|import[ \t]+([^\n#;]*))",

@@ -10,12 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
-from linter.run import incremental
-from linter.spec.context import Context, PackageSummary
-from linter.source.facts import Expr, ModuleFacts, ParseFailure, Span
-from linter.project.index import BUNDLED_VERSION, Loaded, Project
+from linter.project.index import Project
+from linter.project.loader import Loaded
 from linter.project.scope import in_scope, project_files
+from linter.run import incremental
+from linter.sdk.catalogue import BUNDLED_VERSION
+from linter.source.facts import Expr, ModuleFacts, ParseFailure, Span
+from linter.source.jobs import facts_of, node_spans_of
 from linter.spec.builder import Where
+from linter.spec.context import Context, PackageSummary
 
 if TYPE_CHECKING:
     import concurrent.futures
@@ -441,7 +444,7 @@ def collect_in_parallel(project: Project, paths: Sequence[Path], workers: Option
     chunk = max(1, len(todo) // (workers.size * 4))
     try:
         # The pool is our own channel: facts travel pickled (the disk cache stays JSON).
-        results = workers.executor.map(_collect_one, todo, chunksize=chunk)
+        results = workers.executor.map(facts_of, todo, chunksize=chunk)
         if project.steamship.kind == "catalogue":
             try:
                 project.steamship_catalogue()  # read while the workers parse: rules will need it
@@ -533,33 +536,6 @@ def _start_worker() -> None:
     old = gc.get_threshold()
     if old[0]:
         gc.set_threshold(*(max(now, ours) for now, ours in zip(old, GC_THRESHOLDS)))
-
-
-def _node_spans_of(job: Tuple[str, List[int]]) -> object:
-    from linter.source.collect import SyntaxProblem, collect_node_spans
-
-    source, nodes = job
-    try:
-        return collect_node_spans(source, nodes)
-    except SyntaxProblem:
-        return {node: None for node in nodes}
-
-
-def _collect_one(job: Tuple[str, str, bool, str]) -> object:
-    from linter.source.collect import SyntaxProblem, collect_facts
-
-    path, name, is_package, text = job
-    try:
-        return collect_facts(text, name, path, is_package)
-    except SyntaxProblem as problem:
-        return ParseFailure(path, problem.message, problem.span)
-    except Exception as error:  # noqa: BLE001 - reported like the serial loader does
-        return ParseFailure(
-            path,
-            f"internal error while analysing this file ({type(error).__name__}: {error}); "
-            "please report it with the file attached",
-            internal=True,
-        )
 
 
 def results_key(
@@ -707,7 +683,7 @@ def place_findings(project: Project, findings: Sequence[object], workers: Option
             except Exception:  # noqa: BLE001 - place() says "no position" itself
                 source = None
             if source is not None:
-                future = workers.submit(_node_spans_of, (source, sorted(nodes)))
+                future = workers.submit(node_spans_of, (source, sorted(nodes)))
         jobs.append((module, nodes, future))
     for module, nodes, future in jobs:
         placed = _outcome(future) if future is not None else None

@@ -9,14 +9,9 @@ from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 from linter.run.checker import Analysis, Violation, analyse
 from linter.source.facts import ModuleFacts, ParseFailure
-from linter.project.index import (
-    ROOT_MARKERS,
-    Project,
-    SteamshipSource,
-    find_project_root,
-    iter_python_files,
-    locate_steamship,
-)
+from linter.project.files import ROOT_MARKERS, find_project_root, iter_python_files
+from linter.project.index import Project
+from linter.sdk.locate import SteamshipSource, locate_steamship
 from linter.spec.builder import Spec, SpecBuilder, iter_package_specs
 
 DEFAULT_EXCLUDES = (

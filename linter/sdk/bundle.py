@@ -26,7 +26,7 @@ import click
 
 from linter.source import serial
 from linter.source.collect import collect_facts, collect_spans, decode_source
-from linter.project.index import CATALOGUE_PATH, text_digest
+from linter.sdk.catalogue import CATALOGUE_PATH, text_digest
 
 
 def wheel_modules(wheel: Path) -> Iterator[Tuple[str, str, bool, str]]:

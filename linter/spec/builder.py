@@ -14,18 +14,8 @@ from dataclasses import dataclass, field, replace
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from linter.source.facts import AssignFact, CallFact, Expr, FunctionFact, ModuleFacts
-from linter.project.index import (
-    ENDPOINT,
-    INVOCABLE,
-    PACKAGE_MIXIN,
-    PACKAGE_SERVICE,
-    ROUTE_DECORATORS,
-    VERB,
-    Project,
-    Ref,
-    class_attribute,
-    class_namespace,
-)
+from linter.project.index import Project, Ref, class_attribute, class_namespace
+from linter.sdk.steamship import ENDPOINT, INVOCABLE, PACKAGE_MIXIN, PACKAGE_SERVICE, ROUTE_DECORATORS, VERB
 from linter.spec.typerepr import render
 
 RESERVED = (

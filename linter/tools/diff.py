@@ -42,7 +42,9 @@ from pathlib import Path, PurePosixPath
 from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from linter.source.facts import ParseFailure
-from linter.project.index import ROOT_MARKERS, Project, locate_steamship
+from linter.project.files import ROOT_MARKERS
+from linter.project.index import Project
+from linter.sdk.locate import locate_steamship
 from linter.spec.builder import Spec
 
 #: What the engine reads from a project: Python files, root markers, pinned requirements.

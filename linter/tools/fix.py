@@ -37,7 +37,7 @@ from linter.source.collect import decode_source
 from linter.run.engine import DEFAULT_EXCLUDES, open_project
 from linter.source.facts import ParseFailure
 from linter.tools.fixplan import UNSAFE, UNSAFE_CODES, Edit, Planner
-from linter.project.index import find_project_root
+from linter.project.files import find_project_root
 
 
 @dataclass

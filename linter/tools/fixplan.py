@@ -21,7 +21,8 @@ from typing import Callable, Dict, Iterator, List, Optional, Tuple, Union
 from linter.run.checker import Violation
 from linter.spec.context import Context
 from linter.source.facts import Expr, ModuleFacts
-from linter.project.index import VERB, Ref
+from linter.project.index import Ref
+from linter.sdk.steamship import VERB
 from linter.spec.builder import RouteDecl, Spec, clean_path
 from rules.invoke_later import (
     Call,

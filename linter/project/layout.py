@@ -1,0 +1,118 @@
+"""Module naming: the dotted name a file is imported as, and the file a dotted name denotes,
+searched from the import roots seen from the importing file (its package root, ``src/``, the
+project root, its own directory).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+from linter.project.files import is_within
+
+#: appended to the name of a module that a package of the same name shadows
+SHADOWED = "[module]"
+
+
+class Layout:
+    """The module names of one project's files and the files of its module names, with the
+    file-system questions behind them asked once per directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(os.path.abspath(root))
+        self.base_roots: List[Path] = []
+        src = self.root / "src"
+        if src.is_dir():
+            self.base_roots.append(src)
+        self.base_roots.append(self.root)
+        self._find_memo: Dict[Tuple[str, Tuple[Path, ...]], Optional[Tuple[Path, bool]]] = {}
+        #: search roots per importing directory (stat calls up the package chain, once)
+        self._roots_memo: Dict[Optional[Path], Tuple[Path, ...]] = {}
+        #: whether a directory holds an ``__init__.py``, and the root above its package chain
+        self._package_dirs: Dict[Path, bool] = {}
+        self._package_roots: Dict[Path, Path] = {}
+
+    def module_name(self, path: Path) -> Tuple[str, bool]:
+        """The dotted name ``path`` is imported as, and whether it is a package."""
+        path = Path(os.path.abspath(path))
+        is_package = path.name == "__init__.py"
+        directory = path.parent
+        if self.is_package_dir(directory):
+            base = self.package_root(directory)
+        else:
+            # Not in a regular package: named from the deepest import root that holds it
+            # (a namespace package there), else from its own directory.
+            base = directory
+            within = [root for root in self.base_roots if is_within(path, root)]
+            if within:
+                base = max(within, key=lambda root: len(root.parts))
+        relative = path.relative_to(base).with_suffix("")
+        parts = list(relative.parts)
+        if is_package:
+            parts = parts[:-1]
+        elif parts and (directory / parts[-1] / "__init__.py").is_file():
+            # api.py beside api/__init__.py: Python imports the package, never this file, under
+            # that name. The file is still analysed (it may be a package's entry point) under
+            # a name nothing can import, so the two never stand in for each other.
+            parts[-1] += SHADOWED
+        return ".".join(parts) if parts else path.parent.name, is_package
+
+    def is_package_dir(self, directory: Path) -> bool:
+        """Whether ``directory`` holds an ``__init__.py`` (one stat per directory and run)."""
+        known = self._package_dirs.get(directory)
+        if known is None:
+            known = self._package_dirs[directory] = (directory / "__init__.py").is_file()
+        return known
+
+    def package_root(self, directory: Path) -> Path:
+        """:func:`package_root`, memoised per directory (every file of a package asks it)."""
+        found = self._package_roots.get(directory)
+        if found is None:
+            found = directory
+            while self.is_package_dir(found) and found.parent != found:
+                found = found.parent
+            self._package_roots[directory] = found
+        return found
+
+    def search_roots(self, near: Optional[Path] = None) -> Tuple[Path, ...]:
+        key = near.parent if near is not None else None
+        cached = self._roots_memo.get(key)
+        if cached is None:
+            cached = self._roots_memo[key] = self._search_roots(near)
+        return cached
+
+    def _search_roots(self, near: Optional[Path]) -> Tuple[Path, ...]:
+        roots: List[Path] = []
+        if near is not None:
+            directory = near.parent
+            roots.append(self.package_root(directory))
+        roots.extend(self.base_roots)
+        if near is not None:
+            roots.append(near.parent)
+        unique: List[Path] = []
+        for root in roots:
+            if root not in unique:
+                unique.append(root)
+        return tuple(unique)
+
+    def find(self, name: str, near: Optional[Path] = None) -> Optional[Tuple[Path, bool]]:
+        """The file of project module ``name``, searched from the roots seen from ``near``."""
+        roots = self.search_roots(near)
+        key = (name, roots)
+        if key in self._find_memo:
+            return self._find_memo[key]
+        found = None
+        parts = name.split(".")
+        if all(part.isidentifier() for part in parts):
+            for root in roots:
+                base = root.joinpath(*parts)
+                if (base / "__init__.py").is_file():
+                    found = (base / "__init__.py", True)
+                    break
+                module = base.with_suffix(".py") if parts else None
+                if module is not None and module.is_file():
+                    found = (module, False)
+                    break
+        self._find_memo[key] = found
+        return found
