@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, ClassVar, Dict, Iterator, List, Mapping, Optio
 
 if TYPE_CHECKING:  # pragma: no cover
     from linter.spec.context import Context
-    from linter.spec.builder import Where
+    from linter.spec.model import Where
 
 REGISTRY: Dict[str, Type["Rule"]] = {}
 _CODE = re.compile(r"^SHP\d{3}$")
@@ -30,7 +30,7 @@ _CODE = re.compile(r"^SHP\d{3}$")
 class Finding:
     """A rule's verdict: where the user must edit (``at``) and the message's fields.
 
-    Field values that are :class:`~linter.spec.builder.Where` are rendered as ``path:line``.
+    Field values that are :class:`~linter.spec.model.Where` are rendered as ``path:line``.
     """
 
     code: str

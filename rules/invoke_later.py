@@ -10,7 +10,7 @@ from linter.spec.context import Context
 from linter.source.facts import CallFact, Expr, FunctionFact, ModuleFacts
 from linter.project.index import Ref
 from linter.sdk.steamship import INVOCABLE, PACKAGE_SERVICE, VERB
-from linter.spec.builder import Route, Spec, Where, clean_path
+from linter.spec.model import Route, Spec, Where, clean_path
 from rules import Finding, Rule
 
 SIGNATURE = ("method", "verb", "wait_on_tasks", "arguments", "delay_ms")

@@ -7,7 +7,7 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 from linter.spec.context import Context
 from linter.source.facts import Expr, FunctionFact
 from linter.project.index import Ref
-from linter.spec.builder import MixinUse, Route, Spec, Where
+from linter.spec.model import MixinUse, Route, Spec, Where
 from rules import Finding, Rule
 
 

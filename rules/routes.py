@@ -7,7 +7,7 @@ from typing import Iterator, List, Optional, Tuple
 from linter.spec.context import Context
 from linter.source.facts import FunctionFact, ModuleFacts
 from linter.project.index import Ref
-from linter.spec.builder import RESERVED, RouteDecl, Where, clean_path
+from linter.spec.model import RESERVED, RouteDecl, Where, clean_path
 from rules import Finding, Rule
 
 

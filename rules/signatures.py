@@ -6,7 +6,7 @@ from typing import Iterator, Tuple
 
 from linter.spec.context import Context
 from linter.source.facts import ModuleFacts, ParamFact
-from linter.spec.builder import RouteDecl, Where
+from linter.spec.model import RouteDecl, Where
 from linter.spec.typerepr import render
 from rules import Finding, Rule
 from rules.routes import declared, route_classes, route_label

@@ -12,7 +12,8 @@ from linter.run import engine
 from linter.source.collect import SyntaxProblem, collect_facts, collect_spans, decode_source
 from linter.project.index import Project, Ref
 from linter.sdk.locate import locate_steamship
-from linter.spec.builder import SpecBuilder, clean_path
+from linter.spec.builder import SpecBuilder
+from linter.spec.model import clean_path
 
 
 def write_project(root: Path, files: Dict[str, str]) -> Path:

@@ -17,7 +17,7 @@ from linter.run import incremental
 from linter.sdk.catalogue import BUNDLED_VERSION
 from linter.source.facts import Expr, ModuleFacts, ParseFailure, Span
 from linter.source.jobs import facts_of, node_spans_of
-from linter.spec.builder import Where
+from linter.spec.model import Where
 from linter.spec.context import Context, PackageSummary
 
 if TYPE_CHECKING:

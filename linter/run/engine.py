@@ -12,7 +12,8 @@ from linter.source.facts import ModuleFacts, ParseFailure
 from linter.project.files import ROOT_MARKERS, find_project_root, iter_python_files
 from linter.project.index import Project
 from linter.sdk.locate import SteamshipSource, locate_steamship
-from linter.spec.builder import Spec, SpecBuilder, iter_package_specs
+from linter.spec.builder import SpecBuilder, iter_package_specs
+from linter.spec.model import Spec
 
 DEFAULT_EXCLUDES = (
     ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", ".env", "__pycache__",

@@ -42,7 +42,7 @@ from linter.source import serial
 from linter.spec.context import Indexes, PackageSummary
 from linter.source.facts import ModuleFacts, ParseFailure
 from linter.project.index import Project, Ref
-from linter.spec.builder import Where
+from linter.spec.model import Where
 
 #: The shape of a results entry; an entry of another shape is not read.
 FORMAT = "units-2"

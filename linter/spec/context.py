@@ -11,7 +11,8 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tupl
 
 from linter.source.facts import ClassFact, FunctionFact, ModuleFacts
 from linter.project.index import Project, Ref
-from linter.spec.builder import Spec, SpecBuilder, Where
+from linter.spec.builder import SpecBuilder
+from linter.spec.model import Spec, Where
 
 
 Key = Tuple[str, str]

@@ -45,7 +45,7 @@ from linter.source.facts import ParseFailure
 from linter.project.files import ROOT_MARKERS
 from linter.project.index import Project
 from linter.sdk.locate import locate_steamship
-from linter.spec.builder import Spec
+from linter.spec.model import Spec
 
 #: What the engine reads from a project: Python files, root markers, pinned requirements.
 MATERIALISED = ("*.py", "*.pyi", "requirements*.txt", *ROOT_MARKERS)

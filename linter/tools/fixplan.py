@@ -23,7 +23,7 @@ from linter.spec.context import Context
 from linter.source.facts import Expr, ModuleFacts
 from linter.project.index import Ref
 from linter.sdk.steamship import VERB
-from linter.spec.builder import RouteDecl, Spec, clean_path
+from linter.spec.model import RouteDecl, Spec, clean_path
 from rules.invoke_later import (
     Call,
     argument_keys,

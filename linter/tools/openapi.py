@@ -24,7 +24,7 @@ from urllib.parse import quote
 from linter.source.facts import ModuleFacts, ParamFact
 from linter.project.index import Project
 from linter.spec.schemas import ANY, NULL, SchemaMapper
-from linter.spec.builder import Route, Spec
+from linter.spec.model import Route, Spec
 
 OPENAPI_VERSION = "3.1.0"
 RESERVED_PATHS = ("/__dir__", "/__instance_init__")
