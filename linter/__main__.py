@@ -1,3 +1,3 @@
-from linter.frontends.cli import main
+from linter.frontends.cli.main import main
 
 main(prog_name="pkgcheck")

@@ -18,7 +18,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Type
 from click.testing import CliRunner, Result
 
 import rules
-from linter.frontends.cli import main
+from linter.frontends.cli.main import main
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -21,7 +21,7 @@ from cli_support import (
     throwaway_rules,
 )
 from linter import __version__
-from linter.frontends.cli import should_color, write_atomically
+from linter.frontends.cli.common import should_color, write_atomically
 from linter.source.facts import ParseFailure
 from linter.project.index import Project
 

@@ -1,0 +1,90 @@
+"""The ``pkgcheck`` command line: a thin adapter over the engine (:mod:`linter.run.engine`: the
+paths' files grouped by project, each group checked with its own settings).
+
+``pkgcheck [OPTIONS] PATH...`` is short for ``pkgcheck check [OPTIONS] PATH...``; the other
+subcommands are ``spec`` (static PackageSpecs as JSON), ``rule CODE`` (a rule's documentation)
+and ``rules`` (the catalogue).
+
+Exit status: 0 clean, 1 findings (SHP001, unparsable files, included), 2 a usage or settings
+error, or an internal error (a rule that crashed, a file pkgcheck failed to analyse). A Python
+traceback never reaches the user unless ``-v`` asks for it.
+
+Each subcommand is a module of this package; this one is the group that dispatches to them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from contextlib import suppress
+from typing import Any, List
+
+import click
+
+from linter import __version__
+from linter.frontends.cli.check import check
+from linter.frontends.cli.common import EXIT_ERROR, EXIT_FINDINGS, VERBOSE, report_internal_error
+from linter.frontends.cli.diff import diff_command
+from linter.frontends.cli.rules import rule_command, rules_command
+from linter.frontends.cli.spec import spec
+
+
+class PkgcheckGroup(click.Group):
+    """A group whose default subcommand is ``check`` and that never lets a traceback out."""
+
+    default_command = "check"
+
+    def parse_args(self, ctx: click.Context, args: List[str]) -> List[str]:
+        if not args:
+            # No command at all: the help, as a usage error (click's exit status for this
+            # changed between versions; pin it).
+            click.echo(ctx.get_help())
+            ctx.exit(EXIT_ERROR)
+        if (
+            args
+            and args[0] not in self.commands
+            and args[0] not in (*ctx.help_option_names, "--version")
+        ):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except BrokenPipeError:
+            # The reader went away (``pkgcheck . | head``): stop quietly, and keep Python from
+            # complaining about the unflushable stdout at exit.
+            with suppress(Exception):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(EXIT_FINDINGS)
+        except Exception as error:  # the last line of defence: no traceback for the user
+            report_internal_error(
+                f"internal error: {type(error).__name__}: {error}",
+                traceback.format_exc(),
+                verbose=bool(ctx.meta.get(VERBOSE)),
+            )
+            ctx.exit(EXIT_ERROR)
+
+
+@click.group(
+    cls=PkgcheckGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(__version__, "--version", prog_name="pkgcheck")
+def main() -> None:
+    """Static checks for Steamship packages.
+
+    `pkgcheck [OPTIONS] PATH...` is short for `pkgcheck check [OPTIONS] PATH...`;
+    see `pkgcheck check --help` for the options.
+    """
+
+
+main.add_command(check)
+main.add_command(rules_command)
+main.add_command(rule_command)
+main.add_command(spec)
+main.add_command(diff_command)

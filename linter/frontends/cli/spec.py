@@ -1,0 +1,123 @@
+"""``pkgcheck spec``: the static PackageSpec of every package, as JSON or OpenAPI.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional, Tuple
+
+import click
+
+from linter.frontends.cli.common import VERBOSE, CliError, check_steamship_path, no_files_note
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--level",
+    type=click.Choice(["instance", "class"]),
+    default="instance",
+    show_default=True,
+    help="instance: what GET /__dir__ serves; class: cls._package_spec.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "openapi"]),
+    default="json",
+    show_default=True,
+    help="json: the specs as GET /__dir__ serves them; openapi: OpenAPI 3.1, one per package.",
+)
+@click.option(
+    "--package",
+    default=None,
+    metavar="NAME",
+    help="Only this package (module.Class, or Class when unambiguous); with --format openapi, "
+    "print its bare document.",
+)
+@click.option(
+    "--include-reserved",
+    is_flag=True,
+    help="With --format openapi, also list the reserved routes (/__dir__, /__instance_init__).",
+)
+@click.option(
+    "--extended",
+    is_flag=True,
+    help="With --format json, give each argument what steamship's spec leaves out and "
+    "`pkgcheck diff` compares: `required` (it has no default) and `schema` (the JSON schema "
+    "of what a caller sends, models written out).",
+)
+@click.option(
+    "--steamship-path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A site-packages directory holding the steamship to analyse against.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
+@click.pass_context
+def spec(
+    ctx: click.Context,
+    paths: Tuple[Path, ...],
+    level: str,
+    fmt: str,
+    package: Optional[str],
+    include_reserved: bool,
+    extended: bool,
+    steamship_path: Optional[Path],
+    verbose: bool,
+) -> None:
+    """Print the static PackageSpec of every package under PATHS.
+
+    PATHS in several projects (directories holding a root marker such as pyproject.toml or
+    steamship.json) are read project by project, and each package's name is prefixed with its
+    project's directory (relative to the directory holding them all) and a colon.
+    """
+    from linter.run.engine import project_specs, qualified_specs
+
+    ctx.meta[VERBOSE] = verbose
+    if extended and fmt != "json":
+        raise CliError("--extended applies to --format json only")
+    for path in paths:
+        if not path.exists():
+            raise CliError(f"{path}: no such file or directory")
+    if steamship_path is not None:
+        check_steamship_path(steamship_path, "--steamship-path")
+    groups = project_specs(list(paths), level, steamship_path)
+    if not groups:
+        # as `check` says it: an empty result must not pass for a project without packages
+        click.echo(f"pkgcheck: note: {no_files_note(paths)}", err=True)
+    for group in groups:
+        for failure in group.failures:
+            click.echo(f"{failure.path}: {failure.message}", err=True)
+    named = qualified_specs(groups)
+    if package is not None:
+        from linter.tools.openapi import find_package
+
+        try:
+            chosen = find_package(named, package)
+        except LookupError as error:
+            raise CliError(str(error)) from None
+        named = {chosen: named[chosen]}
+    if fmt == "openapi":
+        from linter.tools.openapi import openapi_document
+
+        documents = {
+            key: openapi_document(
+                found.name, found.spec, found.project, include_reserved=include_reserved
+            )
+            for key, found in sorted(named.items())
+        }
+        # one package asked for: its bare document, which OpenAPI tools read as is
+        shown = next(iter(documents.values())) if package is not None else documents
+        click.echo(json.dumps(shown, indent=2))
+        return
+    if extended:
+        from linter.tools.diff import spec_dicts
+
+        shown_specs = {
+            key: spec_dicts({key: found.spec}, found.project)[key] for key, found in sorted(named.items())
+        }
+    else:
+        shown_specs = {key: found.spec.to_dict() for key, found in sorted(named.items())}
+    click.echo(json.dumps(shown_specs, indent=2))
