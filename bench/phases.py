@@ -39,7 +39,7 @@ def phases(tree: Path) -> List[Tuple[str, float]]:
 
     registry = load_all()
     from linter.run import checker
-    from linter.source import collect
+    from linter.source import collect, parse
     from linter.run import engine
     from linter.project.files import iter_python_files
     from linter.project import scope
@@ -68,8 +68,8 @@ def phases(tree: Path) -> List[Tuple[str, float]]:
     start = clock()
     for _, text in texts:
         try:
-            collect.parse_module(text)
-        except collect.SyntaxProblem:
+            parse.parse_module(text)
+        except parse.SyntaxProblem:
             pass
     parse = clock() - start
     marks.append(("libcst.parse_module of the kept files (the floor)", parse))
@@ -78,7 +78,7 @@ def phases(tree: Path) -> List[Tuple[str, float]]:
         name, is_package = project.module_name(path)
         try:
             loaded = collect.collect_facts(text, name, str(path), is_package)
-        except collect.SyntaxProblem as problem:
+        except parse.SyntaxProblem as problem:
             loaded = ParseFailure(str(path), problem.message, problem.span)
         project.adopt(path, loaded)
     collected = clock() - start

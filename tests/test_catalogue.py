@@ -17,7 +17,8 @@ import pytest
 from linter.sdk import bundle as catalogue
 
 from linter.run import engine
-from linter.source.collect import collect_facts, collect_spans, decode_source
+from linter.source.collect import collect_facts, collect_spans
+from linter.source.parse import decode_source
 from linter.project.index import Project
 from linter.sdk.catalogue import CATALOGUE_PATH, load_catalogue
 from linter.sdk.locate import SteamshipSource

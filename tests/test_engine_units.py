@@ -9,7 +9,8 @@ from typing import Dict
 import pytest
 
 from linter.run import engine
-from linter.source.collect import SyntaxProblem, collect_facts, collect_spans, decode_source
+from linter.source.collect import collect_facts, collect_spans
+from linter.source.parse import SyntaxProblem, decode_source
 from linter.project.index import Project, Ref
 from linter.sdk.locate import locate_steamship
 from linter.spec.builder import SpecBuilder
@@ -102,7 +103,7 @@ def test_positions_are_libcsts_position_provider_positions() -> None:
     import libcst
     from libcst.metadata import MetadataWrapper, PositionProvider
 
-    from linter.source.collect import _positions
+    from linter.source.positions import positions_of
 
     here = Path(__file__).parent
     sources = sorted((here / "fixtures").rglob("*.py")) + [here.parent / "linter" / "run" / "checker.py"]
@@ -113,7 +114,7 @@ def test_positions_are_libcsts_position_provider_positions() -> None:
         except libcst.ParserSyntaxError:
             continue
         expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        assert dict(_positions(module)) == dict(expected), path
+        assert dict(positions_of(module)) == dict(expected), path
         compared += 1
     assert compared > 50
 
@@ -145,7 +146,8 @@ def test_positions_of_some_nodes_are_those_of_all_nodes() -> None:
 def test_the_tree_kept_from_collecting_facts_gives_the_same_facts_and_positions() -> None:
     """A project keeps the trees it parsed in this process and takes positions from them
     (no second parse): the facts are those of collect_facts, the node ids the same."""
-    from linter.source.collect import collect_facts_and_tree, node_spans
+    from linter.source.collect import collect_facts_and_tree
+    from linter.source.positions import node_spans
 
     here = Path(__file__).parent
     compared = 0

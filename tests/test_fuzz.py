@@ -39,7 +39,8 @@ from hypothesis import strategies as st
 from linter.run import engine
 
 from linter.source import serial
-from linter.source.collect import SyntaxProblem, collect_facts, collect_node_spans, collect_spans
+from linter.source.collect import collect_facts, collect_node_spans, collect_spans
+from linter.source.parse import SyntaxProblem
 from linter.source.facts import ModuleFacts
 from rules import load_all
 

@@ -281,7 +281,7 @@ class Plugin:
 
     def _source(self, path: str) -> Tuple[str, bool]:
         """The text to check, and whether it is the file's text on disk."""
-        from linter.source.collect import decode_source
+        from linter.source.parse import decode_source
         from linter.run.engine import universal_newlines
 
         try:

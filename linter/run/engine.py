@@ -503,7 +503,7 @@ def check_source(
     With ``cache``, analyses of files as they are on disk use the project's on-disk cache as the
     CLI does (marked projects only, see :func:`open_project`).
     """
-    from linter.source.collect import decode_source
+    from linter.source.parse import decode_source
     from linter.project.scope import joins_scope
 
     path = Path(os.path.abspath(filename))

@@ -25,7 +25,8 @@ from typing import Dict, Iterator, Optional, Tuple
 import click
 
 from linter.source import serial
-from linter.source.collect import collect_facts, collect_spans, decode_source
+from linter.source.collect import collect_facts, collect_spans
+from linter.source.parse import decode_source
 from linter.sdk.catalogue import CATALOGUE_PATH, text_digest
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from linter.run.checker import Violation, foreign_requirement
-from linter.source.collect import decode_source
+from linter.source.parse import decode_source
 from linter.run.engine import DEFAULT_EXCLUDES, open_project
 from linter.source.facts import ParseFailure
 from linter.tools.fixplan import UNSAFE, UNSAFE_CODES, Edit, Planner
@@ -203,7 +203,7 @@ def _apply(
     path: Path, original: bytes, planned: List[Tuple[Edit, Violation]], result: FixResult
 ) -> Optional[_Change]:
     """The file with the planned edits made (None when it does not parse or nothing changed)."""
-    from linter.source.collect import SyntaxProblem
+    from linter.source.parse import SyntaxProblem
 
     try:
         updated, applied = apply_edits(original, [edit for edit, _ in planned])
@@ -364,11 +364,11 @@ def _write(path: Path, change: _Change, result: FixResult, write: bool) -> None:
 
 def apply_edits(source: bytes, edits: Sequence[Edit]) -> Tuple[bytes, List[Edit]]:
     """``source`` with ``edits`` applied, and the edits that applied. Raises
-    :class:`~linter.source.collect.SyntaxProblem` when it does not parse."""
+    :class:`~linter.source.parse.SyntaxProblem` when it does not parse."""
     import libcst as cst
     from libcst.metadata import MetadataWrapper
 
-    from linter.source.collect import SyntaxProblem
+    from linter.source.parse import SyntaxProblem
 
     try:
         module = cst.parse_module(source)

@@ -437,7 +437,7 @@ def _build_entries(
     root: Path,
 ) -> List[Entry]:
     """Violations with their display path, source line and suppression (if any)."""
-    from linter.source.collect import decode_source
+    from linter.source.parse import decode_source
 
     indexes: Dict[str, Optional[NoqaIndex]] = {}
     entries = []
