@@ -32,11 +32,11 @@ def default_codes() -> List[str]:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from linter.run import checker
+    from linter.run import workers
     from linter.run.engine import check
 
     if args.serial:
-        checker.PARALLEL_MIN = sys.maxsize  # the engine's own switch for "use the pool"
+        workers.PARALLEL_MIN = sys.maxsize  # the engine's own switch for "use the pool"
     report = check(
         [Path(args.path)], default_codes(), cache=args.cache, prefilter=not args.no_prefilter
     )

@@ -38,7 +38,7 @@ def phases(tree: Path) -> List[Tuple[str, float]]:
     from rules import load_all
 
     registry = load_all()
-    from linter.run import checker
+    from linter.run import checker, workers
     from linter.source import collect, parse
     from linter.run import engine
     from linter.project.files import iter_python_files
@@ -49,7 +49,7 @@ def phases(tree: Path) -> List[Tuple[str, float]]:
 
     timed("import pkgcheck and the rules", start)
     fewer = contextlib.ExitStack()
-    fewer.enter_context(checker.few_collections())  # as the engine runs
+    fewer.enter_context(workers.few_collections())  # as the engine runs
     start = clock()
     import libcst  # noqa: F401
 
@@ -88,7 +88,7 @@ def phases(tree: Path) -> List[Tuple[str, float]]:
     imported = 0
     for item in facts:
         if isinstance(item, ModuleFacts):
-            for name in checker.imported_for_rules(project, item):
+            for name in workers.imported_for_rules(project, item):
                 before = len(project.loaded_paths)
                 project.module(name, Path(item.path))
                 imported += len(project.loaded_paths) - before
@@ -137,10 +137,10 @@ def cprofile(tree: Path, out: Path) -> None:
 
     sys.path.insert(0, str(HERE))
     import drive
-    from linter.run import checker
+    from linter.run import workers
     from linter.run.engine import check
 
-    checker.PARALLEL_MIN = sys.maxsize
+    workers.PARALLEL_MIN = sys.maxsize
     profiler = cProfile.Profile(time.process_time)
     profiler.enable()
     check([Path(os.path.abspath(tree))], drive.default_codes())

@@ -14,7 +14,7 @@ from typing import List
 
 import pytest
 
-from linter.run import checker
+from linter.run import workers
 
 from linter.run import engine
 from linter.project.index import Project
@@ -84,14 +84,14 @@ def found(report: engine.Report) -> List[tuple]:
 
 
 def test_the_pool_reports_what_one_process_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    services = checker.PARALLEL_MIN + 6
+    services = workers.PARALLEL_MIN + 6
     make_project(tmp_path, services)
     started: List[str] = []
     prefetched: List[str] = []
-    original_start = checker.Workers.start
+    original_start = workers.Workers.start
     original_prefetch = Project.prefetch
 
-    def start(self: checker.Workers) -> bool:
+    def start(self: workers.Workers) -> bool:
         running = original_start(self)
         started.append("yes" if running else "no")
         return running
@@ -102,7 +102,7 @@ def test_the_pool_reports_what_one_process_reports(tmp_path: Path, monkeypatch: 
         if len(self._prefetched) > before:
             prefetched.append(name)
 
-    monkeypatch.setattr(checker.Workers, "start", start)
+    monkeypatch.setattr(workers.Workers, "start", start)
     monkeypatch.setattr(Project, "prefetch", prefetch)
     pooled = engine.check([tmp_path], CODES)
     if started != ["yes"]:
@@ -110,7 +110,7 @@ def test_the_pool_reports_what_one_process_reports(tmp_path: Path, monkeypatch: 
     assert sorted(prefetched) == ["abc", "helpers", "helpers.kinds", "typing"]
     assert not pooled.project._prefetched, "every module parsed ahead was used"
 
-    monkeypatch.setattr(checker, "PARALLEL_MIN", 10**9)
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 10**9)
     serial = engine.check([tmp_path], CODES)
     assert found(pooled) == found(serial)
     assert pooled.failures == serial.failures

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from linter.project.index import Project
 from linter.project.loader import Loaded
 from linter.project.scope import in_scope, project_files
 from linter.run import incremental
+from linter.run.workers import Workers, collect_in_parallel, few_collections, outcome
 from linter.sdk.catalogue import BUNDLED_VERSION
-from linter.source.facts import Expr, ModuleFacts, ParseFailure, Span
-from linter.source.jobs import facts_of, node_spans_of
-from linter.spec.model import Where
+from linter.source.facts import ModuleFacts, ParseFailure, Span
+from linter.source.jobs import node_spans_of
 from linter.spec.context import Context, PackageSummary
+from linter.spec.model import Where
 
 if TYPE_CHECKING:
-    import concurrent.futures
+    pass
 
 PARSE_ERROR = "SHP001"
 #: How the other places a message names are labelled in related locations (SARIF).
@@ -103,31 +102,6 @@ def analyse(
     """
     with few_collections():
         return _analyse(project, enabled, excludes, extra_files, prefilter, files, named)
-
-
-#: The cyclic garbage collector's thresholds while analysing (CPython's default: 700, 10, 10).
-GC_THRESHOLDS = (100_000, 50, 100)
-
-
-@contextlib.contextmanager
-def few_collections() -> Iterator[None]:
-    """Run with the cyclic garbage collector's generations much larger (restored afterwards).
-
-    A run allocates millions of objects — syntax trees that die as soon as their facts are
-    taken, facts and specs that live to the end — and next to none in reference cycles. With
-    CPython's default thresholds the collector keeps traversing everything alive: on the large
-    benchmark tree 0.4-0.7 s of a 2.3 s CPU run, most of it in full collections in the main
-    process. With these, young garbage is still collected, every 100,000 allocations.
-    """
-    old = gc.get_threshold()
-    if old[0] == 0:  # collection switched off by the caller: leave it so
-        yield
-        return
-    gc.set_threshold(*(max(now, ours) for now, ours in zip(old, GC_THRESHOLDS)))
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
 
 
 def _analyse(
@@ -332,212 +306,6 @@ def _run_rules(
     return checked
 
 
-#: Below this many files to parse, starting worker processes costs more than it saves.
-PARALLEL_MIN = 24
-
-
-class Workers:
-    """The worker processes of one analysis, started by :func:`collect_in_parallel` when there
-    are enough files to parse, and kept until the analysis ends: beside the files in scope they
-    parse the modules those import (while the main process takes the results in) and compute the
-    positions of the findings' modules.
-
-    Everything sent back is what the main process would compute itself; when there are no
-    processes (too few files, a daemonic flake8 worker, a sandbox) or one fails, the main
-    process does the work as before.
-    """
-
-    def __init__(self) -> None:
-        self.executor: Optional["concurrent.futures.ProcessPoolExecutor"] = None
-        self.size = 0
-
-    def __enter__(self) -> "Workers":
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    @property
-    def running(self) -> bool:
-        return self.executor is not None
-
-    def start(self) -> bool:
-        import concurrent.futures
-        import multiprocessing
-
-        if self.executor is not None:
-            return True
-        if multiprocessing.current_process().daemon:
-            return False  # inside a pool worker (flake8 -j): daemonic processes cannot have children
-        if _IN_PROJECT_POOL:
-            return False  # one of the processes that check projects side by side: cores taken
-        size = min(os.cpu_count() or 1, 8)
-        if size < 2:
-            return False
-        import libcst  # noqa: F401 - imported once here, inherited by the forked workers
-
-        try:
-            self.executor = concurrent.futures.ProcessPoolExecutor(max_workers=size, initializer=_start_worker)
-        except (OSError, RuntimeError, ValueError):
-            return False
-        self.size = size
-        return True
-
-    def submit(self, function: object, job: object) -> Optional["concurrent.futures.Future"]:
-        if self.executor is None:
-            return None
-        try:
-            return self.executor.submit(function, job)  # type: ignore[arg-type]
-        except (OSError, RuntimeError):  # broken or shut down: the caller works serially
-            self.close()
-            return None
-
-    def close(self) -> None:
-        executor, self.executor = self.executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
-
-
-def _outcome(future: "concurrent.futures.Future") -> object:
-    """The result of a worker's job, or None when the job or the pool failed."""
-    try:
-        return future.result()
-    except Exception:  # BrokenProcessPool, CancelledError, a pickling error: done serially
-        return None
-
-
-def collect_in_parallel(project: Project, paths: Sequence[Path], workers: Optional[Workers] = None) -> None:
-    """Parse the files that have no facts yet on every core, when there are enough of them.
-
-    Each worker parses whole files and returns their facts; the result is the same as a serial
-    run, in the same order. While the results come in, the main process reads the bundled
-    catalogue (when it is steamship's source) and hands the workers the project modules that the
-    results import names from (see :func:`prefetch_imports`).
-    """
-    import concurrent.futures
-
-    own = workers is None
-    workers = workers if workers is not None else Workers()
-    todo = []
-    for path in paths:
-        if project.loaded(path):
-            continue
-        try:
-            text = project.source(path)
-        except Exception:
-            continue  # the serial loader reports it
-        name, is_package = project.module_name(path)
-        catalogued = project.catalogued(text, name, path, is_package)
-        if catalogued is not None:
-            project.adopt(path, catalogued)
-            continue
-        if project.cache is not None:
-            cached = project.cache.get_facts(text, name, str(path), is_package)  # type: ignore[attr-defined]
-            if cached is not None:
-                project.adopt(path, cached)  # read once, kept
-                continue
-            project.not_cached.add(path)  # the serial loader need not look again
-        todo.append((str(path), name, is_package, text))
-    if len(todo) < PARALLEL_MIN or not workers.start():
-        return
-    assert workers.executor is not None
-    chunk = max(1, len(todo) // (workers.size * 4))
-    try:
-        # The pool is our own channel: facts travel pickled (the disk cache stays JSON).
-        results = workers.executor.map(facts_of, todo, chunksize=chunk)
-        if project.steamship.kind == "catalogue":
-            try:
-                project.steamship_catalogue()  # read while the workers parse: rules will need it
-            except Exception:  # noqa: BLE001 - raised again where the rules ask for it
-                pass
-        scheduled = {Path(path) for path, _, _, _ in todo}
-        for (path, _, _, text), loaded in zip(todo, results):
-            project.adopt(Path(path), loaded)
-            if isinstance(loaded, ModuleFacts):
-                if project.cache is not None:
-                    project.cache.put_facts(text, loaded)  # type: ignore[attr-defined]
-                prefetch_imports(project, loaded, workers, scheduled)
-    except (OSError, RuntimeError, concurrent.futures.process.BrokenProcessPool):
-        workers.close()  # no processes here (a sandbox, a frozen app): the serial path does the rest
-    finally:
-        if own:
-            workers.close()
-
-
-def prefetch_imports(
-    project: Project,
-    module: ModuleFacts,
-    workers: Workers,
-    scheduled: Set[Path] = frozenset(),  # type: ignore[assignment]
-) -> None:
-    """Have the workers parse the modules that ``module``'s class bases, decorators and method
-    annotations are imported from (:func:`imported_for_rules`), when they are not loaded yet.
-
-    Resolving those names is the first thing the rules do (is this class a package? is this
-    decorator a route?), and it loads each such module with the name and from the file that
-    :meth:`Project.module` finds. The same (file, name) is parsed here ahead of time, and
-    :meth:`Project.load_path` takes the result when it gets there; a module never asked for is
-    parsed for nothing, which is why only these names are followed.
-    """
-    if not workers.running:
-        return
-    near = Path(module.path)
-    for wanted in imported_for_rules(project, module):
-        project.prefetch(wanted, near, workers, scheduled)
-
-
-def imported_for_rules(project: Project, module: ModuleFacts) -> List[str]:
-    """The modules that the names of ``module``'s class bases, decorators and method
-    annotations are imported from, as :meth:`Project.module` is asked for them."""
-    used: Set[str] = set()
-
-    def names(expr: Optional[Expr]) -> None:
-        while expr is not None:
-            if expr.dotted:
-                used.add(expr.dotted.partition(".")[0])
-            for item in expr.items:
-                names(item)
-            expr = expr.func if expr.kind in ("call", "subscript") else None
-
-    for cls in module.classes:
-        for base in cls.bases:
-            names(base)
-        for method in cls.methods:
-            for decorator in method.decorators:
-                names(decorator)
-            for param in method.params:
-                names(param.annotation)
-            names(method.returns)
-    for function in module.functions:
-        for decorator in function.decorators:
-            names(decorator)
-    wanted: List[str] = []
-    if not used:
-        return wanted
-    for imported in module.imports:
-        if imported.local not in used or imported.name == "*":
-            continue
-        if imported.name is None:
-            name: Optional[str] = imported.module
-        else:
-            name = project._absolute(module, imported.module, imported.level)
-        if name and name not in wanted:
-            wanted.append(name)
-    return wanted
-
-
-#: Set in the processes of :func:`linter.run.engine.check_groups`, which check small projects
-#: side by side: each checks its projects serially, the cores being taken already.
-_IN_PROJECT_POOL = False
-
-
-def _start_worker() -> None:
-    # Forked workers inherit the thresholds of few_collections; spawned ones start afresh.
-    old = gc.get_threshold()
-    if old[0]:
-        gc.set_threshold(*(max(now, ours) for now, ours in zip(old, GC_THRESHOLDS)))
-
-
 def results_key(
     project: Project,
     files: Sequence[Path],
@@ -686,7 +454,7 @@ def place_findings(project: Project, findings: Sequence[object], workers: Option
                 future = workers.submit(node_spans_of, (source, sorted(nodes)))
         jobs.append((module, nodes, future))
     for module, nodes, future in jobs:
-        placed = _outcome(future) if future is not None else None
+        placed = outcome(future) if future is not None else None
         if isinstance(placed, dict):
             project.adopt_node_spans(module, placed)
         else:

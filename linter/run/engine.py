@@ -305,7 +305,7 @@ def check_groups(jobs: Sequence[Tuple[ProjectGroup, Dict[str, object]]]) -> List
     are identical to a serial run's. Without processes (one core, a sandbox, a daemonic flake8
     worker), or when the pool fails, every project is checked here.
     """
-    from linter.run.checker import _outcome
+    from linter.run.workers import outcome
 
     reports: List[Optional[Report]] = [None] * len(jobs)
     small = [i for i, (group, options) in enumerate(jobs) if _walk_size(group, options) <= SMALL_PROJECT]
@@ -327,9 +327,9 @@ def check_groups(jobs: Sequence[Tuple[ProjectGroup, Dict[str, object]]]) -> List
                     break
         for i in small:
             group, options = jobs[i]
-            outcome = _outcome(futures[i]) if i in futures else None  # None: checked here
-            if outcome is not None:
-                reports[i] = _outcome_report(outcome, group, options)  # type: ignore[arg-type]
+            sent = outcome(futures[i]) if i in futures else None  # None: checked here
+            if sent is not None:
+                reports[i] = _outcome_report(sent, group, options)  # type: ignore[arg-type]
             else:
                 reports[i] = check_group(group, **options)  # type: ignore[arg-type]
     finally:
@@ -352,10 +352,10 @@ def _project_pool(jobs: int, parses: bool) -> Optional[object]:
     import concurrent.futures
     import multiprocessing
 
-    from linter.run import checker
+    from linter.run import workers
 
     size = min(os.cpu_count() or 1, 8, jobs)
-    if size < 2 or multiprocessing.current_process().daemon or checker._IN_PROJECT_POOL:
+    if size < 2 or multiprocessing.current_process().daemon or workers.IN_PROJECT_POOL:
         return None
     if parses:
         import libcst  # noqa: F401
@@ -367,10 +367,10 @@ def _project_pool(jobs: int, parses: bool) -> Optional[object]:
 
 
 def _start_project_worker() -> None:
-    from linter.run import checker
+    from linter.run import workers
 
-    checker._IN_PROJECT_POOL = True
-    checker._start_worker()
+    workers.IN_PROJECT_POOL = True
+    workers.start_worker()
 
 
 #: What a pool process sends back of a project's report (a Project does not travel).
