@@ -18,24 +18,14 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterator, List, Optional, Tuple, Union
 
-from linter.run.checker import Violation
-from linter.spec.context import Context
-from linter.source.facts import Expr, ModuleFacts
 from linter.project.index import Ref
+from linter.run.checker import Violation
 from linter.sdk.steamship import VERB
+from linter.source.facts import Expr, ModuleFacts
+from linter.spec.calls import Call, checkable, memo_calls, route_path, verb_of
+from linter.spec.context import Context
 from linter.spec.model import RouteDecl, Spec, clean_path
-from rules.invoke_later import (
-    Call,
-    argument_keys,
-    argument_problems,
-    checkable,
-    encloses,
-    memo_calls,
-    route_candidates,
-    route_path,
-    short,
-    verb_of,
-)
+from rules.invoke_later import argument_keys, argument_problems, encloses, route_candidates, short
 from rules.routes import path_problem
 
 #: codes whose fixes change what a route call reaches by guessing: only with ``unsafe``
