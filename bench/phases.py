@@ -44,7 +44,7 @@ def phases(tree: Path) -> List[Tuple[str, float]]:
     from linter.project.files import iter_python_files
     from linter.project import scope
     from linter.source import serial
-    from linter.spec.context import Context
+    from linter.semantic.context import Context
     from linter.source.facts import ModuleFacts, ParseFailure
 
     timed("import pkgcheck and the rules", start)

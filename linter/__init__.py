@@ -9,7 +9,7 @@ rules, report.
     tools      fixes, the breaking-change diff, OpenAPI documents
     run        the engine and checker, worker processes, incremental results, the cache
     rules      the top-level ``rules`` package: verdicts over the specs and facts
-    spec       the static PackageSpec, invoke_later calls, annotation strings, JSON schemas
+    semantic   what the code means: the static PackageSpec, invoke_later calls, schemas
     project    which files form a project, module names, loading facts, name resolution
     sdk        what steamship is: its names, the bundled catalogue, where it is installed
     source     one file: decoding, parsing, facts, positions, noqa comments

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Dict, Iterator, List, Mapping, Optional, Type
 
 if TYPE_CHECKING:  # pragma: no cover
-    from linter.spec.context import Context
-    from linter.spec.model import Where
+    from linter.semantic.context import Context
+    from linter.semantic.model import Where
 
 REGISTRY: Dict[str, Type["Rule"]] = {}
 _CODE = re.compile(r"^SHP\d{3}$")
@@ -30,7 +30,7 @@ _CODE = re.compile(r"^SHP\d{3}$")
 class Finding:
     """A rule's verdict: where the user must edit (``at``) and the message's fields.
 
-    Field values that are :class:`~linter.spec.model.Where` are rendered as ``path:line``.
+    Field values that are :class:`~linter.semantic.model.Where` are rendered as ``path:line``.
     """
 
     code: str

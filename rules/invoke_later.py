@@ -8,10 +8,10 @@ from typing import Iterator, List, Optional, Set, Tuple
 
 from linter.project.index import Ref
 from linter.sdk.steamship import VERB
+from linter.semantic.calls import SIGNATURE, Call, checkable, memo_calls, route_path, verb_of
+from linter.semantic.context import Context
+from linter.semantic.model import Route, Spec, Where
 from linter.source.facts import Expr, FunctionFact
-from linter.spec.calls import SIGNATURE, Call, checkable, memo_calls, route_path, verb_of
-from linter.spec.context import Context
-from linter.spec.model import Route, Spec, Where
 from rules import Finding, Rule
 
 CONSEQUENCE = 'the background task fails with "No handler for {verb} {path}"'

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
-from linter.spec.context import Context
-from linter.source.facts import Expr, FunctionFact
 from linter.project.index import Ref
-from linter.spec.model import MixinUse, Route, Spec, Where
+from linter.semantic.context import Context
+from linter.semantic.model import MixinUse, Route, Spec, Where
+from linter.source.facts import Expr, FunctionFact
 from rules import Finding, Rule
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Iterator, List, Optional, Tuple
 
-from linter.spec.context import Context
-from linter.source.facts import FunctionFact, ModuleFacts
 from linter.project.index import Ref
-from linter.spec.model import RESERVED, RouteDecl, Where, clean_path
+from linter.semantic.context import Context
+from linter.semantic.model import RESERVED, RouteDecl, Where, clean_path
+from linter.source.facts import FunctionFact, ModuleFacts
 from rules import Finding, Rule
 
 

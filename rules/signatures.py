@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Iterator, Tuple
 
-from linter.spec.context import Context
+from linter.semantic.context import Context
+from linter.semantic.model import RouteDecl, Where
+from linter.semantic.typerepr import render
 from linter.source.facts import ModuleFacts, ParamFact
-from linter.spec.model import RouteDecl, Where
-from linter.spec.typerepr import render
 from rules import Finding, Rule
 from rules.routes import declared, route_classes, route_label
 

@@ -13,8 +13,8 @@ from linter.source.collect import collect_facts, collect_spans
 from linter.source.parse import SyntaxProblem, decode_source
 from linter.project.index import Project, Ref
 from linter.sdk.locate import locate_steamship
-from linter.spec.builder import SpecBuilder
-from linter.spec.model import clean_path
+from linter.semantic.builder import SpecBuilder
+from linter.semantic.model import clean_path
 
 
 def write_project(root: Path, files: Dict[str, str]) -> Path:

@@ -194,7 +194,7 @@ import flake8.main.cli
 for name in (
     "concurrent.futures", "flake8.formatting.default", "flake8.plugins.pycodestyle",
     "flake8.plugins.pyflakes", "libcst", "libcst.native", "linter.run.checker", "linter.run.engine",
-    "linter.frontends.flake8_plugin", "linter.sdk.pins", "linter.project.scope", "linter.spec.builder",
+    "linter.frontends.flake8_plugin", "linter.sdk.pins", "linter.project.scope", "linter.semantic.builder",
     "mccabe", "packaging.requirements", "rules",
 ):
     importlib.import_module(name)
@@ -647,7 +647,7 @@ def test_importing_the_plugin_is_cheap() -> None:
     code = (
         "import sys, linter.frontends.flake8_plugin\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('libcst', 'rules', 'click')"
-        " or m.startswith(('linter.run', 'linter.source.collect', 'linter.project', 'linter.spec')))\n"
+        " or m.startswith(('linter.run', 'linter.source.collect', 'linter.project', 'linter.semantic')))\n"
         "print(heavy)\n"
     )
     result = run_snippet(code)

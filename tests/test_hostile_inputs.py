@@ -35,7 +35,7 @@ import pytest
 from cli_support import BUGGY
 from linter.run import engine
 from linter.project.index import Ref
-from linter.spec.builder import SpecBuilder
+from linter.semantic.builder import SpecBuilder
 from rules import load_all
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: The layers, bottom first. A module may import from its own layer and the layers before it
 #: in this list. The same order is written in linter/__init__.py's docstring (checked below).
-LAYERS = ("source", "sdk", "project", "spec", "rules", "run", "tools", "frontends")
+LAYERS = ("source", "sdk", "project", "semantic", "rules", "run", "tools", "frontends")
 
 #: A module longer than this is split where a seam is natural.
 MAX_LINES = 700
@@ -122,7 +122,7 @@ def test_the_graph_sees_imports_of_every_kind() -> None:
     TYPE_CHECKING import and a relative-free ``from package import module`` all count."""
     assert "linter.run.checker" in GRAPH["linter.run.engine"]  # top level
     assert "linter.run.cache" in GRAPH["linter.run.engine"]  # inside open_project
-    assert "linter.spec.context" in GRAPH["rules"]  # under TYPE_CHECKING
+    assert "linter.semantic.context" in GRAPH["rules"]  # under TYPE_CHECKING
     assert "linter.run.incremental" in GRAPH["linter.run.checker"]  # from linter.run import incremental
     assert set(layer_of(m) for m in MODULES) == {*LAYERS, "linter"}
 
@@ -175,8 +175,8 @@ def test_the_root_package_imports_nothing() -> None:
 
 
 @pytest.mark.parametrize("above", ["linter.run", "linter.tools", "linter.frontends"])
-def test_rules_see_the_spec_layer_and_below_only(above: str) -> None:
-    """What a rule may see is the spec and what it stands on: never the run that calls it,
+def test_rules_see_the_semantic_layer_and_below_only(above: str) -> None:
+    """What a rule may see is the semantic layer and what it stands on: never the run that calls it,
     the tools or the front ends."""
     reached = sorted(
         (module, target)

@@ -534,7 +534,7 @@ def test_the_runtime_agrees(notes_package: Path, oracle_venv) -> None:
 def test_to_camel_is_steamships(oracle_venv) -> None:
     import subprocess
 
-    from linter.spec.schemas import to_camel
+    from linter.semantic.schemas import to_camel
 
     names = ["task_id", "file_url", "url", "a_b_c", "x", "image_url_url", "plugin_url_value",
              "snake__double", "trailing_", "already_camelCase", "id2_x"]  # fmt: skip

@@ -281,8 +281,8 @@ class Plugin:
 
     def _source(self, path: str) -> Tuple[str, bool]:
         """The text to check, and whether it is the file's text on disk."""
-        from linter.source.parse import decode_source
         from linter.run.engine import universal_newlines
+        from linter.source.parse import decode_source
 
         try:
             with open(path, "rb") as handle:

@@ -14,10 +14,10 @@ from linter.project.layout import Layout
 from linter.sdk.catalogue import Catalogue, load_catalogue, text_digest
 from linter.sdk.locate import SteamshipSource, locate_steamship
 from linter.source.collect import collect_facts, collect_facts_and_tree, collect_node_spans, collect_spans
-from linter.source.parse import SyntaxProblem, decode_source
-from linter.source.positions import Tree, node_spans
 from linter.source.facts import ModuleFacts, ParseFailure, Span
 from linter.source.jobs import facts_of
+from linter.source.parse import SyntaxProblem, decode_source
+from linter.source.positions import Tree, node_spans
 
 if TYPE_CHECKING:
     from concurrent.futures import Future

@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any, Dict, Optional
 
 from linter import __version__
-
 from linter.source import serial
 from linter.source.facts import ModuleFacts, Span
 

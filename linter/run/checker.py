@@ -14,10 +14,10 @@ from linter.project.scope import in_scope, project_files
 from linter.run import incremental
 from linter.run.workers import Workers, collect_in_parallel, few_collections, outcome
 from linter.sdk.catalogue import BUNDLED_VERSION
+from linter.semantic.context import Context, PackageSummary
+from linter.semantic.model import Where
 from linter.source.facts import ModuleFacts, ParseFailure, Span
 from linter.source.jobs import node_spans_of
-from linter.spec.context import Context, PackageSummary
-from linter.spec.model import Where
 
 if TYPE_CHECKING:
     pass

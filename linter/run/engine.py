@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
-from linter.run.checker import Analysis, Violation, analyse
-from linter.source.facts import ModuleFacts, ParseFailure
 from linter.project.files import ROOT_MARKERS, find_project_root, iter_python_files
 from linter.project.index import Project
+from linter.run.checker import Analysis, Violation, analyse
 from linter.sdk.locate import SteamshipSource, locate_steamship
-from linter.spec.builder import SpecBuilder, iter_package_specs
-from linter.spec.model import Spec
+from linter.semantic.builder import SpecBuilder, iter_package_specs
+from linter.semantic.model import Spec
+from linter.source.facts import ModuleFacts, ParseFailure
 
 DEFAULT_EXCLUDES = (
     ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", ".env", "__pycache__",
@@ -503,8 +503,8 @@ def check_source(
     With ``cache``, analyses of files as they are on disk use the project's on-disk cache as the
     CLI does (marked projects only, see :func:`open_project`).
     """
-    from linter.source.parse import decode_source
     from linter.project.scope import joins_scope
+    from linter.source.parse import decode_source
 
     path = Path(os.path.abspath(filename))
     on_disk = _regular_file_bytes(path)

@@ -1,6 +1,6 @@
 """Results kept module by module, so that after an edit only what depends on it is checked again.
 
-The rules run over one in-scope module at a time (a *unit*: :meth:`linter.spec.context.Context.unit`).
+The rules run over one in-scope module at a time (a *unit*: :meth:`linter.semantic.context.Context.unit`).
 A unit's findings are a function of the modules its analysis reads and of the answers it gets
 from the project-wide indexes (which packages subclass a class, which add a mixin, ...). The
 results entry of a run (:func:`encode`) keeps, per unit, its located findings, the modules its
@@ -38,11 +38,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Set
 
-from linter.source import serial
-from linter.spec.context import Indexes, PackageSummary
-from linter.source.facts import ModuleFacts, ParseFailure
 from linter.project.index import Project, Ref
-from linter.spec.model import Where
+from linter.semantic.context import Indexes, PackageSummary
+from linter.semantic.model import Where
+from linter.source import serial
+from linter.source.facts import ModuleFacts, ParseFailure
 
 #: The shape of a results entry; an entry of another shape is not read.
 FORMAT = "units-2"
@@ -270,7 +270,7 @@ def plain(value: object) -> object:
 
 
 def answer(indexes: Indexes, question: str, key: list) -> object:
-    """What :class:`linter.spec.context.Context` answers ``question`` about ``key`` now, in the
+    """What :class:`linter.semantic.context.Context` answers ``question`` about ``key`` now, in the
     form it records (see ``Context._asked``)."""
     if question == "adding":
         return plain([p.key for p in indexes.adders.get((key[0], key[1]), ())])

@@ -24,10 +24,10 @@ from typing import Dict, Iterator, Optional, Tuple
 
 import click
 
+from linter.sdk.catalogue import CATALOGUE_PATH, text_digest
 from linter.source import serial
 from linter.source.collect import collect_facts, collect_spans
 from linter.source.parse import decode_source
-from linter.sdk.catalogue import CATALOGUE_PATH, text_digest
 
 
 def wheel_modules(wheel: Path) -> Iterator[Tuple[str, str, bool, str]]:

@@ -16,9 +16,7 @@ import configparser
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple, Union
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator, List, Optional, Tuple, Union
 
 if TYPE_CHECKING:  # packaging is imported only when a requirement needs it (~25 ms)
     from packaging.specifiers import SpecifierSet

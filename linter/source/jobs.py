@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import List, Tuple
 
 from linter.source.collect import collect_facts, collect_node_spans
-from linter.source.parse import SyntaxProblem
 from linter.source.facts import ParseFailure
+from linter.source.parse import SyntaxProblem
 
 
 def facts_of(job: Tuple[str, str, bool, str]) -> object:

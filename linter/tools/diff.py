@@ -5,7 +5,7 @@ new one: a route removed, a path that lost a verb and gained the other, an argum
 new argument without a default (steamship calls the method with the caller's keyword arguments,
 so the call raises ``TypeError``), an argument whose type changed, an optional argument made
 required, Enum values removed, and inside a model argument (pydantic, TypedDict: compared by
-the JSON schema :mod:`linter.spec.schemas` gives, what a caller sends) a field removed, added
+the JSON schema :mod:`linter.semantic.schemas` gives, what a caller sends) a field removed, added
 required, made required or retyped. Added routes, new optional arguments and fields, and new
 Enum values are compatible. A removed field counts as breaking although pydantic ignores what
 a caller still sends for it: the value has no effect any more.
@@ -41,11 +41,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-from linter.source.facts import ParseFailure
 from linter.project.files import ROOT_MARKERS
 from linter.project.index import Project
 from linter.sdk.locate import locate_steamship
-from linter.spec.model import Spec
+from linter.semantic.model import Spec
+from linter.source.facts import ParseFailure
 
 #: What the engine reads from a project: Python files, root markers, pinned requirements.
 MATERIALISED = ("*.py", "*.pyi", "requirements*.txt", *ROOT_MARKERS)
@@ -280,8 +280,8 @@ def _union(items: Sequence[ast.AST], depth: int) -> str:
 def spec_dicts(specs: Mapping[str, Spec], project: Optional[Project] = None) -> Dict[str, dict]:
     """``pkgcheck spec``'s dicts, each argument with ``required`` (no default) added when the
     route's function is known, and with ``project``, its ``schema``: the JSON schema of what a
-    caller sends (:mod:`linter.spec.schemas`), models written out in place."""
-    from linter.spec.schemas import SchemaMapper
+    caller sends (:mod:`linter.semantic.schemas`), models written out in place."""
+    from linter.semantic.schemas import SchemaMapper
 
     result: Dict[str, dict] = {}
     for name, spec in sorted(specs.items()):
@@ -574,8 +574,8 @@ def blocking_failures(
     in scope (they may define a package, a mixin or a route — see :mod:`linter.project.scope`), and
     those that resolving a name needed (a module of constants, a base class). Without them a
     package or route would read as removed, or as added on the other side."""
-    from linter.run.engine import DEFAULT_EXCLUDES
     from linter.project.scope import in_scope, project_files
+    from linter.run.engine import DEFAULT_EXCLUDES
 
     in_snapshot = [f for f in failures if _is_within(Path(f.path), snapshot)]
     relevant: Set[Path] = set()

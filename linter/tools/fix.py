@@ -32,12 +32,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
+from linter.project.files import find_project_root
 from linter.run.checker import Violation, foreign_requirement
-from linter.source.parse import decode_source
 from linter.run.engine import DEFAULT_EXCLUDES, open_project
 from linter.source.facts import ParseFailure
+from linter.source.parse import decode_source
 from linter.tools.fixplan import UNSAFE, UNSAFE_CODES, Edit, Planner
-from linter.project.files import find_project_root
 
 
 @dataclass
@@ -175,9 +175,9 @@ def _planner(
     excludes: Sequence[str],
     steamship_path: Optional[Path],
 ) -> Planner:
-    from linter.spec.context import Context
-    from linter.source.facts import ModuleFacts
     from linter.project.scope import in_scope, project_files
+    from linter.semantic.context import Context
+    from linter.source.facts import ModuleFacts
 
     project = open_project([root], steamship_path, overrides=texts)
     candidates = project_files(project, excludes)

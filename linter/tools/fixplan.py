@@ -21,10 +21,10 @@ from typing import Callable, Dict, Iterator, List, Optional, Tuple, Union
 from linter.project.index import Ref
 from linter.run.checker import Violation
 from linter.sdk.steamship import VERB
+from linter.semantic.calls import Call, checkable, memo_calls, route_path, verb_of
+from linter.semantic.context import Context
+from linter.semantic.model import RouteDecl, Spec, clean_path
 from linter.source.facts import Expr, ModuleFacts
-from linter.spec.calls import Call, checkable, memo_calls, route_path, verb_of
-from linter.spec.context import Context
-from linter.spec.model import RouteDecl, Spec, clean_path
 from rules.invoke_later import argument_keys, argument_problems, encloses, route_candidates, short
 from rules.routes import path_problem
 

@@ -3,7 +3,7 @@
 One document per package: a path per route, GET arguments as query parameters, POST arguments
 as the properties of a JSON request body (steamship calls the method with them as keyword
 arguments: an unknown key raises ``TypeError`` unless the method takes ``**kwargs``, so the body
-object is closed otherwise). Argument and return types are mapped by :mod:`linter.spec.schemas`
+object is closed otherwise). Argument and return types are mapped by :mod:`linter.semantic.schemas`
 from the annotation expressions; Enums and models become ``components.schemas``.
 
 The reserved routes (``GET``/``POST /__dir__``, ``POST /__instance_init__``) are left out by
@@ -21,10 +21,10 @@ import re
 from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 from urllib.parse import quote
 
-from linter.source.facts import ModuleFacts, ParamFact
 from linter.project.index import Project
-from linter.spec.schemas import ANY, NULL, SchemaMapper
-from linter.spec.model import Route, Spec
+from linter.semantic.model import Route, Spec
+from linter.semantic.schemas import ANY, NULL, SchemaMapper
+from linter.source.facts import ModuleFacts, ParamFact
 
 OPENAPI_VERSION = "3.1.0"
 RESERVED_PATHS = ("/__dir__", "/__instance_init__")
@@ -218,7 +218,7 @@ def _request_body(
 def _response(route: Route, mapper: SchemaMapper) -> dict:
     """What ``InvocableResponse.from_obj`` makes of the return value: a str as text, dicts,
     lists, numbers and models as JSON (a ``CamelModel`` by alias, another model by field
-    name: see :mod:`linter.spec.schemas`); anything else is not described."""
+    name: see :mod:`linter.semantic.schemas`); anything else is not described."""
     response: Dict[str, object] = {"description": "The route's return value"}
     function = route.function
     if function is None or function.returns is None or route.origin == "reserved":

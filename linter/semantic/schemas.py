@@ -30,9 +30,9 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
-from linter.source.facts import Expr, ModuleFacts
 from linter.project.index import Project, Ref
-from linter.spec.typerepr import enum_member_values
+from linter.semantic.typerepr import enum_member_values
+from linter.source.facts import Expr, ModuleFacts
 
 ANY: Dict[str, object] = {}
 NULL: Dict[str, object] = {"type": "null"}

@@ -1,7 +1,7 @@
 """The static ``PackageSpec`` as plain data: routes, their arguments, mixins used, and the
 events (a conflict, a refused mixin) that the runtime would raise or pass over silently.
 
-:mod:`linter.spec.builder` fills it in; rules read it. It mirrors steamship's ``PackageSpec``,
+:mod:`linter.semantic.builder` fills it in; rules read it. It mirrors steamship's ``PackageSpec``,
 ``MethodSpec`` and ``ArgSpec`` (see STEAMSHIP.md of the steamship runtime).
 """
 

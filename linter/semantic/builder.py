@@ -14,10 +14,10 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from linter.project.index import Project, Ref, class_namespace
 from linter.sdk.steamship import ENDPOINT, INVOCABLE, PACKAGE_MIXIN, PACKAGE_SERVICE, ROUTE_DECORATORS, VERB
+from linter.semantic.init_walk import InitWalker
+from linter.semantic.model import RESERVED, Arg, Event, MixinUse, Route, RouteDecl, Spec, Where, clean_path
+from linter.semantic.typerepr import render
 from linter.source.facts import AssignFact, Expr, FunctionFact, ModuleFacts
-from linter.spec.init_walk import InitWalker
-from linter.spec.model import RESERVED, Arg, Event, MixinUse, Route, RouteDecl, Spec, Where, clean_path
-from linter.spec.typerepr import render
 
 
 class SpecBuilder:

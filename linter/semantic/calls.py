@@ -11,9 +11,9 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 from linter.project.index import Ref
 from linter.sdk.steamship import INVOCABLE, PACKAGE_SERVICE
+from linter.semantic.context import Context
+from linter.semantic.model import Spec, Where, clean_path
 from linter.source.facts import CallFact, Expr, FunctionFact, ModuleFacts
-from linter.spec.context import Context
-from linter.spec.model import Spec, Where, clean_path
 
 SIGNATURE = ("method", "verb", "wait_on_tasks", "arguments", "delay_ms")
 
@@ -81,7 +81,7 @@ class Receivers:
         ``Union[P, None]``, ``P | None`` (also as strings); None for anything else."""
         if expr is None or depth > 8:
             return None
-        from linter.spec.schemas import forward_reference, generic_name  # OpenAPI's; only when asked
+        from linter.semantic.schemas import forward_reference, generic_name  # OpenAPI's; only when asked
 
         if expr.kind == "str":
             # "MyPackage", "Optional[MyPackage]": a forward reference

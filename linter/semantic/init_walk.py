@@ -1,7 +1,7 @@
 """Following a package's ``__init__`` to the ``add_mixin`` calls it makes: through helpers it
 calls on ``self``, base classes' constructors, and mixins' constructors handed the package.
 
-Used by :class:`linter.spec.builder.SpecBuilder` for the instance-level spec; the walker asks
+Used by :class:`linter.semantic.builder.SpecBuilder` for the instance-level spec; the walker asks
 the builder (a :class:`MixinScanner`) which classes are mixins and has it add their routes.
 """
 
@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Protocol, Set, Tuple
 
 from linter.project.index import Project, Ref, class_attribute
+from linter.semantic.model import PERMIT_FLAG, MixinUse, Spec, Where
 from linter.source.facts import CallFact, Expr, FunctionFact, ModuleFacts
-from linter.spec.model import PERMIT_FLAG, MixinUse, Spec, Where
 
 
 class MixinScanner(Protocol):

@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
-from linter.source.facts import ClassFact, FunctionFact, ModuleFacts
 from linter.project.index import Project, Ref
-from linter.spec.builder import SpecBuilder
-from linter.spec.model import Spec, Where
-
+from linter.semantic.builder import SpecBuilder
+from linter.semantic.model import Spec, Where
+from linter.source.facts import ClassFact, FunctionFact, ModuleFacts
 
 Key = Tuple[str, str]
 
