@@ -334,6 +334,8 @@ class Project(Loader):
                 complete = complete and base_complete
                 sequences.append(list(base_mro))
             else:
+                if base.kind == "external" and self.is_steamship(base.module):
+                    complete = False  # a steamship name the release in use lacks: unknown, not "no package"
                 sequences.append([base])
             direct.append(base)
         sequences.append(list(direct))
