@@ -1,7 +1,8 @@
 """The bundled steamship catalogue: generated, never hand-edited, and a faithful stand-in for a
 parse.
 
-- Regenerating it from the steamship 2.17.34 wheel gives the bundled file byte for byte.
+- Rebuilding the entries of a few releases from their wheels gives what the bundle holds for
+  them, and the bundle knows every 2.x release on the package index.
 - A steamship module whose text is the one the catalogue was built from (steamship installed,
   or vendored into a project) takes the catalogue's facts instead of a parse; those facts are
   what a parse would give (path included) and so are their spans. Any other text is parsed.
@@ -9,6 +10,7 @@ parse.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from linter.run import engine
 from linter.source.collect import collect_facts, collect_spans
 from linter.source.parse import decode_source
 from linter.project.index import Project
-from linter.sdk.catalogue import CATALOGUE_PATH, load_catalogue
+from linter.sdk.catalogue import Catalogue, load_bundle, load_catalogue
 from linter.sdk.locate import SteamshipSource
 from rules import default_codes
 from oracle.venv import OracleVenvError, ensure_steamship_wheel
@@ -34,10 +36,29 @@ def wheel() -> Path:
         pytest.fail(f"cannot download the steamship wheel: {error}", pytrace=False)
 
 
-def test_bundled_catalogue_is_what_the_script_generates(wheel: Path) -> None:
-    assert catalogue.build(wheel) == CATALOGUE_PATH.read_bytes(), (
-        "linter/data is stale: run `python -m linter.sdk.bundle WHEEL` (see linter/sdk/bundle.py)"
-    )
+#: releases across the behaviour changes, a release candidate, and the re-published 2.7.17
+REBUILT = ("2.2.1", "2.16.9", "2.7.17", "2.17.13rc3", "2.17.34")
+
+
+@pytest.mark.parametrize("version", REBUILT)
+def test_bundled_catalogue_is_what_the_script_builds(version: str) -> None:
+    try:
+        wheel = ensure_steamship_wheel(version=version)
+    except OracleVenvError as error:
+        pytest.fail(f"cannot download the steamship {version} wheel: {error}", pytrace=False)
+    built = catalogue.entries_of(catalogue.read_release(wheel))
+    bundled = load_bundle()
+    stale = "linter/sdk/data is stale: run `python -m linter.sdk.bundle --download DIR` (see linter/sdk/bundle.py)"
+    assert bundled.table(version) == {name: digest for name, (digest, _, _) in built.items()}, stale
+    for name, (digest, is_package, text) in built.items():
+        assert bundled.holds(name, digest, is_package), (name, stale)
+        assert bundled.entry(name, digest) == json.loads(text), (name, stale)
+
+
+def test_the_bundle_knows_every_release_on_the_index() -> None:
+    listed = catalogue.index_versions()
+    assert "2.17.34" in listed and "2.17.13rc3" in listed  # the listing itself is read
+    assert sorted(set(listed) - set(load_bundle().versions)) == []
 
 
 def installed_project(tmp_path: Path, steamship_dir: Path) -> Project:
@@ -110,10 +131,25 @@ def test_vendored_steamship_gives_the_same_findings_with_or_without_the_catalogu
 
 
 def test_catalogue_loads_modules_lazily() -> None:
+    bundle = load_bundle()
     loaded = load_catalogue()
-    assert loaded.version == "2.17.34"
-    assert "steamship.invocable.package_service" in loaded.raw
-    fresh = type(loaded)(CATALOGUE_PATH)
+    assert loaded.version == bundle.newest == "2.17.34"
+    assert "steamship.invocable.package_service" in loaded.table
+    fresh = Catalogue(bundle, "2.17.18")
     assert not fresh.decoded
     fresh.get("steamship.invocable.package_service")
     assert list(fresh.decoded) == ["steamship.invocable.package_service"]
+
+
+def test_two_releases_hold_their_own_texts() -> None:
+    """AgentService has no route before 2.17.16 and gains async_prompt in 2.17.32."""
+    def routes(version: str) -> set:
+        facts = load_catalogue(version).get("steamship.agents.service.agent_service")
+        assert facts is not None
+        (cls,) = [c for c in facts.classes if c.name == "AgentService"]
+        return {f.name for f in cls.methods if f.decorators}
+
+    assert "prompt" not in routes("2.17.15")
+    assert "prompt" in routes("2.17.16") and "async_prompt" not in routes("2.17.31")
+    assert {"prompt", "async_prompt"} <= routes("2.17.32")
+    assert load_catalogue("2.16.9").get("steamship.agents.service.agent_service") is None

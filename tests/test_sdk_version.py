@@ -1,4 +1,6 @@
-"""Checks that rest on steamship's own code follow the SDK version the project targets."""
+"""Checks that rest on steamship's own code follow the steamship release the project uses: the
+release is chosen as pip would install it, and its own code (from the bundled catalogue) is what
+pkgcheck reads."""
 
 from __future__ import annotations
 
@@ -54,69 +56,157 @@ def test_bundled_version_checks_steamship_mixins(tmp_path: Path) -> None:
     assert not report.notices
 
 
-def test_other_pinned_version_is_said_once_and_silences_sdk_checks(tmp_path: Path) -> None:
+def test_a_release_whose_routing_is_not_modelled_is_named_and_silences_sdk_checks(tmp_path: Path) -> None:
     report = engine.check([project(tmp_path, "steamship==2.16.2")], default_codes())
     if report.project.steamship.kind != "catalogue":
         pytest.skip("a steamship is installed next to pkgcheck: the catalogue is not used")
+    assert report.project.steamship.version == "2.16.2"
     assert [v.code for v in report.violations] == []
-    assert len(report.notices) == 1 and "2.16.2" in report.notices[0]
+    assert len(report.notices) == 2
+    assert report.notices[0] == "checked against steamship 2.16.2: steamship==2.16.2 (requirements.txt)"
+    assert "steamship 2.16.2 builds a package's routes with code that pkgcheck does not model" in report.notices[1]
 
 
-# -- which requirements name another version -----------------------------------------------
+@pytest.mark.parametrize("version, codes", [("2.17.24", ["SHP301"]), ("2.17.25", ["SHP301", "SHP309"])])
+def test_the_same_code_under_two_releases(tmp_path: Path, version: str, codes: list) -> None:
+    """SteamshipWidgetTransport takes ``agent`` up to 2.17.24 and not from 2.17.25 on: the
+    constructor call is right under one release and a TypeError under the other."""
+    report = engine.check([project(tmp_path, f"steamship=={version}")], default_codes())
+    if report.project.steamship.kind != "catalogue":
+        pytest.skip("a steamship is installed next to pkgcheck: the catalogue is not used")
+    assert report.project.steamship.version == version
+    assert sorted(v.code for v in report.violations) == codes
+    assert report.notices == [f"checked against steamship {version}: steamship=={version} (requirements.txt)"]
 
-from linter.sdk.catalogue import BUNDLED_VERSION  # noqa: E402
-from linter.sdk.pins import other_version, steamship_pins  # noqa: E402
 
-OTHER = [
-    ("requirements.txt", "steamship==2.16.2\n"),
-    ("requirements.txt", "# pinned\nrequests>=2\nsteamship[extra] == 2.16.2 ; python_version >= '3.8'  # old SDK\n"),
-    ("requirements.txt", "steamship==2.16.2 --hash=sha256:abc\n"),
-    ("requirements-prod.txt", "steamship~=2.16.0\n"),
-    ("requirements.txt", "steamship>=2.16,<2.17\n"),
-    ("requirements.txt", "Steamship<2.17\n"),
-    ("pyproject.toml", '[project]\nname = "bot"\ndependencies = ["steamship==2.16.2"]\n'),
-    ("pyproject.toml", '[project]\nname = "bot"\n[project.optional-dependencies]\nsdk = ["steamship<2.17"]\n'),
-    ("pyproject.toml", '[tool.poetry.dependencies]\npython = "^3.9"\nsteamship = "2.16.2"\n'),
-    ("pyproject.toml", '[tool.poetry.dependencies]\nsteamship = { version = "~2.16.1", extras = ["x"] }\n'),
-    ("pyproject.toml", '[tool.poetry.group.dev.dependencies]\nsteamship = "^3.0"\n'),
-    ("setup.cfg", "[options]\ninstall_requires =\n    click\n    steamship==2.16.2\n"),
+# -- which release the requirements choose ---------------------------------------------------
+
+from linter.sdk.catalogue import load_bundle  # noqa: E402
+from linter.sdk.pins import steamship_pins  # noqa: E402
+from linter.sdk.releases import ReleaseError, choose_release, modelled_range, unmodelled  # noqa: E402
+
+NEWEST = "2.17.34"
+
+#: (file, text, the release chosen)
+PINNED = [
+    ("requirements.txt", "steamship==2.16.2\n", "2.16.2"),
+    (
+        "requirements.txt",
+        "# pinned\nrequests>=2\nsteamship[extra] == 2.16.2 ; python_version >= '3.8'  # old SDK\n",
+        "2.16.2",
+    ),
+    ("requirements.txt", "steamship==2.16.2 --hash=sha256:abc\n", "2.16.2"),
+    ("requirements-prod.txt", "steamship~=2.16.0\n", "2.16.9"),
+    ("requirements.txt", "steamship>=2.16,<2.17\n", "2.16.9"),
+    ("requirements.txt", "Steamship<2.17\n", "2.16.9"),
+    ("requirements.txt", "steamship==2.17.13rc3\n", "2.17.13rc3"),
+    ("requirements.txt", "steamship==2.17\n", "2.17.0"),
+    ("pyproject.toml", '[project]\nname = "bot"\ndependencies = ["steamship==2.16.2"]\n', "2.16.2"),
+    (
+        "pyproject.toml",
+        '[project]\nname = "bot"\n[project.optional-dependencies]\nsdk = ["steamship<2.17"]\n',
+        "2.16.9",
+    ),
+    ("pyproject.toml", '[tool.poetry.dependencies]\npython = "^3.9"\nsteamship = "2.16.2"\n', "2.16.2"),
+    ("pyproject.toml", '[tool.poetry.dependencies]\nsteamship = { version = "~2.16.1", extras = ["x"] }\n', "2.16.9"),
+    ("setup.cfg", "[options]\ninstall_requires =\n    click\n    steamship==2.16.2\n", "2.16.2"),
+    ("requirements.txt", "steamship==2.17.34\n", NEWEST),
+    ("requirements.txt", "steamship>=2.17\n", NEWEST),
+    ("pyproject.toml", '[project]\nname = "bot"\ndependencies = ["steamship>=2.17,<3"]\n', NEWEST),
+    ("pyproject.toml", '[tool.poetry.dependencies]\nsteamship = "^2.17.0"\n', NEWEST),
+    ("setup.cfg", "[options]\ninstall_requires = steamship>=2.17\n", NEWEST),
 ]
 
-SAME = [
-    ("requirements.txt", "steamship==2.17.34\n"),
-    ("requirements.txt", "steamship>=2.17\n"),
+#: requirements that name no release: the newest is used, and nothing is said
+UNPINNED = [
     ("requirements.txt", "steamship\n"),
     ("requirements.txt", "steamship @ https://example.com/steamship-2.16.2.tar.gz\n"),
     ("requirements.txt", "-r base.txt\nsteamship-extras==1.0\n# steamship==2.16.2\n"),
-    ("pyproject.toml", '[project]\nname = "bot"\ndependencies = ["steamship>=2.17,<3"]\n'),
-    ("pyproject.toml", '[tool.poetry.dependencies]\nsteamship = "^2.17.0"\n'),
     ("pyproject.toml", '[tool.poetry.dependencies]\nsteamship = "*"\n'),
     ("pyproject.toml", "this is [not toml\n"),
-    ("setup.cfg", "[options]\ninstall_requires = steamship>=2.17\n"),
 ]
 
 
-@pytest.mark.parametrize("name, text", OTHER)
-def test_requirements_that_exclude_the_catalogue_version(tmp_path: Path, name: str, text: str) -> None:
+@pytest.mark.parametrize("name, text, chosen", PINNED)
+def test_requirements_choose_the_release(tmp_path: Path, name: str, text: str, chosen: str) -> None:
     (tmp_path / name).write_text(text, encoding="utf-8")
-    pin = other_version(tmp_path, BUNDLED_VERSION)
-    assert pin is not None and pin.source == name
-    assert pin.describe().startswith("steamship") and name in pin.describe()
+    choice = choose_release(load_bundle(), tmp_path)
+    assert choice.version == chosen
+    assert name in choice.reason and choice.note is None
 
 
-@pytest.mark.parametrize("name, text", SAME)
-def test_requirements_that_allow_the_catalogue_version(tmp_path: Path, name: str, text: str) -> None:
+@pytest.mark.parametrize("name, text", UNPINNED)
+def test_requirements_without_a_release_choose_the_newest(tmp_path: Path, name: str, text: str) -> None:
     (tmp_path / name).write_text(text, encoding="utf-8")
-    assert other_version(tmp_path, BUNDLED_VERSION) is None
+    choice = choose_release(load_bundle(), tmp_path)
+    assert (choice.version, choice.reason, choice.note) == (NEWEST, "the newest release known", None)
 
 
-def test_poetry_caret_is_read_as_poetry_does(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "text, note",
+    [
+        ("steamship==2.99.0\n", "steamship==2.99.0 (requirements.txt) is newer than every release pkgcheck knows"),
+        ("steamship>=3\n", "no release pkgcheck knows satisfies steamship>=3 (requirements.txt)"),
+    ],
+)
+def test_a_requirement_beyond_the_known_releases_uses_the_newest_and_says_so(
+    tmp_path: Path, text: str, note: str
+) -> None:
+    (tmp_path / "requirements.txt").write_text(text, encoding="utf-8")
+    choice = choose_release(load_bundle(), tmp_path)
+    assert choice.version == NEWEST and choice.note is not None and choice.note.startswith(note)
+
+
+def test_the_option_comes_before_the_requirements(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("steamship==2.16.2\n", encoding="utf-8")
+    bundle = load_bundle()
+    assert choose_release(bundle, tmp_path, "2.17.18").version == "2.17.18"
+    assert choose_release(bundle, tmp_path, "2.17.18.0").version == "2.17.18"
+    assert choose_release(bundle, tmp_path, "3.0").version == NEWEST
+    with pytest.raises(ReleaseError, match="2.17.12 is not a release pkgcheck knows"):
+        choose_release(bundle, tmp_path, "2.17.12")
+
+
+def test_the_poetry_caret_is_read_as_poetry_does(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.poetry.dependencies]\nsteamship = "^2.16"\n', encoding="utf-8")
     (pin,) = steamship_pins(tmp_path)
     assert pin.allows("2.17.34") and pin.allows("2.16.0") and not pin.allows("3.0.0")
 
 
-def test_pyproject_pin_silences_only_the_checks_on_steamships_code(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "pinned, allowed", [("2.17.34", True), ("2.17.34.0", True), ("2.17.3", False), ("2.17", False)]
+)
+def test_exact_pins_compare_release_numbers(tmp_path: Path, pinned: str, allowed: bool) -> None:
+    (tmp_path / "requirements.txt").write_text(f"steamship=={pinned}\n", encoding="utf-8")
+    (pin,) = steamship_pins(tmp_path)
+    assert pin.allows(NEWEST) is allowed
+    assert pin.allows("2.17.34rc1") is False
+
+
+# -- which releases pkgcheck models ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "version, modelled",
+    [
+        ("2.17.34", True),
+        ("2.17.25", True),
+        ("2.17.24", True),
+        ("2.17.16", True),
+        ("2.7.17", True),  # re-published 2.17.18: its code decides, not its number
+        ("2.17.15", False),
+        ("2.17.13rc3", False),
+        ("2.16.9", False),
+        ("2.2.1", False),
+    ],
+)
+def test_the_modelled_releases_are_decided_by_their_code(version: str, modelled: bool) -> None:
+    bundle = load_bundle()
+    assert (unmodelled(bundle, bundle.table(version)) == []) is modelled
+    assert modelled_range(bundle) == "2.17.16–2.17.34"
+
+
+def test_a_project_pinning_a_release_outside_the_model_keeps_its_own_checks(tmp_path: Path) -> None:
     root = tmp_path / "bot"
     root.mkdir()
     (root / "pyproject.toml").write_text(
@@ -137,16 +227,62 @@ def test_pyproject_pin_silences_only_the_checks_on_steamships_code(tmp_path: Pat
     report = engine.check([root], default_codes())
     if report.project.steamship.kind != "catalogue":
         pytest.skip("a steamship is installed next to pkgcheck: the catalogue is not used")
-    # SHP301/SHP309 rest on steamship's mixins: withheld; the package's own route is not
+    # SHP301/SHP309 rest on steamship's mixins (absent from 2.16.9): withheld; the package's
+    # own route is not
     assert [v.code for v in report.violations] == ["SHP401"]
-    assert len(report.notices) == 1 and "steamship<2.17,>=2.15 (pyproject.toml)" in report.notices[0]
+    assert report.project.steamship.version == "2.16.9"
+    assert len(report.notices) == 2 and "steamship<2.17,>=2.15 (pyproject.toml)" in report.notices[0]
 
 
-@pytest.mark.parametrize(
-    "pinned, allowed", [("2.17.34", True), ("2.17.34.0", True), ("2.17.3", False), ("2.17", False)]
-)
-def test_exact_pins_compare_release_numbers(tmp_path: Path, pinned: str, allowed: bool) -> None:
-    (tmp_path / "requirements.txt").write_text(f"steamship=={pinned}\n", encoding="utf-8")
-    (pin,) = steamship_pins(tmp_path)
-    assert pin.allows(BUNDLED_VERSION) is allowed
-    assert pin.allows("2.17.34rc1") is False
+# -- asking for a release: the CLI, a settings file, flake8 ------------------------------------
+
+
+def test_the_cli_option_chooses_the_release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cli_support import invoke
+
+    root = project(tmp_path, "steamship==2.17.34")
+    monkeypatch.chdir(root)
+    older = invoke(["--steamship-version", "2.17.24", "."])
+    newest = invoke(["."])
+    if "checked against" not in older.stderr:
+        pytest.skip("a steamship is installed next to pkgcheck: the catalogue is not used")
+    assert "pkgcheck: note: checked against steamship 2.17.24: the release asked for" in older.stderr
+    assert "SHP309" in newest.output and "SHP309" not in older.output
+    unknown = invoke(["--steamship-version", "2.17.12", "."])
+    assert unknown.exit_code == 2
+    assert unknown.stderr.strip() == (
+        "pkgcheck: error: --steamship-version: steamship 2.17.12 is not a release pkgcheck knows "
+        "(2.1.0 to 2.17.34 and their pre-releases)"
+    )
+
+
+def test_a_settings_file_chooses_the_release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cli_support import invoke
+
+    root = project(tmp_path, "steamship==2.17.34")
+    (root / "pyproject.toml").write_text('[tool.pkgcheck]\nsteamship-version = "2.17.24"\n', encoding="utf-8")
+    monkeypatch.chdir(root)
+    result = invoke(["."])
+    if "checked against" not in result.stderr:
+        pytest.skip("a steamship is installed next to pkgcheck: the catalogue is not used")
+    assert "checked against steamship 2.17.24: the release asked for" in result.stderr
+    assert "SHP309" not in result.output and "SHP301" in result.output
+    (root / "pyproject.toml").write_text('[tool.pkgcheck]\nsteamship-version = "9.x"\n', encoding="utf-8")
+    bad = invoke(["."])
+    assert bad.exit_code == 2 and "pyproject.toml: steamship-version: steamship 9.x is not a release" in bad.stderr
+
+
+def test_flake8_takes_the_release_option(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = project(tmp_path, "steamship==2.17.34")
+    run = [sys.executable, "-m", "flake8", "--select", "SHP", "--pkgcheck-steamship-version"]
+    older = subprocess.run([*run, "2.17.24", "."], cwd=root, capture_output=True, text=True, timeout=300)
+    newest = subprocess.run([*run, "2.17.34", "."], cwd=root, capture_output=True, text=True, timeout=300)
+    if "SHP309" not in newest.stdout:
+        pytest.skip("a steamship is installed next to pkgcheck: the catalogue is not used")
+    assert "SHP301" in older.stdout and "SHP309" not in older.stdout
+    unknown = subprocess.run([*run, "2.0.1", "."], cwd=root, capture_output=True, text=True, timeout=300)
+    # flake8 prints a plugin's option error on its standard output
+    assert unknown.returncode != 0 and "steamship 2.0.1 is not a release pkgcheck knows" in unknown.stdout

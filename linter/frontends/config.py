@@ -42,7 +42,7 @@ _LISTS = ("select", "extend-select", "ignore", "exclude", "extend-exclude")
 _BOOLEANS = ("statistics", "show-suppressed", "exit-zero", "quiet", "cache")
 _PATHS = ("steamship-path", "output-file")
 #: Every key a settings file may hold.
-KEYS = (*_LISTS, *_BOOLEANS, *_PATHS, "per-file-ignores", "format")
+KEYS = (*_LISTS, *_BOOLEANS, *_PATHS, "per-file-ignores", "format", "steamship-version")
 
 _CODE_LIKE = re.compile(r"^[A-Z]+[0-9]*$")
 
@@ -65,6 +65,8 @@ class FileSettings:
     format: Optional[str] = None
     output_file: Optional[Path] = None
     steamship_path: Optional[Path] = None
+    #: the steamship release to check against when none is installed (``2.17.18``)
+    steamship_version: Optional[str] = None
     booleans: Dict[str, bool] = field(default_factory=dict)
 
 
@@ -234,6 +236,8 @@ def _store(
         settings.output_file = base / value
     elif name == "steamship-path":
         settings.steamship_path = base / value
+    elif name == "steamship-version":
+        settings.steamship_version = value
     else:
         settings.booleans[name] = value
 

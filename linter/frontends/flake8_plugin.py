@@ -21,8 +21,13 @@ Options (command line, or the ``[flake8]`` section of ``setup.cfg``, ``tox.ini``
     As with flake8's own path options, a value from a config file that contains a ``/`` (write
     ``./vendor``) is relative to that file, a bare name to the working directory. Default: the
     steamship importable by flake8's interpreter, else a ``.venv``/``venv``/``env`` in the
-    project, else pkgcheck's bundled catalogue of steamship 2.17.34. A directory without
+    project, else pkgcheck's bundled catalogue of the release below. A directory without
     steamship in it is an error.
+``--pkgcheck-steamship-version RELEASE``
+    The steamship release whose bundled catalogue to check against when no steamship is
+    installed. Default: the release the project's requirements pin (``steamship==2.17.18``) or
+    the newest they allow, else the newest pkgcheck knows. A release pkgcheck does not know is
+    an error; one newer than all it knows checks against the newest.
 ``--pkgcheck-cache``
     Keep facts and results in ``.pkgcheck_cache/`` at the project root, as the ``pkgcheck``
     command does by default (the same entries, signed and keyed on the text of every file a
@@ -90,6 +95,7 @@ class Plugin:
     #: whether flake8's --select was given: without it flake8 shows every plugin's codes
     flake8_select_given: ClassVar[bool] = False
     steamship_path: ClassVar[Optional[str]] = None
+    steamship_version: ClassVar[Optional[str]] = None
     #: --pkgcheck-cache: use the project's .pkgcheck_cache/ as the CLI does
     cache: ClassVar[bool] = False
     verbose: ClassVar[int] = 0
@@ -130,6 +136,14 @@ class Plugin:
             "catalogue of steamship's routes).",
         )
         manager.add_option(
+            "--pkgcheck-steamship-version",
+            metavar="release",
+            default=None,
+            parse_from_config=True,
+            help="pkgcheck: the steamship release to check against when none is installed "
+            "(default: the one the project's requirements pin or allow, else the newest known).",
+        )
+        manager.add_option(
             "--pkgcheck-cache",
             action="store_true",
             default=False,
@@ -160,12 +174,22 @@ class Plugin:
                 f"--pkgcheck-steamship-path {steamship}: no steamship package there "
                 "(expected a site-packages directory or the steamship package directory)"
             )
+        version = getattr(options, "pkgcheck_steamship_version", None) or None
+        if version is not None:
+            from linter.sdk.catalogue import load_bundle
+            from linter.sdk.releases import ReleaseError, choose_release
+
+            try:
+                choose_release(load_bundle(), None, version)
+            except ReleaseError as error:
+                _fail(f"--pkgcheck-steamship-version: {error}")
         cls.extend_select = tuple(extend)
         cls.flake8_select = tuple(
             _codes(getattr(options, "select", None)) + _codes(getattr(options, "extend_select", None))
         )
         cls.flake8_select_given = getattr(options, "select", None) is not None
         cls.steamship_path = steamship
+        cls.steamship_version = version
         cls.cache = bool(getattr(options, "pkgcheck_cache", False))
         cls.verbose = _flake8_verbosity()
         cls._enabled = None
@@ -196,7 +220,13 @@ class Plugin:
             return
         for anchor in anchors:
             try:
-                analysis = prepare(anchor, cls.enabled_codes(), steamship_path=cls._steamship(), cache=cls.cache)
+                analysis = prepare(
+                    anchor,
+                    cls.enabled_codes(),
+                    steamship_path=cls._steamship(),
+                    cache=cls.cache,
+                    steamship_version=cls.steamship_version,
+                )
                 for notice in analysis.notices:  # once, rather than once by each worker
                     cls._say(f"pkgcheck: {notice}")
             except Exception:
@@ -261,7 +291,12 @@ class Plugin:
             # Named after flake8's filename ("stdin" or --stdin-display-name for ``flake8 -``),
             # relative to the working directory as the engine resolves it.
             violations, analysis = check_source(
-                Path(path), source, self.enabled_codes(), steamship_path=self._steamship(), cache=self.cache
+                Path(path),
+                source,
+                self.enabled_codes(),
+                steamship_path=self._steamship(),
+                cache=self.cache,
+                steamship_version=self.steamship_version,
             )
         except Exception as error:
             message = _crash_message(error)

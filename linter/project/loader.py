@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Sequ
 
 from linter.project.files import NotRegularFile
 from linter.project.layout import Layout
-from linter.sdk.catalogue import Catalogue, load_catalogue, text_digest
+from linter.sdk.catalogue import Catalogue, load_bundle, load_catalogue, text_digest
 from linter.sdk.locate import SteamshipSource, locate_steamship
 from linter.source.collect import collect_facts, collect_facts_and_tree, collect_node_spans, collect_spans
 from linter.source.facts import ModuleFacts, ParseFailure, Span
@@ -60,8 +60,9 @@ class Loader(Layout):
         self._sources: Dict[Path, str] = {}
         self._raw: Dict[Path, bytes] = {}
         self._catalogue: Optional[Catalogue] = None
-        #: steamship modules whose facts (and spans) came from the catalogue
-        self._catalogued: Set[str] = set()
+        #: steamship modules whose facts (and spans) came from the catalogue, by their
+        #: installed or vendored text's digest
+        self._catalogued: Dict[str, str] = {}
         #: (file, module name) -> a worker's parse of it under that name (see :meth:`prefetch`)
         self._prefetched: Dict[Tuple[Path, str], "Future[object]"] = {}
         #: files read from disk (for cache keys: what a result depends on)
@@ -236,21 +237,21 @@ class Loader(Layout):
 
     def catalogued(self, text: str, name: str, path: Path, is_package: bool) -> Optional[ModuleFacts]:
         """The bundled catalogue's facts for a steamship module whose text is, byte for byte,
-        the one the catalogue was built from (steamship 2.17.34 installed, or vendored into the
+        one the catalogue was built from (any bundled release installed, or vendored into the
         project): no parse needed. None for any other text."""
         if not self.is_steamship(name):
             return None
-        if self._catalogue is None:
-            try:
-                self._catalogue = load_catalogue()
-            except (OSError, ValueError, KeyError):
-                return None  # a broken install: parse instead
-        if not self._catalogue.matches(name, text_digest(text), is_package):
+        try:
+            bundle = load_bundle()
+        except Exception:  # noqa: BLE001 - a broken install: parse instead
             return None
-        facts = self._catalogue.get(name)
+        digest = text_digest(text)
+        if not bundle.holds(name, digest, is_package):
+            return None
+        facts = bundle.facts(name, digest)
         if facts is None:
             return None
-        self._catalogued.add(name)
+        self._catalogued[name] = digest
         return replace(facts, path=str(path))
 
     def module(self, name: str, near: Optional[Path] = None) -> Optional[ModuleFacts]:
@@ -281,9 +282,9 @@ class Loader(Layout):
         return self.steamship_catalogue().get(name)
 
     def steamship_catalogue(self) -> Catalogue:
-        """The bundled catalogue (read on first use)."""
+        """The bundled catalogue of the release the project uses (read on first use)."""
         if self._catalogue is None:
-            self._catalogue = load_catalogue()
+            self._catalogue = load_catalogue(self.steamship.version)
         return self._catalogue
 
     def module_exists(self, name: str, near: Optional[Path] = None) -> bool:
@@ -349,9 +350,9 @@ class Loader(Layout):
         """Positions of ``module``'s reportable nodes (computed once, on demand)."""
         if module.name not in self._spans:
             try:
-                if self.is_steamship(module.name) and (
-                    self.steamship.kind == "catalogue" or module.name in self._catalogued
-                ):
+                if module.name in self._catalogued:
+                    self._spans[module.name] = load_bundle().spans(module.name, self._catalogued[module.name])
+                elif self.is_steamship(module.name) and self.steamship.kind == "catalogue":
                     self._spans[module.name] = self.steamship_catalogue().spans(module.name)
                 else:
                     self._spans[module.name] = collect_spans(self.source(Path(module.path)))

@@ -13,7 +13,6 @@ from linter.project.loader import Loaded
 from linter.project.scope import in_scope, project_files
 from linter.run import incremental
 from linter.run.workers import Workers, collect_in_parallel, few_collections, outcome
-from linter.sdk.catalogue import BUNDLED_VERSION
 from linter.semantic.context import Context, PackageSummary
 from linter.semantic.model import Where
 from linter.source.facts import ModuleFacts, ParseFailure, Span
@@ -70,17 +69,60 @@ class Analysis:
     checked: List[Path] = field(default_factory=list)
 
 
-def foreign_requirement(project: Project) -> Optional[str]:
-    """The project's requirement on steamship (``steamship==2.16.2 (requirements.txt)``) when
-    pkgcheck's catalogue stands in for steamship and does not satisfy it: verdicts resting on
-    steamship's own code are then withheld. None when steamship is installed (the pin does not
-    matter) or the catalogue's version is allowed."""
-    if project.steamship.kind != "catalogue":
-        return None
-    from linter.sdk.pins import other_version
+def unmodelled_runtime(project: Project) -> Optional[str]:
+    """The release in use (``steamship 2.16.9 (steamship==2.16.9 (requirements.txt))``) when its
+    code that builds routes is not the code pkgcheck's spec builder mirrors: verdicts resting on
+    steamship's own code are then withheld. None when pkgcheck models it, or cannot tell (a
+    broken bundle: the installed source is trusted, as before there was a bundle)."""
+    from linter.sdk.catalogue import load_bundle, text_digest
+    from linter.sdk.releases import ROUTING_MODULES, unmodelled
 
-    pin = other_version(project.root, BUNDLED_VERSION)
-    return pin.describe() if pin is not None else None
+    try:
+        bundle = load_bundle()
+    except Exception:  # noqa: BLE001 - a broken install: nothing to compare with
+        return None
+    steamship = project.steamship
+    texts: Dict[str, Optional[str]] = {}
+    if steamship.kind == "catalogue":
+        table = bundle.table(str(steamship.version))
+        texts = {module: table.get(module) for module in ROUTING_MODULES}
+        described = f"steamship {steamship.version}"
+    else:
+        for module in ROUTING_MODULES:
+            path = Path(str(steamship.directory)).joinpath(*module.split(".")[1:]).with_suffix(".py")
+            try:
+                texts[module] = text_digest(project.source(path))
+            except Exception:  # noqa: BLE001 - unreadable or undecodable: not a text pkgcheck models
+                texts[module] = None
+        described = steamship.describe()
+    if not unmodelled(bundle, texts):
+        return None
+    return described
+
+
+def release_notices(
+    project: Project,
+    unmodelled: Optional[str],
+    consequence: str = "the checks that depend on steamship's own code were skipped",
+) -> List[str]:
+    """What to tell the user about the steamship release the run used: which one, when it is
+    not the newest pkgcheck knows, and why checks were skipped, when they were."""
+    from linter.sdk.catalogue import load_bundle
+    from linter.sdk.releases import modelled_range
+
+    steamship = project.steamship
+    notices: List[str] = []
+    if steamship.note:
+        notices.append(steamship.note)
+    elif steamship.kind == "catalogue" and steamship.version != load_bundle().newest:
+        notices.append(f"checked against steamship {steamship.version}: {steamship.reason}")
+    if unmodelled:
+        modelled = modelled_range(load_bundle())
+        notices.append(
+            f"{unmodelled} builds a package's routes with code that pkgcheck does not model yet "
+            f"(it models steamship {modelled}); {consequence}"
+        )
+    return notices
 
 
 def analyse(
@@ -133,7 +175,7 @@ def _analyse(
             chosen = [p for p in files if p in kept or p in always]
     analysis.analysed = list(chosen)
     enabled = set(enabled)
-    pinned = foreign_requirement(project)
+    pinned = unmodelled_runtime(project)
     cache = project.cache
     key = None
     plan: Optional[incremental.Plan] = None
@@ -190,13 +232,7 @@ def _check(
     project.claim(chosen)
     kept = set(plan.clean) if plan is not None else set()
     collect_in_parallel(project, [p for p in chosen if p not in kept], workers)
-    if pinned:
-        analysis.notices.append(
-            f"the project requires {pinned} but no steamship is installed here; "
-            f"pkgcheck used its catalogue of steamship {BUNDLED_VERSION} and skipped the checks "
-            "that depend on steamship's own code (install the pinned steamship, or pass "
-            "--steamship-path, to run them)"
-        )
+    analysis.notices.extend(release_notices(project, pinned))
     loaded = {path: project.load_path(path) for path in chosen if path not in kept}
     names = [
         name

@@ -28,13 +28,14 @@ def open_project(
     overrides: Optional[Dict[Path, str]] = None,
     cache: Optional[object] = None,
     root: Optional[Path] = None,
+    steamship_version: Optional[str] = None,
 ) -> Project:
     """A project for the given paths: its root is ``root``, else the nearest marked directory
     above the first of them (see :func:`group_by_project` for paths in several projects)."""
     if root is None:
         first = Path(os.path.abspath(paths[0])) if paths else Path.cwd()
         root = find_project_root(first)
-    steamship: SteamshipSource = locate_steamship(steamship_path, root)
+    steamship: SteamshipSource = locate_steamship(steamship_path, root, steamship_version)
     marked = any((root / marker).exists() for marker in ROOT_MARKERS)
     if cache is True:
         # Only a real project (with a root marker) gets a cache directory: a bare folder of
@@ -152,13 +153,14 @@ def project_specs(
     level: str = "instance",
     steamship_path: Optional[Path] = None,
     excludes: Sequence[str] = DEFAULT_EXCLUDES,
+    steamship_version: Optional[str] = None,
 ) -> List["ProjectSpecs"]:
     """The static spec of every package class defined under ``paths``, project by project
     (see :func:`group_by_project`)."""
     absolute = [Path(os.path.abspath(p)) for p in paths]
     results = []
     for group in group_by_project(absolute, list(iter_python_files(absolute, excludes))):
-        project = open_project(group.paths, steamship_path, root=group.root)
+        project = open_project(group.paths, steamship_path, root=group.root, steamship_version=steamship_version)
         modules, failures = load_files(project, group.files, excludes)
         specs = dict(iter_package_specs(SpecBuilder(project), modules, level))
         results.append(ProjectSpecs(project, specs, failures))
@@ -202,14 +204,17 @@ def qualified_specs(groups: Sequence[ProjectSpecs]) -> Dict[str, NamedSpec]:
 
 
 def package_specs(
-    paths: Sequence[Path], level: str = "instance", steamship_path: Optional[Path] = None
+    paths: Sequence[Path],
+    level: str = "instance",
+    steamship_path: Optional[Path] = None,
+    steamship_version: Optional[str] = None,
 ) -> Tuple[Dict[str, Spec], List[ParseFailure], Project]:
     """The static spec of every package class defined under ``paths``, named as
     :func:`qualified_specs` names them, the files that failed to parse, and the (first)
     project."""
-    groups = project_specs(paths, level, steamship_path)
+    groups = project_specs(paths, level, steamship_path, steamship_version=steamship_version)
     if not groups:
-        return {}, [], open_project(paths, steamship_path)
+        return {}, [], open_project(paths, steamship_path, steamship_version=steamship_version)
     specs = {name: named.spec for name, named in qualified_specs(groups).items()}
     return specs, [f for g in groups for f in g.failures], groups[0].project
 
@@ -248,6 +253,7 @@ def check(
     prefilter: bool = True,
     cache: bool = False,
     files: Optional[Sequence[Path]] = None,
+    steamship_version: Optional[str] = None,
 ) -> Report:
     """Check ``paths`` (files and directories) with the ``enabled`` rule codes.
 
@@ -263,7 +269,8 @@ def check(
     targets = list(files) if files is not None else list(iter_python_files(absolute, excludes))
     groups = group_by_project(absolute, targets)
     if not groups:
-        return Report([], [], [], [], open_project(absolute, steamship_path, overrides), [])
+        project = open_project(absolute, steamship_path, overrides, steamship_version=steamship_version)
+        return Report([], [], [], [], project, [])
     jobs = [
         (
             group,
@@ -271,6 +278,7 @@ def check(
                 enabled=set(enabled),
                 excludes=excludes,
                 steamship_path=steamship_path,
+                steamship_version=steamship_version,
                 overrides=overrides,
                 prefilter=prefilter,
                 cache=cache,
@@ -398,6 +406,7 @@ def _outcome_report(outcome: _Outcome, group: ProjectGroup, options: Dict[str, o
         options.get("overrides"),  # type: ignore[arg-type]
         None,
         root=group.root,
+        steamship_version=options.get("steamship_version"),  # type: ignore[arg-type]
     )
     project.internal_tracebacks.update(tracebacks)
     return Report(violations, failures, internal, notices, project, list(group.files), [project])
@@ -413,6 +422,7 @@ def check_group(
     prefilter: bool = True,
     cache: bool = False,
     walk: Optional[Sequence[Path]] = None,
+    steamship_version: Optional[str] = None,
 ) -> Report:
     """Check the files of one project (from :func:`group_by_project`).
 
@@ -420,7 +430,7 @@ def check_group(
     when the caller has it. Files named explicitly are always parsed (one that does not parse
     is a failure), whether or not the prefilter (:mod:`linter.project.scope`) would keep them.
     """
-    project = open_project(group.paths, steamship_path, overrides, cache, root=group.root)
+    project = open_project(group.paths, steamship_path, overrides, cache, group.root, steamship_version)
     analysis = analyse(
         project,
         enabled,
@@ -469,8 +479,8 @@ def merge_reports(reports: Sequence[Report]) -> Report:
     )
 
 
-#: (project root, rules, steamship path, excludes, extra file or None)
-_Key = Tuple[str, Tuple[str, ...], Optional[str], Tuple[str, ...], Optional[str]]
+#: (project root, rules, steamship path, steamship release, excludes, extra file or None)
+_Key = Tuple[str, Tuple[str, ...], Optional[str], Optional[str], Tuple[str, ...], Optional[str]]
 
 #: The project analyses of this process (flake8's: see :func:`check_source`). flake8's main
 #: process fills it before it forks its workers (:func:`prepare`), and the workers inherit it.
@@ -485,6 +495,7 @@ def check_source(
     excludes: Sequence[str] = DEFAULT_EXCLUDES,
     steamship_path: Optional[Path] = None,
     cache: bool = False,
+    steamship_version: Optional[str] = None,
 ) -> Tuple[List[Violation], Analysis]:
     """Findings for one file whose text is ``source`` (flake8's view of it).
 
@@ -514,13 +525,14 @@ def check_source(
     except Exception:  # undecodable on disk: flake8's text is not the file's
         same = False
     if not same or on_disk is None:
-        project = open_project([path], steamship_path, {path: source})
+        project = open_project([path], steamship_path, {path: source}, steamship_version=steamship_version)
         analysis = analyse(project, enabled, excludes, extra_files=[path])
         return _findings_in(analysis, path), analysis
     root = root_of_file(path)
-    analysis = _memoised(path, root, enabled, excludes, steamship_path, None, cache)
+    where = (steamship_path, steamship_version)
+    analysis = _memoised(path, root, enabled, excludes, where, None, cache)
     if path not in analysis.walked and joins_scope(analysis.project, path, on_disk, analysis.analysed):
-        analysis = _memoised(path, root, enabled, excludes, steamship_path, path, cache)
+        analysis = _memoised(path, root, enabled, excludes, where, path, cache)
     return _findings_in(analysis, path), analysis
 
 
@@ -558,6 +570,7 @@ def prepare(
     excludes: Sequence[str] = DEFAULT_EXCLUDES,
     steamship_path: Optional[Path] = None,
     cache: bool = False,
+    steamship_version: Optional[str] = None,
 ) -> Analysis:
     """Analyse now, and memoise, the project of file ``anchor``: the analysis that
     :func:`check_source` then uses for each file of that project's walk.
@@ -567,7 +580,8 @@ def prepare(
     one), instead of once by each worker.
     """
     path = Path(os.path.abspath(anchor))
-    return _memoised(path, find_project_root(path), enabled, excludes, steamship_path, None, cache)
+    where = (steamship_path, steamship_version)
+    return _memoised(path, find_project_root(path), enabled, excludes, where, None, cache)
 
 
 def _memoised(
@@ -575,25 +589,28 @@ def _memoised(
     root: Path,
     enabled: Iterable[str],
     excludes: Sequence[str],
-    steamship_path: Optional[Path],
+    steamship: Tuple[Optional[Path], Optional[str]],
     extra: Optional[Path],
     cache: bool,
 ) -> Analysis:
     """The analysis of ``root``'s project as on disk (plus ``extra``), made once per process.
 
     ``anchor`` is a file of that project: a project opened on a file does not depend on which
-    file it is (only directories named on a command line add import roots).
+    file it is (only directories named on a command line add import roots). ``steamship`` is
+    the steamship path and release asked for (``--pkgcheck-steamship-path``/``-version``).
     """
+    steamship_path, steamship_version = steamship
     key: _Key = (
         str(root),
         tuple(sorted(set(enabled))),
         str(steamship_path) if steamship_path else None,
+        steamship_version,
         tuple(excludes),
         str(extra) if extra is not None else None,
     )
     analysis = _MEMO.get(key)
     if analysis is None:
-        project = open_project([anchor], steamship_path, None, cache)
+        project = open_project([anchor], steamship_path, None, cache, steamship_version=steamship_version)
         analysis = analyse(project, enabled, excludes, extra_files=[extra] if extra is not None else ())
         _MEMO[key] = analysis
     return analysis

@@ -1,52 +1,41 @@
-"""The bundled catalogue: facts of steamship's modules, built by :mod:`linter.sdk.bundle` from
-a steamship wheel, read lazily (a module's facts are decoded when first asked for).
+"""The bundled catalogue: facts of steamship's modules for every release on the package index,
+built by :mod:`linter.sdk.bundle` from the wheels, read lazily.
+
+Opening the bundle reads its index (which module texts it holds); a release's catalogue reads
+that release's table (module -> text digest); a module's facts are decompressed and decoded
+when first asked for. The whole file is read into memory once per process (about a megabyte),
+so processes forked later never share a file position.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
+import re
+import zipfile
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from linter.source import serial
 from linter.source.facts import ModuleFacts, Span
 
-BUNDLED_VERSION = "2.17.34"
-CATALOGUE_PATH = Path(__file__).parent.parent / "sdk" / "data" / f"steamship-{BUNDLED_VERSION}.json.gz"
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+BUNDLE_PATH = Path(__file__).parent / "data" / "steamship.zip"
+
+#: a plain final release number: 2.17.34
+_FINAL = re.compile(r"\d+(?:\.\d+)*")
 
 
-class Catalogue:
-    """The bundled facts of steamship's modules (see :mod:`linter.sdk.bundle`).
+def release_key(version: str) -> "Version":
+    """Order of releases as pip orders them (PEP 440: 2.17.4rc3 before 2.17.4)."""
+    from packaging.version import Version
 
-    Each module's facts and spans are stored as JSON text inside the outer JSON, so loading the
-    file parses only the small outer document; a module is decoded when it is first asked for.
-    """
+    return Version(version)
 
-    def __init__(self, path: Path) -> None:
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            data = json.load(handle)
-        self.version: str = data["version"]
-        self.raw: Dict[str, Dict[str, object]] = data["modules"]
-        self.decoded: Dict[str, ModuleFacts] = {}
 
-    def get(self, name: str) -> Optional[ModuleFacts]:
-        if name not in self.decoded:
-            raw = self.raw.get(name)
-            if not isinstance(raw, dict):
-                return None
-            self.decoded[name] = serial.loads(str(raw["facts"]))
-        return self.decoded[name]
-
-    def spans(self, name: str) -> Tuple[Span, ...]:
-        raw = self.raw.get(name)
-        flat = json.loads(str(raw.get("spans", "[]"))) if isinstance(raw, dict) else []
-        return tuple(Span(*flat[i : i + 4]) for i in range(0, len(flat) - 3, 4))
-
-    def matches(self, name: str, digest: str, is_package: bool) -> bool:
-        """Whether module ``name`` of the catalogue was built from text with this digest."""
-        raw = self.raw.get(name)
-        return isinstance(raw, dict) and raw.get("sha256") == digest and raw.get("is_package") == is_package
+def is_final(version: str) -> bool:
+    return _FINAL.fullmatch(version) is not None
 
 
 def text_digest(text: str) -> str:
@@ -57,10 +46,96 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-_CATALOGUES: Dict[Path, Catalogue] = {}
+class Bundle:
+    """The bundle file: which releases it knows, and the facts of every module text."""
+
+    def __init__(self, path: Path) -> None:
+        import io
+
+        self.archive = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+        #: module name -> its texts, most recently used first: [digest, offset, length, is_package]
+        self.index: Dict[str, List[List[object]]] = json.loads(self.archive.read("index.json"))
+        self._by_digest = {
+            (name, str(text[0])): text for name, texts in self.index.items() for text in texts
+        }
+        releases = json.loads(self.archive.read("releases.json"))
+        self._names: List[str] = releases["modules"]
+        self._columns: Dict[str, List[int]] = releases["releases"]
+        #: every release, oldest first
+        self.versions: List[str] = sorted(self._columns, key=release_key)
+
+    @property
+    def newest(self) -> str:
+        """The newest final release (pre-releases are chosen only when asked for)."""
+        return [v for v in self.versions if is_final(v)][-1]
+
+    def table(self, version: str) -> Dict[str, str]:
+        """Module name -> text digest for ``version``. Raises KeyError for an unknown release."""
+        column = self._columns[version]
+        return {
+            name: str(self.index[name][n - 1][0]) for name, n in zip(self._names, column) if n
+        }
+
+    def holds(self, name: str, digest: str, is_package: bool) -> bool:
+        """Whether the bundle has the facts of module ``name`` with this text."""
+        found = self._by_digest.get((name, digest))
+        return found is not None and found[3] == is_package
+
+    def entry(self, name: str, digest: str) -> Optional[Dict[str, str]]:
+        found = self._by_digest.get((name, digest))
+        if found is None:
+            return None
+        offset, length = int(found[1]), int(found[2])  # type: ignore[call-overload]
+        with self.archive.open(f"modules/{name}") as member:  # decompressed up to the text only
+            data = member.read(offset + length)[offset:]
+        return json.loads(data.decode("utf-8"))
+
+    def facts(self, name: str, digest: str) -> Optional[ModuleFacts]:
+        found = self.entry(name, digest)
+        return serial.loads(found["facts"]) if found is not None else None
+
+    def spans(self, name: str, digest: str) -> Tuple[Span, ...]:
+        found = self.entry(name, digest)
+        flat = json.loads(found["spans"]) if found is not None else []
+        return tuple(Span(*flat[i : i + 4]) for i in range(0, len(flat) - 3, 4))
 
 
-def load_catalogue(path: Path = CATALOGUE_PATH) -> Catalogue:
-    if path not in _CATALOGUES:
-        _CATALOGUES[path] = Catalogue(path)
-    return _CATALOGUES[path]
+class Catalogue:
+    """Steamship's modules as one release has them (see :class:`Bundle`), decoded on demand."""
+
+    def __init__(self, bundle: Bundle, version: str) -> None:
+        self.bundle = bundle
+        self.version = version
+        self.table = bundle.table(version)
+        self.decoded: Dict[str, Optional[ModuleFacts]] = {}
+
+    def get(self, name: str) -> Optional[ModuleFacts]:
+        if name not in self.decoded:
+            digest = self.table.get(name)
+            self.decoded[name] = self.bundle.facts(name, digest) if digest is not None else None
+        return self.decoded[name]
+
+    def spans(self, name: str) -> Tuple[Span, ...]:
+        digest = self.table.get(name)
+        return self.bundle.spans(name, digest) if digest is not None else ()
+
+
+_BUNDLES: Dict[Path, Bundle] = {}
+_CATALOGUES: Dict[Tuple[Path, str], Catalogue] = {}
+
+
+def load_bundle(path: Path = BUNDLE_PATH) -> Bundle:
+    if path not in _BUNDLES:
+        _BUNDLES[path] = Bundle(path)
+    return _BUNDLES[path]
+
+
+def load_catalogue(version: Optional[str] = None, path: Path = BUNDLE_PATH) -> Catalogue:
+    """The catalogue of release ``version`` (default: the newest). Raises KeyError for a
+    release the bundle does not hold."""
+    bundle = load_bundle(path)
+    version = version or bundle.newest
+    key = (path, version)
+    if key not in _CATALOGUES:
+        _CATALOGUES[key] = Catalogue(bundle, version)
+    return _CATALOGUES[key]

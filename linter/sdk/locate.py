@@ -1,5 +1,6 @@
 """Where steamship's own source comes from: installed beside pkgcheck or in the project's
-virtualenv (read, never imported), else the bundled catalogue.
+virtualenv (read, never imported), else the bundled catalogue of the release the project uses
+(:func:`linter.sdk.releases.choose_release`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional
 
-from linter.sdk.catalogue import BUNDLED_VERSION
+from linter.sdk.catalogue import load_bundle
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,10 @@ class SteamshipSource:
     kind: str  # "installed" or "catalogue"
     version: Optional[str]
     directory: Optional[Path] = None
+    #: why this release (the catalogue's): ``steamship==2.17.18 (requirements.txt)``, ...
+    reason: str = ""
+    #: said once to the user when the release is not the one the project asked for
+    note: Optional[str] = None
 
     def describe(self) -> str:
         if self.kind == "installed":
@@ -27,13 +32,15 @@ class SteamshipSource:
 
 
 def locate_steamship(
-    explicit: Optional[Path] = None, project_root: Optional[Path] = None
+    explicit: Optional[Path] = None, project_root: Optional[Path] = None, version: Optional[str] = None
 ) -> SteamshipSource:
     """Find steamship's source without importing it.
 
     Order: ``explicit`` (a site-packages dir or the ``steamship`` package dir), the interpreter's
     ``sys.path``, a virtualenv in the project root (``.venv``, ``venv``, ``env``), and last the
-    bundled catalogue.
+    bundled catalogue of release ``version`` (``--steamship-version``), else of the release the
+    project's requirements choose. Raises :class:`~linter.sdk.releases.ReleaseError` for a
+    ``version`` pkgcheck does not know.
     """
     candidates: List[Path] = []
     if explicit is not None:
@@ -50,7 +57,10 @@ def locate_steamship(
         package = entry / "steamship"
         if (package / "invocable" / "invocable.py").is_file():
             return SteamshipSource("installed", _installed_version(entry), package)
-    return SteamshipSource("catalogue", BUNDLED_VERSION)
+    from linter.sdk.releases import choose_release
+
+    choice = choose_release(load_bundle(), project_root, version)
+    return SteamshipSource("catalogue", choice.version, reason=choice.reason, note=choice.note)
 
 
 def _installed_version(site: Path) -> Optional[str]:

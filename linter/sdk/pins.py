@@ -1,9 +1,8 @@
 """Which steamship the project says it needs: requirements files, pyproject.toml, setup.cfg.
 
 Checks that rest on steamship's own code (its mixins' constructors, its routes) are only right
-for the steamship the project runs on. When no steamship is installed, pkgcheck stands in its
-catalogue of one version; if the project's requirement excludes that version, those checks are
-withheld (:func:`other_version`).
+for the steamship the project runs on. When no steamship is installed, these requirements choose
+the release whose catalogue stands in for it (:func:`linter.sdk.releases.choose_release`).
 
 Requirements are read as pip and Poetry read them (PEP 508 specifiers through ``packaging``;
 Poetry's ``^``/``~`` constraints); anything else — a URL, a ``-r`` include, an unparsable line —
@@ -84,14 +83,6 @@ def steamship_pins(root: Path) -> List[Union[Pin, ExactPin]]:
     if setup_cfg is not None and NAME in setup_cfg.lower():
         pins.extend(Pin(spec, "setup.cfg") for spec in _from_setup_cfg(setup_cfg))
     return [pin for pin in pins if isinstance(pin, ExactPin) or str(pin.specifier)]
-
-
-def other_version(root: Path, version: str) -> Optional[Union[Pin, ExactPin]]:
-    """The first requirement of the project that ``version`` does not satisfy, if any."""
-    for pin in steamship_pins(root):
-        if not pin.allows(version):
-            return pin
-    return None
 
 
 def _read(path: Path) -> Optional[str]:

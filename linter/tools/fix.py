@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from linter.project.files import find_project_root
-from linter.run.checker import Violation, foreign_requirement
+from linter.run.checker import Violation, unmodelled_runtime
 from linter.run.engine import DEFAULT_EXCLUDES, open_project
 from linter.source.facts import ParseFailure
 from linter.source.parse import decode_source
@@ -82,6 +82,7 @@ def fix_files(
     excludes: Sequence[str] = DEFAULT_EXCLUDES,
     steamship_path: Optional[Path] = None,
     enabled: Optional[Iterable[str]] = None,
+    steamship_version: Optional[str] = None,
 ) -> FixResult:
     """Fix the ``violations`` that lie in ``paths`` (files, or directories holding them).
 
@@ -100,7 +101,7 @@ def fix_files(
             violation
         )
     for root, group in sorted(by_root.items()):
-        _fix_project(root, group, result, unsafe, write, excludes, steamship_path, codes)
+        _fix_project(root, group, result, unsafe, write, excludes, (steamship_path, steamship_version), codes)
     return result
 
 
@@ -115,7 +116,7 @@ def _fix_project(
     unsafe: bool,
     write: bool,
     excludes: Sequence[str],
-    steamship_path: Optional[Path],
+    steamship: Tuple[Optional[Path], Optional[str]],
     enabled: Tuple[str, ...],
 ) -> None:
     # Read every file once, up front: the plan, the edit and the write all rest on these bytes.
@@ -129,7 +130,7 @@ def _fix_project(
             result.refused.append((str(path), f"cannot read it: {error}"))
             continue
         originals[path] = data
-    planner = _planner(root, list(originals), texts, excludes, steamship_path)
+    planner = _planner(root, list(originals), texts, excludes, steamship)
     for path in list(originals):
         loaded = planner.project.load_path(path)
         if isinstance(loaded, ParseFailure):
@@ -162,7 +163,7 @@ def _fix_project(
         if change is not None:
             changes[path] = change
     if changes:
-        checker = _Checker(root, texts, enabled, excludes, steamship_path)
+        checker = _Checker(root, texts, enabled, excludes, steamship)
         _verify(checker, changes, result)
     for path, change in sorted(changes.items()):
         _write(path, change, result, write)
@@ -173,19 +174,19 @@ def _planner(
     files: List[Path],
     texts: Dict[Path, str],
     excludes: Sequence[str],
-    steamship_path: Optional[Path],
+    steamship: Tuple[Optional[Path], Optional[str]],
 ) -> Planner:
     from linter.project.scope import in_scope, project_files
     from linter.semantic.context import Context
     from linter.source.facts import ModuleFacts
 
-    project = open_project([root], steamship_path, overrides=texts)
+    project = open_project([root], steamship[0], overrides=texts, steamship_version=steamship[1])
     candidates = project_files(project, excludes)
     candidates.extend(path for path in files if path not in candidates)
     chosen = in_scope(project, candidates)
     chosen.extend(path for path in files if path not in chosen)
     modules = [m for m in map(project.load_path, chosen) if isinstance(m, ModuleFacts)]
-    exact = foreign_requirement(project) is None
+    exact = unmodelled_runtime(project) is None
     return Planner(Context(project, modules, sdk_exact=exact))
 
 
@@ -234,13 +235,14 @@ class _Checker:
         texts: Dict[Path, str],
         enabled: Tuple[str, ...],
         excludes: Sequence[str],
-        steamship_path: Optional[Path],
+        steamship: Tuple[Optional[Path], Optional[str]],
     ) -> None:
         self.root = root
         self.texts = texts
         self.enabled = enabled
         self.excludes = excludes
-        self.steamship_path = steamship_path
+        #: the steamship path and release asked for
+        self.steamship = steamship
         # the findings of the texts the fixes were planned on (the files as read)
         self.before = Counter(self._key(v, None) for v in self._findings({}))
 
@@ -254,7 +256,8 @@ class _Checker:
             [self.root, *self.texts],
             self.enabled,
             excludes=self.excludes,
-            steamship_path=self.steamship_path,
+            steamship_path=self.steamship[0],
+            steamship_version=self.steamship[1],
             overrides=overrides,
         )
         return report.violations

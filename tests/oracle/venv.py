@@ -212,11 +212,12 @@ def ensure_oracle_venv(
     return found
 
 
-def ensure_steamship_wheel(directory: Optional[Path] = None) -> Path:
-    """The steamship wheel the bundled catalogue is built from, downloaded once (``pip download
-    --no-deps``) into ``~/.cache/pkgcheck/wheels``. Raises OracleVenvError."""
+def ensure_steamship_wheel(directory: Optional[Path] = None, version: str = STEAMSHIP_VERSION) -> Path:
+    """The wheel of steamship ``version`` (one of those the bundled catalogue is built from),
+    downloaded once (``pip download --no-deps``) into ``~/.cache/pkgcheck/wheels``. Raises
+    OracleVenvError."""
     directory = directory or Path.home() / ".cache" / "pkgcheck" / "wheels"
-    name = f"steamship-{STEAMSHIP_VERSION}-py3-none-any.whl"
+    name = f"steamship-{version}-py3-none-any.whl"
     wheel = directory / name
     if wheel.is_file():
         return wheel
@@ -227,9 +228,9 @@ def ensure_steamship_wheel(directory: Optional[Path] = None) -> Path:
             [
                 sys.executable, "-m", "pip", "download", "--disable-pip-version-check",
                 "--no-input", "--no-deps", "--only-binary", ":all:", "-d", staging,
-                f"steamship=={STEAMSHIP_VERSION}",
+                f"steamship=={version}",
             ],
-            f"pip download steamship=={STEAMSHIP_VERSION}",
+            f"pip download steamship=={version}",
             timeout=PIP_TIMEOUT_S,
         )
         downloaded = staging / name

@@ -122,6 +122,13 @@ from linter.source.noqa import BY_PER_FILE_IGNORES, NoqaIndex
     help="A site-packages directory holding the steamship to analyse against.",
 )
 @click.option(
+    "--steamship-version",
+    default=None,
+    metavar="RELEASE",
+    help="The steamship release to check against when none is installed "
+    "(default: the one the project's requirements pin or allow, else the newest known).",
+)
+@click.option(
     "--config",
     "config_file",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -174,6 +181,7 @@ def check(
     exit_zero: Optional[bool],
     quiet: Optional[bool],
     steamship_path: Optional[Path],
+    steamship_version: Optional[str],
     config_file: Optional[Path],
     cache: Optional[bool],
     isolated: bool,
@@ -212,6 +220,7 @@ def check(
         fmt=fmt,
         output_file=output_file,
         steamship_path=steamship_path,
+        steamship_version=steamship_version,
         statistics=statistics,
         show_suppressed=show_suppressed,
         exit_zero=exit_zero,
@@ -263,6 +272,7 @@ def _run_fixes(
             options.enabled,
             excludes=options.excludes,
             steamship_path=options.steamship_path,
+            steamship_version=options.steamship_version,
             prefilter=prefilter,
             walk=run.walk,
         )
@@ -275,6 +285,7 @@ def _run_fixes(
             write=write,
             excludes=options.excludes,
             steamship_path=options.steamship_path,
+            steamship_version=options.steamship_version,
             enabled=options.enabled,
         )
         result.files.extend(fixed.files)
@@ -330,6 +341,7 @@ def _run_check(
                 enabled=run.options.enabled,
                 excludes=run.options.excludes,
                 steamship_path=run.options.steamship_path,
+                steamship_version=run.options.steamship_version,
                 prefilter=prefilter,
                 cache=run.options.cache,
                 walk=run.walk,

@@ -69,6 +69,19 @@ def check_steamship_path(path: Path, origin: str) -> None:
         )
 
 
+def check_steamship_version(version: str, origin: str) -> str:
+    """``version`` when pkgcheck knows that steamship release (or it is newer than all it
+    knows: then the newest is used, and the run says so); a usage error otherwise."""
+    from linter.sdk.catalogue import load_bundle
+    from linter.sdk.releases import ReleaseError, choose_release
+
+    try:
+        choose_release(load_bundle(), None, version)
+    except ReleaseError as error:
+        raise CliError(f"{origin}: {error}") from None
+    return version
+
+
 def no_files_note(targets: Sequence[Path]) -> str:
     return f"no Python files to check in {', '.join(str(path) for path in targets)}"
 

@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import click
 
-from linter.frontends.cli.common import CliError, check_steamship_path
+from linter.frontends.cli.common import CliError, check_steamship_path, check_steamship_version
 from linter.frontends.config import (
     ConfigError,
     FileSettings,
@@ -56,6 +56,7 @@ class Options:
     format: str
     output_file: Optional[Path]
     steamship_path: Optional[Path]
+    steamship_version: Optional[str]
     statistics: bool
     show_suppressed: bool
     exit_zero: bool
@@ -222,6 +223,7 @@ def merge_options(
     fmt: Optional[str],
     output_file: Optional[Path],
     steamship_path: Optional[Path],
+    steamship_version: Optional[str],
     statistics: Optional[bool],
     show_suppressed: Optional[bool],
     exit_zero: Optional[bool],
@@ -277,6 +279,14 @@ def merge_options(
                 chosen_steamship, f"{display_path(str(settings.path), Path.cwd())}: steamship-path"
             )
 
+    if steamship_version is not None:
+        chosen_version: Optional[str] = check_steamship_version(steamship_version, "--steamship-version")
+    elif settings.steamship_version is not None:
+        where = display_path(str(settings.path), Path.cwd()) if settings.path is not None else "settings"
+        chosen_version = check_steamship_version(settings.steamship_version, f"{where}: steamship-version")
+    else:
+        chosen_version = None
+
     def flag(value: Optional[bool], key: str, default: bool = False) -> bool:
         return value if value is not None else settings.booleans.get(key, default)
 
@@ -287,6 +297,7 @@ def merge_options(
         format=fmt or settings.format or "text",
         output_file=output_file if output_file is not None else settings.output_file,
         steamship_path=chosen_steamship,
+        steamship_version=chosen_version,
         statistics=flag(statistics, "statistics"),
         show_suppressed=flag(show_suppressed, "show-suppressed"),
         exit_zero=flag(exit_zero, "exit-zero"),

@@ -9,7 +9,13 @@ from typing import Optional, Tuple
 
 import click
 
-from linter.frontends.cli.common import VERBOSE, CliError, check_steamship_path, no_files_note
+from linter.frontends.cli.common import (
+    VERBOSE,
+    CliError,
+    check_steamship_path,
+    check_steamship_version,
+    no_files_note,
+)
 
 
 @click.command()
@@ -54,6 +60,13 @@ from linter.frontends.cli.common import VERBOSE, CliError, check_steamship_path,
     default=None,
     help="A site-packages directory holding the steamship to analyse against.",
 )
+@click.option(
+    "--steamship-version",
+    default=None,
+    metavar="RELEASE",
+    help="The steamship release to build the specs with when none is installed "
+    "(default: the one the project's requirements pin or allow, else the newest known).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 @click.pass_context
 def spec(
@@ -65,6 +78,7 @@ def spec(
     include_reserved: bool,
     extended: bool,
     steamship_path: Optional[Path],
+    steamship_version: Optional[str],
     verbose: bool,
 ) -> None:
     """Print the static PackageSpec of every package under PATHS.
@@ -73,6 +87,7 @@ def spec(
     steamship.json) are read project by project, and each package's name is prefixed with its
     project's directory (relative to the directory holding them all) and a colon.
     """
+    from linter.run.checker import release_notices, unmodelled_runtime
     from linter.run.engine import project_specs, qualified_specs
 
     ctx.meta[VERBOSE] = verbose
@@ -83,7 +98,20 @@ def spec(
             raise CliError(f"{path}: no such file or directory")
     if steamship_path is not None:
         check_steamship_path(steamship_path, "--steamship-path")
-    groups = project_specs(list(paths), level, steamship_path)
+    if steamship_version is not None:
+        check_steamship_version(steamship_version, "--steamship-version")
+    groups = project_specs(list(paths), level, steamship_path, steamship_version=steamship_version)
+    said = (
+        notice
+        for group in groups
+        for notice in release_notices(
+            group.project,
+            unmodelled_runtime(group.project),
+            "these specs are built as those releases build them",
+        )
+    )
+    for notice in dict.fromkeys(said):
+        click.echo(f"pkgcheck: note: {notice}", err=True)
     if not groups:
         # as `check` says it: an empty result must not pass for a project without packages
         click.echo(f"pkgcheck: note: {no_files_note(paths)}", err=True)
