@@ -120,10 +120,12 @@ def _tail(text: str, lines: int = 40) -> str:
 class OracleRun:
     """Runs (and caches, for the session) the runtime dump and pkgcheck for each input."""
 
-    def __init__(self, venv: OracleVenv, workdir: Path, debugdir: Path):
+    def __init__(self, venv: OracleVenv, workdir: Path, debugdir: Path, spec_args: Tuple[str, ...] = ()):
         self.venv = venv
         self.workdir = workdir
         self.debugdir = debugdir
+        #: more arguments for ``pkgcheck spec`` (``--steamship-version X``)
+        self.spec_args = spec_args
         self._runtime: Dict[str, Dict[str, Any]] = {}
         self._pkgcheck: Dict[Tuple[str, str], Tuple[Optional[Dict[str, Any]], Optional[str]]] = {}
 
@@ -176,7 +178,7 @@ class OracleRun:
         key = (input_id, level, source)
         if key not in self._pkgcheck:
             path = self.input_path(input_id)
-            cmd = [sys.executable, "-m", "linter", "spec", str(path), "--level", level]
+            cmd = [sys.executable, "-m", "linter", "spec", str(path), "--level", level, *self.spec_args]
             if source == "installed":
                 cmd += ["--steamship-path", str(self.venv.site_packages)]
             result: Tuple[Optional[Dict[str, Any]], Optional[str]]

@@ -90,6 +90,7 @@ def test_json_keys_and_values() -> None:
             "end_column": 16,
             "severity": "error",
             "url": f"{DOCS_URL}#shp101",
+            "steamship": None,
         }
     ]
     assert (
@@ -111,6 +112,10 @@ def test_json_from_the_cli_is_relative_and_one_based(
     monkeypatch.chdir(tmp_path)
     result = invoke(["--format", "json", "proj"])
     report = json.loads(result.stdout)
+    # the release each finding was judged under: the one installed, else the newest bundled
+    from linter.sdk.locate import locate_steamship
+
+    report_release = locate_steamship(None, tmp_path / "proj").version
     assert {item["path"] for item in report} == {"proj/pkg/api.py", "proj/broken.py"}
     for item in report:
         assert set(item) == {
@@ -123,7 +128,9 @@ def test_json_from_the_cli_is_relative_and_one_based(
             "end_column",
             "severity",
             "url",
+            "steamship",
         }
+        assert item["steamship"] == report_release
         assert item["line"] >= 1 and item["column"] >= 1
         assert item["severity"] == "error"
         assert item["url"] == rule_url(item["code"])

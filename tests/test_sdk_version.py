@@ -286,3 +286,64 @@ def test_flake8_takes_the_release_option(tmp_path: Path) -> None:
     unknown = subprocess.run([*run, "2.0.1", "."], cwd=root, capture_output=True, text=True, timeout=300)
     # flake8 prints a plugin's option error on its standard output
     assert unknown.returncode != 0 and "steamship 2.0.1 is not a release pkgcheck knows" in unknown.stdout
+
+
+# -- pkgcheck upgrade ------------------------------------------------------------------------
+
+
+def test_upgrade_reports_what_the_newest_release_breaks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from cli_support import invoke
+
+    root = project(tmp_path, "steamship==2.17.24")
+    monkeypatch.chdir(root)
+    result = invoke(["upgrade", "--format", "json", "."])
+    (report,) = json.loads(result.stdout)
+    if report["from"] != "2.17.24":
+        pytest.skip("a steamship is installed next to pkgcheck: the project uses it now")
+    assert result.exit_code == 1 and report["to"] == "2.17.34" and report["breaks"]
+    # the widget transport's 'agent' keyword is a TypeError from 2.17.25 on
+    assert [(Path(f["path"]).name, f["line"], f["code"]) for f in report["new_findings"]] == [
+        ("api.py", 14, "SHP309")
+    ]
+    assert report["gone_findings"] == []
+    # AgentService gains POST /async_prompt in 2.17.32: a compatible change of Bot's spec
+    assert [(c["package"], c["route"], c["breaking"]) for c in report["spec_changes"]] == [
+        ("api.Bot", "POST /async_prompt", False)
+    ]
+    text = invoke(["upgrade", "."])
+    assert text.exit_code == 1
+    assert text.stdout.splitlines()[0] == ".: steamship 2.17.24 -> 2.17.34"
+    assert "  new       api.py:14:" in text.stdout and "SHP309" in text.stdout
+
+
+def test_upgrade_to_the_same_release_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cli_support import invoke
+
+    root = project(tmp_path, "steamship==2.17.24")
+    monkeypatch.chdir(root)
+    result = invoke(["upgrade", "--to", "2.17.24", "."])
+    assert result.exit_code == 0
+    assert "no finding and no route changes" in result.output
+    unknown = invoke(["upgrade", "--to", "2.17.12", "."])
+    assert unknown.exit_code == 2 and "--to: steamship 2.17.12 is not a release pkgcheck knows" in unknown.stderr
+
+
+def test_json_and_sarif_name_the_release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from cli_support import invoke
+
+    root = project(tmp_path, "steamship==2.17.24")
+    monkeypatch.chdir(root)
+    findings = json.loads(invoke(["--format", "json", "."]).stdout)
+    run = json.loads(invoke(["--format", "sarif", "."]).stdout)["runs"][0]
+    if run["properties"]["steamship"][0]["source"] != "catalogue":
+        pytest.skip("a steamship is installed next to pkgcheck: the catalogue is not used")
+    assert findings and {item["steamship"] for item in findings} == {"2.17.24"}
+    assert run["properties"]["steamship"] == [
+        {"project": ".", "release": "2.17.24", "source": "catalogue", "reason": "steamship==2.17.24 (requirements.txt)"}
+    ]
+    notes = [n["message"]["text"] for n in run["invocations"][0]["toolExecutionNotifications"] if n["level"] == "note"]
+    assert notes == ["checked against steamship 2.17.24: steamship==2.17.24 (requirements.txt)"]

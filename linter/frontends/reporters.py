@@ -74,6 +74,8 @@ class Entry:
     source_line: str = ""
     #: None when reported; else one of :mod:`linter.source.noqa`'s ``BY_*`` reasons
     suppressed: Optional[str] = None
+    #: the steamship release the finding was judged under (its project's)
+    steamship: Optional[str] = None
 
 
 @dataclass
@@ -85,6 +87,10 @@ class ReportData:
     root: Path = field(default_factory=Path.cwd)
     #: one line per internal error (for SARIF's tool execution notifications)
     internal_errors: Sequence[str] = ()
+    #: the run's notes (which steamship release, checks skipped), for SARIF's notifications
+    notices: Sequence[str] = ()
+    #: per project: its root, and the steamship release it was checked against and why
+    steamship: Sequence[Mapping[str, object]] = ()
 
     @property
     def shown(self) -> List[Entry]:
@@ -182,6 +188,7 @@ def render_json(data: ReportData, color: bool = False) -> str:
             "end_column": v.end_column,
             "severity": SEVERITY,
             "url": rule_url(v.code),
+            "steamship": entry.steamship,
         }
         if data.show_suppressed:
             item["suppressed"] = entry.suppressed
@@ -316,11 +323,13 @@ def render_sarif(data: ReportData, color: bool = False) -> str:
             {
                 "executionSuccessful": not data.internal_errors,
                 "toolExecutionNotifications": [
-                    {"level": "error", "message": {"text": text}} for text in data.internal_errors
+                    *({"level": "error", "message": {"text": text}} for text in data.internal_errors),
+                    *({"level": "note", "message": {"text": text}} for text in data.notices),
                 ],
             }
         ],
         "results": results,
+        "properties": {"steamship": [dict(project) for project in data.steamship]},
     }
     document = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(document, indent=2) + "\n"

@@ -29,13 +29,16 @@ def open_project(
     cache: Optional[object] = None,
     root: Optional[Path] = None,
     steamship_version: Optional[str] = None,
+    steamship_source: Optional[SteamshipSource] = None,
 ) -> Project:
     """A project for the given paths: its root is ``root``, else the nearest marked directory
-    above the first of them (see :func:`group_by_project` for paths in several projects)."""
+    above the first of them (see :func:`group_by_project` for paths in several projects).
+    ``steamship_source``, when given, is where steamship's code comes from, found or not
+    (``pkgcheck upgrade`` compares two releases' catalogues whatever is installed)."""
     if root is None:
         first = Path(os.path.abspath(paths[0])) if paths else Path.cwd()
         root = find_project_root(first)
-    steamship: SteamshipSource = locate_steamship(steamship_path, root, steamship_version)
+    steamship: SteamshipSource = steamship_source or locate_steamship(steamship_path, root, steamship_version)
     marked = any((root / marker).exists() for marker in ROOT_MARKERS)
     if cache is True:
         # Only a real project (with a root marker) gets a cache directory: a bare folder of
@@ -154,13 +157,20 @@ def project_specs(
     steamship_path: Optional[Path] = None,
     excludes: Sequence[str] = DEFAULT_EXCLUDES,
     steamship_version: Optional[str] = None,
+    steamship_source: Optional[SteamshipSource] = None,
 ) -> List["ProjectSpecs"]:
     """The static spec of every package class defined under ``paths``, project by project
     (see :func:`group_by_project`)."""
     absolute = [Path(os.path.abspath(p)) for p in paths]
     results = []
     for group in group_by_project(absolute, list(iter_python_files(absolute, excludes))):
-        project = open_project(group.paths, steamship_path, root=group.root, steamship_version=steamship_version)
+        project = open_project(
+            group.paths,
+            steamship_path,
+            root=group.root,
+            steamship_version=steamship_version,
+            steamship_source=steamship_source,
+        )
         modules, failures = load_files(project, group.files, excludes)
         specs = dict(iter_package_specs(SpecBuilder(project), modules, level))
         results.append(ProjectSpecs(project, specs, failures))
@@ -423,6 +433,7 @@ def check_group(
     cache: bool = False,
     walk: Optional[Sequence[Path]] = None,
     steamship_version: Optional[str] = None,
+    steamship_source: Optional[SteamshipSource] = None,
 ) -> Report:
     """Check the files of one project (from :func:`group_by_project`).
 
@@ -430,7 +441,9 @@ def check_group(
     when the caller has it. Files named explicitly are always parsed (one that does not parse
     is a failure), whether or not the prefilter (:mod:`linter.project.scope`) would keep them.
     """
-    project = open_project(group.paths, steamship_path, overrides, cache, group.root, steamship_version)
+    project = open_project(
+        group.paths, steamship_path, overrides, cache, group.root, steamship_version, steamship_source
+    )
     analysis = analyse(
         project,
         enabled,

@@ -47,12 +47,12 @@ class OracleVenv:
         return self.steamship_dir / "agents" / "examples"
 
 
-def default_venv_dir() -> Path:
+def default_venv_dir(version: str = STEAMSHIP_VERSION) -> Path:
     override = os.environ.get(ENV_VAR)
-    if override:
+    if override and version == STEAMSHIP_VERSION:  # the variable names the main oracle's venv
         return Path(override).expanduser().resolve()
     tag = f"py{sys.version_info[0]}{sys.version_info[1]}"
-    return Path.home() / ".cache" / "pkgcheck" / f"oracle-venv-steamship-{STEAMSHIP_VERSION}-{tag}"
+    return Path.home() / ".cache" / "pkgcheck" / f"oracle-venv-steamship-{version}-{tag}"
 
 
 def venv_python(root: Path) -> Path:
@@ -115,7 +115,7 @@ def _probe(python: Path) -> dict:
         raise OracleVenvError(f"unexpected output probing the oracle venv: {proc.stdout!r}") from exc
 
 
-def _from_marker(root: Path) -> Optional[OracleVenv]:
+def _from_marker(root: Path, version: str = STEAMSHIP_VERSION) -> Optional[OracleVenv]:
     marker = root / MARKER_NAME
     python = venv_python(root)
     if not marker.is_file() or not python.exists():
@@ -124,7 +124,7 @@ def _from_marker(root: Path) -> Optional[OracleVenv]:
         data = json.loads(marker.read_text())
     except ValueError:
         return None
-    if data.get("steamship_version") != STEAMSHIP_VERSION:
+    if data.get("steamship_version") != version:
         return None
     steamship_dir = Path(data.get("steamship_dir", ""))
     if not (steamship_dir / "invocable" / "package_service.py").is_file():
@@ -134,7 +134,7 @@ def _from_marker(root: Path) -> Optional[OracleVenv]:
         python=python,
         site_packages=steamship_dir.parent,
         steamship_dir=steamship_dir,
-        steamship_version=STEAMSHIP_VERSION,
+        steamship_version=version,
     )
 
 
@@ -152,25 +152,27 @@ def _remove_stale(root: Path) -> None:
 
 
 def ensure_oracle_venv(
-    root: Optional[Path] = None, log: Callable[[str], None] = lambda msg: None
+    root: Optional[Path] = None,
+    log: Callable[[str], None] = lambda msg: None,
+    version: str = STEAMSHIP_VERSION,
 ) -> OracleVenv:
     """Return the oracle venv, building it first if needed. Raises OracleVenvError."""
-    root = Path(root) if root is not None else default_venv_dir()
-    found = _from_marker(root)
+    root = Path(root) if root is not None else default_venv_dir(version)
+    found = _from_marker(root, version)
     if found is not None:
         return found
     with _lock(root):
-        found = _from_marker(root)  # another process may have built it meanwhile
+        found = _from_marker(root, version)  # another process may have built it meanwhile
         if found is not None:
             return found
         started = time.time()
-        log(f"building oracle venv with steamship=={STEAMSHIP_VERSION} at {root}")
+        log(f"building oracle venv with steamship=={version} at {root}")
         _remove_stale(root)
         hint = (
             "\nThe oracle tests need a venv with steamship=={v} (built with `{py} -m venv` and "
             "pip, needs network access to PyPI once). Fix the cause above, or set ${env} to a "
             "writable location."
-        ).format(v=STEAMSHIP_VERSION, py=sys.executable, env=ENV_VAR)
+        ).format(v=version, py=sys.executable, env=ENV_VAR)
         try:
             _run([sys.executable, "-m", "venv", root], "creating the oracle venv", timeout=600)
             python = venv_python(root)
@@ -179,15 +181,15 @@ def ensure_oracle_venv(
             _run(
                 [
                     python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
-                    f"steamship=={STEAMSHIP_VERSION}",
+                    f"steamship=={version}",
                 ],
-                f"pip install steamship=={STEAMSHIP_VERSION} into the oracle venv",
+                f"pip install steamship=={version} into the oracle venv",
                 timeout=PIP_TIMEOUT_S,
             )
             info = _probe(python)
-            if info.get("version") != STEAMSHIP_VERSION:
+            if info.get("version") != version:
                 raise OracleVenvError(
-                    f"oracle venv has steamship {info.get('version')}, expected {STEAMSHIP_VERSION}"
+                    f"oracle venv has steamship {info.get('version')}, expected {version}"
                 )
         except OracleVenvError as exc:
             raise OracleVenvError(str(exc) + hint) from exc
@@ -196,7 +198,7 @@ def ensure_oracle_venv(
         tmp.write_text(
             json.dumps(
                 {
-                    "steamship_version": STEAMSHIP_VERSION,
+                    "steamship_version": version,
                     "steamship_dir": info["steamship_dir"],
                     "python": info["python"],
                     "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -206,7 +208,7 @@ def ensure_oracle_venv(
         )
         os.replace(tmp, marker)
         log(f"oracle venv ready in {time.time() - started:.0f}s")
-    found = _from_marker(root)
+    found = _from_marker(root, version)
     if found is None:
         raise OracleVenvError(f"oracle venv at {root} was built but fails its own check")
     return found

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -332,6 +333,7 @@ def _run_check(
     missing: List[str] = []
     entries: List[Entry] = []
     notices: List[str] = []
+    steamship: List[Dict[str, object]] = []
     if not runs:
         notices.append(no_files_note(targets))
     jobs = [
@@ -380,7 +382,19 @@ def _run_check(
             line = f"internal error: rule {code} crashed ({last})"
             if all(line != seen for seen, _ in internal):
                 internal.append((line, details))
-        entries.extend(_build_entries(violations, run.options.per_file_ignores, root))
+        release = report.project.steamship
+        steamship.append(
+            {
+                "project": display_path(str(run.group.root), root),
+                "release": release.version,
+                "source": release.kind,
+                "reason": release.reason if release.kind == "catalogue" else str(release.directory),
+            }
+        )
+        entries.extend(
+            replace(entry, steamship=release.version)
+            for entry in _build_entries(violations, run.options.per_file_ignores, root)
+        )
     entries.sort(key=lambda e: _violation_order(e.violation))
 
     data = ReportData(
@@ -389,6 +403,8 @@ def _run_check(
         show_suppressed=options.show_suppressed,
         root=root,
         internal_errors=[line for line, _ in internal],
+        notices=notices,
+        steamship=steamship,
     )
     to_file = options.output_file is not None
     color = options.format == "text" and not to_file and should_color(sys.stdout)

@@ -28,6 +28,7 @@ from linter.frontends.cli.common import EXIT_ERROR, EXIT_FINDINGS, VERBOSE, repo
 from linter.frontends.cli.diff import diff_command
 from linter.frontends.cli.rules import rule_command, rules_command
 from linter.frontends.cli.spec import spec
+from linter.frontends.cli.upgrade import upgrade_command
 
 
 class PkgcheckGroup(click.Group):
@@ -88,3 +89,4 @@ main.add_command(rules_command)
 main.add_command(rule_command)
 main.add_command(spec)
 main.add_command(diff_command)
+main.add_command(upgrade_command)
