@@ -23,6 +23,7 @@ from linter.frontends.cli.common import (
     report_internal_error,
     rule_infos,
     should_color,
+    steamship_version_option,
     write_atomically,
 )
 from linter.frontends.cli.settings import (
@@ -122,13 +123,7 @@ from linter.source.noqa import BY_PER_FILE_IGNORES, NoqaIndex
     default=None,
     help="A site-packages directory holding the steamship to analyse against.",
 )
-@click.option(
-    "--steamship-version",
-    default=None,
-    metavar="RELEASE",
-    help="The steamship release to check against when none is installed "
-    "(default: the one the project's requirements pin or allow, else the newest known).",
-)
+@steamship_version_option
 @click.option(
     "--config",
     "config_file",

@@ -69,6 +69,16 @@ def check_steamship_path(path: Path, origin: str) -> None:
         )
 
 
+#: ``--steamship-version`` of the commands that read steamship's code
+steamship_version_option = click.option(
+    "--steamship-version",
+    default=None,
+    metavar="RELEASE",
+    help="The steamship release whose code to use when none is installed "
+    "(default: the one the project's requirements pin or allow, else the newest known).",
+)
+
+
 def check_steamship_version(version: str, origin: str) -> str:
     """``version`` when pkgcheck knows that steamship release (or it is newer than all it
     knows: then the newest is used, and the run says so); a usage error otherwise."""

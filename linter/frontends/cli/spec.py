@@ -15,6 +15,7 @@ from linter.frontends.cli.common import (
     check_steamship_path,
     check_steamship_version,
     no_files_note,
+    steamship_version_option,
 )
 
 
@@ -60,13 +61,7 @@ from linter.frontends.cli.common import (
     default=None,
     help="A site-packages directory holding the steamship to analyse against.",
 )
-@click.option(
-    "--steamship-version",
-    default=None,
-    metavar="RELEASE",
-    help="The steamship release to build the specs with when none is installed "
-    "(default: the one the project's requirements pin or allow, else the newest known).",
-)
+@steamship_version_option
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 @click.pass_context
 def spec(
