@@ -305,7 +305,7 @@ def find_steamship(explicit: Optional[str]) -> Optional[Path]:
     candidates.extend(
         sorted(
             Path.home().glob(
-                ".cache/pkgcheck/oracle-venv-steamship-*/lib/python3*/site-packages/steamship"
+                ".cache/pkgcheck/oracle-venv-steamship-2.17.34-*/lib/python3*/site-packages/steamship"
             )
         )
     )
