@@ -47,7 +47,11 @@ class RouteConflict(Rule):
     package class is defined — the package cannot even be imported — and one passed to
     ``add_mixin`` raises it when the package is instantiated. Two mixins sharing a route fail the
     same way. (Adding the same mixin class that ``USED_MIXIN_CLASSES`` already scanned is
-    allowed.)
+    allowed — from steamship 2.17.16 on. Releases 2.17.8–2.17.15 look the listed route up as
+    ``"/" + path``, so for a path that starts with ``/`` (``@post("/note")``, every built-in
+    mixin's) adding the listed mixin again collides with its own listed route and raises
+    ``RouteConflictError`` when the package is instantiated; pkgcheck reports it under those
+    releases only.)
 
     ## Example
     ```python

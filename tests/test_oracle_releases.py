@@ -18,10 +18,14 @@ import test_oracle as base
 from oracle.compare import LEVELS, compare_level, format_problems
 from oracle.venv import OracleVenvError, ensure_oracle_venv
 
-#: the last release before 2.17.25 changed the transports' and mixins' constructors
-RELEASES = ("2.17.24",)
-#: the other modelled releases with a routing or AgentService change (STEAMSHIP-RELEASES.md)
-SLOW_RELEASES = ("2.17.16", "2.17.18", "2.17.20", "2.17.23", "2.17.25", "2.17.29", "2.17.32")
+#: the last release before 2.17.25 changed the transports' and mixins' constructors, and the
+#: last one whose scan_mixin looks routes up as ``"/" + path``
+RELEASES = ("2.17.24", "2.17.15")
+#: the other modelled releases with a routing or AgentService change (STEAMSHIP-RELEASES.md),
+#: and the release candidate whose code is 2.17.14's
+SLOW_RELEASES = (
+    "2.17.13rc3", "2.17.14", "2.17.16", "2.17.18", "2.17.20", "2.17.23", "2.17.25", "2.17.29", "2.17.32",
+)  # fmt: skip
 
 _RUNS: Dict[str, base.OracleRun] = {}
 
@@ -86,3 +90,64 @@ def test_the_catalogue_is_the_release_installed() -> None:
             parts = list(path.relative_to(venv.steamship_dir.parent).with_suffix("").parts)
             name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
             assert table.get(name) == text_digest(decode_source(path.read_bytes())), (version, name)
+
+
+JOURNAL = """\
+from steamship.invocable import PackageService, post
+from steamship.invocable.package_mixin import PackageMixin
+
+
+class Notes(PackageMixin):
+    @post("/note")
+    def note(self, text: str) -> str:
+        return text
+
+
+class Plain(PackageMixin):
+    @post("plain")
+    def plain(self) -> str:
+        return "plain"
+
+
+class Journal(PackageService):
+    USED_MIXIN_CLASSES = [Notes, Plain]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.add_mixin(Notes())
+        self.add_mixin(Plain())
+
+    @post("entry")
+    def entry(self) -> str:
+        return "ok"
+"""
+
+
+@pytest.mark.parametrize("version, fails", [("2.17.15", True), ("2.17.16", False)])
+def test_a_listed_mixin_added_again_as_the_release_does(
+    version: str, fails: bool, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """scan_mixin of 2.17.8-2.17.15 looks ``/note`` up as ``//note``: adding a listed mixin
+    whose path starts with ``/`` raises RouteConflictError when the package is instantiated;
+    from 2.17.16 it replaces the listed placeholder. pkgcheck says so under the one release and
+    not under the other, and the runtime of each agrees."""
+    import json
+    import subprocess
+    import sys
+
+    (tmp_path / "steamship.json").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "api.py").write_text(JOURNAL, encoding="utf-8")
+    oracle = oracle_for(version, tmp_path_factory)
+    dump = subprocess.run(
+        [str(oracle.venv.python), str(base.RUNTIME_DUMP), str(tmp_path)],
+        capture_output=True, text=True, timeout=300, cwd=str(tmp_path),
+    )  # fmt: skip
+    instance = json.loads(dump.stdout)["packages"]["api.Journal"]["instance"]
+    assert ("RouteConflictError" in str(instance.get("error"))) is fails
+    check = ["check", "--no-cache", "--format", "json", "--steamship-version", version, "."]
+    found = subprocess.run(
+        [sys.executable, "-m", "linter", *check],
+        capture_output=True, text=True, timeout=300, cwd=str(tmp_path),
+    )  # fmt: skip
+    codes = [(item["line"], item["code"]) for item in json.loads(found.stdout)]
+    assert codes == ([(22, "SHP301")] if fails else [])

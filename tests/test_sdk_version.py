@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -83,7 +84,7 @@ def test_the_same_code_under_two_releases(tmp_path: Path, version: str, codes: l
 
 from linter.sdk.catalogue import load_bundle  # noqa: E402
 from linter.sdk.pins import steamship_pins  # noqa: E402
-from linter.sdk.releases import ReleaseError, choose_release, modelled_range, unmodelled  # noqa: E402
+from linter.sdk.releases import ReleaseError, Runtime, choose_release, modelled_range, runtime_of  # noqa: E402
 
 NEWEST = "2.17.34"
 
@@ -187,23 +188,25 @@ def test_exact_pins_compare_release_numbers(tmp_path: Path, pinned: str, allowed
 
 
 @pytest.mark.parametrize(
-    "version, modelled",
+    "version, runtime",
     [
-        ("2.17.34", True),
-        ("2.17.25", True),
-        ("2.17.24", True),
-        ("2.17.16", True),
-        ("2.7.17", True),  # re-published 2.17.18: its code decides, not its number
-        ("2.17.15", False),
-        ("2.17.13rc3", False),
-        ("2.16.9", False),
-        ("2.2.1", False),
+        ("2.17.34", Runtime()),
+        ("2.17.25", Runtime()),
+        ("2.17.24", Runtime()),
+        ("2.17.16", Runtime()),
+        ("2.7.17", Runtime()),  # re-published 2.17.18: its code decides, not its number
+        ("2.17.15", Runtime(mixin_lookup_adds_slash=True)),
+        ("2.17.14", Runtime(mixin_lookup_adds_slash=True)),
+        ("2.17.13rc3", Runtime(mixin_lookup_adds_slash=True)),  # 2.17.14's code, before 2.17.13
+        ("2.17.13", None),
+        ("2.16.9", None),
+        ("2.2.1", None),
     ],
 )
-def test_the_modelled_releases_are_decided_by_their_code(version: str, modelled: bool) -> None:
+def test_the_runtime_of_a_release_is_decided_by_its_code(version: str, runtime: Optional[Runtime]) -> None:
     bundle = load_bundle()
-    assert (unmodelled(bundle, bundle.table(version)) == []) is modelled
-    assert modelled_range(bundle) == "2.17.16–2.17.34"
+    assert runtime_of(bundle, bundle.table(version)) == runtime
+    assert modelled_range(bundle) == "2.17.14–2.17.34"
 
 
 def test_a_project_pinning_a_release_outside_the_model_keeps_its_own_checks(tmp_path: Path) -> None:

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Sequ
 
 from linter.project.files import NotRegularFile
 from linter.project.layout import Layout
-from linter.sdk.catalogue import Catalogue, load_bundle, load_catalogue, text_digest
+from linter.sdk.catalogue import Bundle, Catalogue, load_bundle, load_catalogue, text_digest
 from linter.sdk.locate import SteamshipSource, locate_steamship
+from linter.sdk.releases import ROUTING_MODULES, Runtime, runtime_of
 from linter.source.collect import collect_facts, collect_facts_and_tree, collect_node_spans, collect_spans
 from linter.source.facts import ModuleFacts, ParseFailure, Span
 from linter.source.jobs import facts_of
@@ -72,6 +73,8 @@ class Loader(Layout):
         #: files whose facts the cache was asked for and did not have
         self.not_cached: Set[Path] = set()
         self.internal_tracebacks: Dict[Path, str] = {}
+        self._runtime: Optional[Runtime] = None
+        self._runtime_known = False
 
     # -- loading ---------------------------------------------------------------------------
     def is_steamship(self, name: str) -> bool:
@@ -286,6 +289,34 @@ class Loader(Layout):
         if self._catalogue is None:
             self._catalogue = load_catalogue(self.steamship.version)
         return self._catalogue
+
+    @property
+    def runtime(self) -> Optional[Runtime]:
+        """What the steamship in use does where releases differ (see
+        :mod:`linter.sdk.releases`), decided by the text of its routing modules; None when
+        pkgcheck does not model that code (or has no bundle to compare it with)."""
+        if not self._runtime_known:
+            self._runtime_known = True
+            try:
+                bundle = load_bundle()
+            except Exception:  # noqa: BLE001 - a broken install: nothing to compare with
+                return None
+            self._runtime = runtime_of(bundle, self.routing_texts(bundle))
+        return self._runtime
+
+    def routing_texts(self, bundle: Bundle) -> Dict[str, Optional[str]]:
+        """The digests of the steamship in use's routing modules (None for one it lacks)."""
+        if self.steamship.kind == "catalogue":
+            table = bundle.table(str(self.steamship.version))
+            return {module: table.get(module) for module in ROUTING_MODULES}
+        texts: Dict[str, Optional[str]] = {}
+        for module in ROUTING_MODULES:
+            path = Path(str(self.steamship.directory)).joinpath(*module.split(".")[1:]).with_suffix(".py")
+            try:
+                texts[module] = text_digest(self.source(path))
+            except Exception:  # noqa: BLE001 - unreadable or undecodable: not a text pkgcheck models
+                texts[module] = None
+        return texts
 
     def module_exists(self, name: str, near: Optional[Path] = None) -> bool:
         return self.module(name, near) is not None

@@ -70,34 +70,20 @@ class Analysis:
 
 
 def unmodelled_runtime(project: Project) -> Optional[str]:
-    """The release in use (``steamship 2.16.9 (steamship==2.16.9 (requirements.txt))``) when its
-    code that builds routes is not the code pkgcheck's spec builder mirrors: verdicts resting on
-    steamship's own code are then withheld. None when pkgcheck models it, or cannot tell (a
-    broken bundle: the installed source is trusted, as before there was a bundle)."""
-    from linter.sdk.catalogue import load_bundle, text_digest
-    from linter.sdk.releases import ROUTING_MODULES, unmodelled
+    """The release in use (``steamship 2.16.9``) when its code that builds routes is not code
+    pkgcheck's spec builder models: verdicts resting on steamship's own code are then withheld.
+    None when pkgcheck models it, or cannot tell (a broken bundle: the installed source is
+    trusted, as before there was a bundle)."""
+    from linter.sdk.catalogue import load_bundle
 
     try:
-        bundle = load_bundle()
+        load_bundle()
     except Exception:  # noqa: BLE001 - a broken install: nothing to compare with
         return None
-    steamship = project.steamship
-    texts: Dict[str, Optional[str]] = {}
-    if steamship.kind == "catalogue":
-        table = bundle.table(str(steamship.version))
-        texts = {module: table.get(module) for module in ROUTING_MODULES}
-        described = f"steamship {steamship.version}"
-    else:
-        for module in ROUTING_MODULES:
-            path = Path(str(steamship.directory)).joinpath(*module.split(".")[1:]).with_suffix(".py")
-            try:
-                texts[module] = text_digest(project.source(path))
-            except Exception:  # noqa: BLE001 - unreadable or undecodable: not a text pkgcheck models
-                texts[module] = None
-        described = steamship.describe()
-    if not unmodelled(bundle, texts):
+    if project.runtime is not None:
         return None
-    return described
+    steamship = project.steamship
+    return f"steamship {steamship.version}" if steamship.kind == "catalogue" else steamship.describe()
 
 
 def release_notices(

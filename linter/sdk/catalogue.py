@@ -63,6 +63,7 @@ class Bundle:
         self._columns: Dict[str, List[int]] = releases["releases"]
         #: every release, oldest first
         self.versions: List[str] = sorted(self._columns, key=release_key)
+        self._tables: Dict[str, Dict[str, str]] = {}
 
     @property
     def newest(self) -> str:
@@ -71,10 +72,12 @@ class Bundle:
 
     def table(self, version: str) -> Dict[str, str]:
         """Module name -> text digest for ``version``. Raises KeyError for an unknown release."""
-        column = self._columns[version]
-        return {
-            name: str(self.index[name][n - 1][0]) for name, n in zip(self._names, column) if n
-        }
+        if version not in self._tables:
+            column = self._columns[version]
+            self._tables[version] = {
+                name: str(self.index[name][n - 1][0]) for name, n in zip(self._names, column) if n
+            }
+        return self._tables[version]
 
     def holds(self, name: str, digest: str, is_package: bool) -> bool:
         """Whether the bundle has the facts of module ``name`` with this text."""

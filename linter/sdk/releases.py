@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Union
+from typing import List, Mapping, Optional, Sequence, Union
 
 from linter.sdk.catalogue import Bundle, is_final, release_key
 from linter.sdk.pins import ExactPin, Pin, steamship_pins
@@ -26,14 +26,47 @@ ROUTING_MODULES = (
     "steamship.base.package_spec",
 )
 
-#: For each routing module, the releases whose text of it pkgcheck's spec builder mirrors. The
-#: 2.17.25 text of package_service.py differs from 2.17.16's only in calling
-#: ``mixin.instance_init()`` without arguments; no route depends on that call.
-MODELLED = {
-    "steamship.invocable.invocable": ("2.17.14",),
-    "steamship.invocable.package_service": ("2.17.16", "2.17.25"),
-    "steamship.base.package_spec": ("2.17.11",),
-}
+
+@dataclass(frozen=True)
+class Runtime:
+    """What a release's routing code does where releases differ: the one place that answers
+    "what does release X do here" for the spec builder. The defaults are the newest release's."""
+
+    #: ``scan_mixin`` looks a mixin's route up among the existing ones as ``"/" + path`` even
+    #: when the path starts with ``/`` (``//x``), so a listed mixin added again with
+    #: ``add_mixin`` finds no route of its own to replace and conflicts (2.17.8–2.17.15)
+    mixin_lookup_adds_slash: bool = False
+
+
+@dataclass(frozen=True)
+class Family:
+    """Releases whose routing modules hold the same code, named by the releases whose texts
+    they are (several for a module whose texts differ only where no route depends on it)."""
+
+    texts: Mapping[str, Sequence[str]]
+    runtime: Runtime
+
+
+#: The routing code pkgcheck models, newest first. Within a family, package_service.py's 2.17.25
+#: text differs from 2.17.16's only in calling ``mixin.instance_init()`` without arguments.
+FAMILIES = (
+    Family(
+        {
+            "steamship.invocable.invocable": ("2.17.14",),
+            "steamship.invocable.package_service": ("2.17.16", "2.17.25"),
+            "steamship.base.package_spec": ("2.17.11",),
+        },
+        Runtime(),
+    ),
+    Family(
+        {
+            "steamship.invocable.invocable": ("2.17.14",),
+            "steamship.invocable.package_service": ("2.17.14",),
+            "steamship.base.package_spec": ("2.17.11",),
+        },
+        Runtime(mixin_lookup_adds_slash=True),
+    ),
+)
 
 
 #: the reason of a release named by ``--steamship-version`` or a settings file's ``steamship-version``
@@ -134,28 +167,24 @@ def _too_new(what: str, newest: str) -> str:
     return f"{what} is newer than every release pkgcheck knows; pkgcheck used steamship {newest}"
 
 
-def modelled_texts(bundle: Bundle) -> Dict[str, List[str]]:
-    """Routing module -> the digests of its texts that pkgcheck's spec builder mirrors."""
-    return {
-        module: [bundle.table(release)[module] for release in releases] for module, releases in MODELLED.items()
-    }
-
-
-def unmodelled(bundle: Bundle, texts: Mapping[str, Optional[str]]) -> List[str]:
-    """The routing modules whose text (digest, None when missing) is not one pkgcheck's spec
-    builder mirrors: where the release in use builds routes in a way pkgcheck does not model."""
-    known = modelled_texts(bundle)
-    return [module for module in ROUTING_MODULES if texts.get(module) not in known[module]]
+def runtime_of(bundle: Bundle, texts: Mapping[str, Optional[str]]) -> Optional[Runtime]:
+    """The runtime of the release whose routing modules have these texts (digests; None for a
+    module it lacks), or None when pkgcheck does not model that code."""
+    for family in FAMILIES:
+        if all(
+            texts.get(module) in {bundle.table(release)[module] for release in releases}
+            for module, releases in family.texts.items()
+        ):
+            return family.runtime
+    return None
 
 
 def modelled_range(bundle: Bundle) -> str:
-    """The final releases, newest first back to the first that is not, whose routing code is
-    all modelled: ``2.17.16–2.17.34``."""
-    known = modelled_texts(bundle)
+    """The final releases, newest first back to the first that is not, whose routing code
+    pkgcheck models: ``2.17.14–2.17.34``."""
     run: List[str] = []
     for version in reversed([v for v in bundle.versions if is_final(v)]):
-        table = bundle.table(version)
-        if not all(table.get(m) in known[m] for m in ROUTING_MODULES):
+        if runtime_of(bundle, bundle.table(version)) is None:
             break
         run.append(version)
     return f"{run[-1]}–{run[0]}" if len(run) > 1 else (run[0] if run else "none")

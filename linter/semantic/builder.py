@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from linter.project.index import Project, Ref, class_namespace
+from linter.sdk.releases import Runtime
 from linter.sdk.steamship import ENDPOINT, INVOCABLE, PACKAGE_MIXIN, PACKAGE_SERVICE, ROUTE_DECORATORS, VERB
 from linter.semantic.init_walk import InitWalker
 from linter.semantic.model import RESERVED, Arg, Event, MixinUse, Route, RouteDecl, Spec, Where, clean_path
@@ -458,11 +459,15 @@ class SpecBuilder:
                 spec.notes.append(note)
         mixin_fact = self.project.class_fact(mixin)
         mixin_name = mixin_fact.name if mixin_fact else mixin.qualname
+        lookup_adds_slash = (self.project.runtime or Runtime()).mixin_lookup_adds_slash
         for decl in decls:
             route = self.method_spec(
                 mixin, decl.method_name, decl.verb, decl.raw_path, decl.config, "mixin", decl, site
             )
-            comparison = decl.raw_path if decl.raw_path.startswith("/") else "/" + decl.raw_path
+            if lookup_adds_slash or not decl.raw_path.startswith("/"):
+                comparison = "/" + decl.raw_path
+            else:
+                comparison = decl.raw_path
             existing_same = spec.routes.get((decl.verb, comparison))
             allow = bool(permit)
             if (
