@@ -350,3 +350,20 @@ def test_json_and_sarif_name_the_release(tmp_path: Path, monkeypatch: pytest.Mon
     ]
     notes = [n["message"]["text"] for n in run["invocations"][0]["toolExecutionNotifications"] if n["level"] == "note"]
     assert notes == ["checked against steamship 2.17.24: steamship==2.17.24 (requirements.txt)"]
+
+
+def test_a_python_without_lzma_gets_a_clear_error(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = project(tmp_path, "steamship==2.17.24")
+    code = (
+        "import sys; sys.modules['lzma'] = None; sys.argv = ['pkgcheck', '--no-cache', '.']\n"
+        "from linter.frontends.cli.main import main\nmain()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300)
+    if "Traceback" not in result.stderr and result.returncode == 1:
+        pytest.skip("a steamship is installed next to pkgcheck: the catalogue is not read")
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("pkgcheck: error: pkgcheck's steamship catalogue needs Python's lzma")
+    assert "Traceback" not in result.stderr

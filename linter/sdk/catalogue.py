@@ -46,12 +46,24 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+class CatalogueUnavailable(RuntimeError):
+    """The bundled catalogue cannot be read on this Python (no ``lzma`` module)."""
+
+
 class Bundle:
     """The bundle file: which releases it knows, and the facts of every module text."""
 
     def __init__(self, path: Path) -> None:
         import io
 
+        try:
+            import lzma  # noqa: F401 - the modules' facts are LZMA-compressed
+        except ImportError:
+            raise CatalogueUnavailable(
+                "pkgcheck's steamship catalogue needs Python's lzma module, which this Python was "
+                "built without; install steamship next to pkgcheck (or pass --steamship-path) so "
+                "that its source is read instead"
+            ) from None
         self.archive = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
         #: module name -> its texts, most recently used first: [digest, offset, length, is_package]
         self.index: Dict[str, List[List[object]]] = json.loads(self.archive.read("index.json"))

@@ -63,6 +63,11 @@ class PkgcheckGroup(click.Group):
                 os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(EXIT_FINDINGS)
         except Exception as error:  # the last line of defence: no traceback for the user
+            from linter.sdk.catalogue import CatalogueUnavailable
+
+            if isinstance(error, CatalogueUnavailable):  # this Python's fault, not pkgcheck's
+                click.echo(f"pkgcheck: error: {error}", err=True)
+                ctx.exit(EXIT_ERROR)
             report_internal_error(
                 f"internal error: {type(error).__name__}: {error}",
                 traceback.format_exc(),
