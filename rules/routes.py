@@ -184,7 +184,9 @@ class OverrideSpelling(Rule):
     overrides a base route by comparing the *raw* path strings, before normalisation. Base
     ``@post("/x")`` and subclass ``@post("x")`` are the same route, but not an override: both
     are registered, the base's last, so the base method keeps serving ``POST /x`` and the
-    override is dead code.
+    override is dead code. This holds from steamship 2.17.14, when route collection became
+    recursive; up to 2.17.13 the class's own routes are registered after its bases' and the
+    override wins, so pkgcheck reports this only under 2.17.14 and later.
 
     ## Example
     ```python

@@ -24,7 +24,8 @@ RELEASES = ("2.17.24", "2.17.15")
 #: the other modelled releases with a routing or AgentService change (STEAMSHIP-RELEASES.md),
 #: and the release candidate whose code is 2.17.14's
 SLOW_RELEASES = (
-    "2.17.13rc3", "2.17.14", "2.17.16", "2.17.18", "2.17.20", "2.17.23", "2.17.25", "2.17.29", "2.17.32",
+    "2.17.11", "2.17.13", "2.17.13rc3", "2.17.14", "2.17.16", "2.17.18", "2.17.20", "2.17.23", "2.17.25",
+    "2.17.29", "2.17.32",
 )  # fmt: skip
 
 _RUNS: Dict[str, base.OracleRun] = {}

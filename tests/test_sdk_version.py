@@ -198,7 +198,9 @@ def test_exact_pins_compare_release_numbers(tmp_path: Path, pinned: str, allowed
         ("2.17.15", Runtime(mixin_lookup_adds_slash=True)),
         ("2.17.14", Runtime(mixin_lookup_adds_slash=True)),
         ("2.17.13rc3", Runtime(mixin_lookup_adds_slash=True)),  # 2.17.14's code, before 2.17.13
-        ("2.17.13", None),
+        ("2.17.13", Runtime(routes_from_every_ancestor=False, mixin_lookup_adds_slash=True)),
+        ("2.17.11", Runtime(routes_from_every_ancestor=False, mixin_lookup_adds_slash=True)),
+        ("2.17.10", None),
         ("2.16.9", None),
         ("2.2.1", None),
     ],
@@ -206,7 +208,7 @@ def test_exact_pins_compare_release_numbers(tmp_path: Path, pinned: str, allowed
 def test_the_runtime_of_a_release_is_decided_by_its_code(version: str, runtime: Optional[Runtime]) -> None:
     bundle = load_bundle()
     assert runtime_of(bundle, bundle.table(version)) == runtime
-    assert modelled_range(bundle) == "2.17.14–2.17.34"
+    assert modelled_range(bundle) == "2.17.11–2.17.34"
 
 
 def test_a_project_pinning_a_release_outside_the_model_keeps_its_own_checks(tmp_path: Path) -> None:
@@ -367,3 +369,16 @@ def test_a_python_without_lzma_gets_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().startswith("pkgcheck: error: pkgcheck's steamship catalogue needs Python's lzma")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "version, codes", [("2.17.34", ["SHP103", "SHP103"]), ("2.17.14", ["SHP103", "SHP103"]), ("2.17.13", [])]
+)
+def test_an_override_spelled_otherwise_as_the_release_does(version: str, codes: list) -> None:
+    """From 2.17.14 a base's route stays unless the class has the same raw path, and the base's
+    registration wins; up to 2.17.13 the class's own route is registered last and wins."""
+    fixture = Path(__file__).parent / "fixtures" / "shp103_override_spelling_src"
+    report = engine.check([fixture], default_codes(), steamship_version=version)
+    if report.project.steamship.kind != "catalogue":
+        pytest.skip("a steamship is installed next to pkgcheck: the catalogue is not used")
+    assert [v.code for v in report.violations] == codes

@@ -32,6 +32,12 @@ class Runtime:
     """What a release's routing code does where releases differ: the one place that answers
     "what does release X do here" for the spec builder. The defaults are the newest release's."""
 
+    #: ``find_route_methods`` walks every ancestor, and a base's route is dropped when the class
+    #: has the same verb and raw path (2.17.14 on); before, it read the direct bases' own
+    #: attributes and then the class's, each registered over the last (2.17.8–2.17.13), so a
+    #: grandparent's routes come only through the parent's spec and a mixin's base's base is
+    #: not scanned
+    routes_from_every_ancestor: bool = True
     #: ``scan_mixin`` looks a mixin's route up among the existing ones as ``"/" + path`` even
     #: when the path starts with ``/`` (``//x``), so a listed mixin added again with
     #: ``add_mixin`` finds no route of its own to replace and conflicts (2.17.8–2.17.15)
@@ -65,6 +71,14 @@ FAMILIES = (
             "steamship.base.package_spec": ("2.17.11",),
         },
         Runtime(mixin_lookup_adds_slash=True),
+    ),
+    Family(
+        {
+            "steamship.invocable.invocable": ("2.17.11",),
+            "steamship.invocable.package_service": ("2.17.11",),
+            "steamship.base.package_spec": ("2.17.11",),
+        },
+        Runtime(routes_from_every_ancestor=False, mixin_lookup_adds_slash=True),
     ),
 )
 

@@ -199,6 +199,8 @@ class SpecBuilder:
         path and verb this class does not have."""
         if depth > 50 or ref.kind != "class":
             return []
+        if not (self.project.runtime or Runtime()).routes_from_every_ancestor:
+            return self._direct_route_methods(ref, events, notes)
         base_routes: List[RouteDecl] = []
         bases = self.project.bases(ref)
         for base in bases:
@@ -208,17 +210,8 @@ class SpecBuilder:
                 continue
             if base.kind == "class":
                 base_routes.extend(self.find_route_methods(base, events, notes, depth + 1))
-        own, own_notes = self.declared_routes(ref)
-        if notes is not None:
-            notes.extend(own_notes)
+        own = self._own_route_methods(ref, events, notes)
         this = list(own)
-        if events is not None:
-            seen: Dict[Tuple[str, str], RouteDecl] = {}
-            for decl in own:
-                key = (decl.verb, decl.path)
-                if key in seen:
-                    events.append(("duplicate", decl, seen[key]))
-                seen[key] = decl
         for decl in base_routes:
             if not any(o.raw_path == decl.raw_path and o.verb == decl.verb for o in this):
                 if events is not None:
@@ -227,6 +220,37 @@ class SpecBuilder:
                             events.append(("override_spelling", o, decl))
                 this.append(decl)
         return this
+
+    def _direct_route_methods(
+        self, ref: Ref, events: Optional[List[Tuple[str, RouteDecl, RouteDecl]]], notes: Optional[List[str]]
+    ) -> List[RouteDecl]:
+        """``find_route_methods`` of 2.17.8–2.17.13: the direct bases' own routes, then the
+        class's, in that order (each registered over the ones before it)."""
+        found: List[RouteDecl] = []
+        for base in self.project.bases(ref):
+            if base is None:
+                if notes is not None:
+                    notes.append(f"{ref.qualname}: a base class cannot be resolved")
+            elif base.kind == "class":
+                found.extend(self.declared_routes(base)[0])
+        return found + self._own_route_methods(ref, events, notes)
+
+    def _own_route_methods(
+        self, ref: Ref, events: Optional[List[Tuple[str, RouteDecl, RouteDecl]]], notes: Optional[List[str]]
+    ) -> List[RouteDecl]:
+        """The routes declared in the class itself; two of one verb and path are a
+        ``duplicate`` event (the later one wins)."""
+        own, own_notes = self.declared_routes(ref)
+        if notes is not None:
+            notes.extend(own_notes)
+        if events is not None:
+            seen: Dict[Tuple[str, str], RouteDecl] = {}
+            for decl in own:
+                key = (decl.verb, decl.path)
+                if key in seen:
+                    events.append(("duplicate", decl, seen[key]))
+                seen[key] = decl
+        return list(own)
 
     # -- from_class ------------------------------------------------------------------------
     def signature(self, defining: Ref, function: FunctionFact) -> Tuple[str, List[Arg]]:
