@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Iterator, List, Optional, Set, Tuple
+from typing import Iterator, List, Optional, Set, Tuple, Union
 
 from linter.project.index import Ref
 from linter.sdk.steamship import VERB
 from linter.semantic.calls import SIGNATURE, Call, checkable, memo_calls, route_path, verb_of
 from linter.semantic.context import Context
-from linter.semantic.model import Route, Spec, Where
+from linter.semantic.model import Phrase, Route, Spec, Where
 from linter.source.facts import Expr, FunctionFact
 from rules import Finding, Rule
 
@@ -29,6 +29,9 @@ class UnknownInvokeLaterRoute(Rule):
     is ``method`` — not the Python method name — on the package instance. Nothing checks it at
     the call: the background task later fails with ``No handler for POST /name``, where nobody
     is watching.
+
+    Releases: before steamship 2.16.1 a package serves only the routes of its own class and
+    its direct bases; a grandparent's route is not found, and the message says so.
 
     ## Example
     ```python
@@ -128,7 +131,10 @@ def route_candidates(context: Context, call: Call, spec: Spec, path: str) -> Can
     return Candidates(tuple(r for p in close for r in routes if r.path == p))
 
 
-def suggest(context: Context, call: Call, spec: Spec, path: str) -> str:
+def suggest(context: Context, call: Call, spec: Spec, path: str) -> Union[str, Phrase]:
+    unreached = ancestor_route(context, spec, path)
+    if unreached is not None:
+        return unreached
     found = route_candidates(context, call, spec, path)
     if found.method_name is not None:
         name = found.method_name
@@ -139,6 +145,28 @@ def suggest(context: Context, call: Call, spec: Spec, path: str) -> str:
         spelled = " or ".join(repr(p.lstrip("/")) for p in found.paths)
         return f"; did you mean {spelled}?"
     return ""
+
+
+def ancestor_route(context: Context, spec: Spec, path: str) -> Optional[Phrase]:
+    """Why a route an ancestor declares is not served, in a release where a class takes only
+    its direct bases' routes (before 2.16.1), or None."""
+    if context.project.behaviour.inherits != "nothing":
+        return None
+    mro, _ = context.project.mro(spec.cls)
+    for ancestor in mro[2:]:
+        if ancestor.kind != "class":
+            continue
+        for decl in context.builder.declared_routes(ancestor)[0]:
+            if decl.path == path:
+                return Phrase(
+                    (
+                        f"; {short(ancestor)} declares it (",
+                        decl.decorator,
+                        f"), but in steamship {context.project.steamship.version} a package serves "
+                        "only the routes of its own class and its direct bases",
+                    )
+                )
+    return None
 
 
 def encloses(route: Route, call: Call) -> bool:
@@ -365,6 +393,10 @@ class InvokeLaterBadCall(Rule):
     without a method, or with keywords ``invoke_later`` does not take, raises ``TypeError`` at
     once.
 
+    Releases: ``invoke_later`` exists from steamship 2.3.2 on (before, the call raises
+    AttributeError) and takes ``delay_ms`` from 2.16.1 on; pkgcheck reads its parameters from
+    the release the project uses.
+
     ## Example
     ```python
     from steamship.invocable import PackageService, get, post
@@ -410,21 +442,33 @@ class InvokeLaterBadCall(Rule):
     def problems(self, context: Context, call: Call) -> Iterator[Tuple[str, str, int]]:
         args = call.args
         node = call.fact.node
+        if call.signature is None:
+            version = context.project.steamship.version
+            yield (
+                f"PackageService has no invoke_later in steamship {version} (it is added in 2.3.2)",
+                "the call raises AttributeError",
+                node,
+            )
+            return
+        signature = call.signature
         if "method" not in args:
             yield "invoke_later without a method", "the call raises TypeError", node
         positional = [extra for extra in call.extra if not extra.startswith("*") and not extra.endswith("=")]
         if positional:
-            given = len(SIGNATURE) + len(positional)
+            given = len(signature) + len(positional)
             yield (
-                f"invoke_later takes at most {len(SIGNATURE)} positional arguments but is given {given}",
+                f"invoke_later takes at most {len(signature)} positional arguments but is given {given}",
                 "the call raises TypeError",
                 node,
             )
         for extra in call.extra:
             if extra.endswith("=") and not extra.startswith("*"):
                 key = extra[:-1]
-                if key in SIGNATURE:  # also given by position
+                if key in signature:  # also given by position
                     yield f"invoke_later gets two values for {key}", "the call raises TypeError", node
+                elif key in SIGNATURE:  # a parameter of a later release
+                    version = context.project.steamship.version
+                    yield f"invoke_later of steamship {version} does not take {key}", "the call raises TypeError", node
                 else:
                     yield f"invoke_later does not take {key}", "the call raises TypeError", node
         verb = args.get("verb")
@@ -519,7 +563,7 @@ class InvokeLaterWithoutContext(Rule):
 
     def check(self, context: Context) -> Iterator[Finding]:
         for call in memo_calls(context):
-            if call.no_context is None:
+            if call.no_context is None or call.signature is None:
                 continue
             if call.no_context.startswith("on a mixin"):
                 effect = "call it on the package the mixin holds"
@@ -579,7 +623,7 @@ class UnverifiableInvokeLater(Rule):
 
     def check(self, context: Context) -> Iterator[Finding]:
         for call in memo_calls(context):
-            if call.no_context is not None or call.not_a_package:
+            if call.no_context is not None or call.not_a_package or call.signature is None:
                 continue
             if call.packages is None:
                 receiver = call.fact.receiver.source if call.fact.receiver is not None else "?"

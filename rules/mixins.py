@@ -6,7 +6,7 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from linter.project.index import Ref
 from linter.semantic.context import Context
-from linter.semantic.model import MixinUse, Route, Spec, Where
+from linter.semantic.model import PERMIT_FLAG, MixinUse, Route, Spec, Where
 from linter.source.facts import Expr, FunctionFact
 from rules import Finding, Rule
 
@@ -52,6 +52,11 @@ class RouteConflict(Rule):
     mixin's) adding the listed mixin again collides with its own listed route and raises
     ``RouteConflictError`` when the package is instantiated; pkgcheck reports it under those
     releases only.)
+
+    Releases: ``USED_MIXIN_CLASSES`` is read from steamship 2.17.8 on. In 2.17.8–2.17.10
+    every class scans the list it inherits again, so a subclass of a class that lists a mixin
+    with routes raises ``RouteConflictError`` when it is defined. Before 2.17.8, adding the
+    same mixin class twice raises it too.
 
     ## Example
     ```python
@@ -118,6 +123,15 @@ class RouteConflict(Rule):
                     if at is None:
                         continue
                     verb = "importing" if event.level == "class" else "instantiating"
+                    effect = f"{verb} {short(package)} raises RouteConflictError"
+                    rescanned = event.other.origin == "mixin" and event.other.owner == event.route.owner
+                    if event.level == "class" and rescanned:
+                        # steamship 2.17.8-2.17.10: every class scans the USED_MIXIN_CLASSES it
+                        # inherits, over the routes its parent already has from that mixin
+                        effect += (
+                            f" (steamship {context.project.steamship.version} scans the "
+                            f"USED_MIXIN_CLASSES {short(package)} inherits again)"
+                        )
                     yield self.finding(
                         at,
                         route=f"{event.route.verb} {event.route.path}",
@@ -125,7 +139,7 @@ class RouteConflict(Rule):
                         mixin_at=route_place(event.route),
                         other=event.other.class_name,
                         other_at=route_place(event.other),
-                        effect=f"{verb} {short(package)} raises RouteConflictError",
+                        effect=effect,
                     )
 
 
@@ -307,6 +321,9 @@ class AddMixinNotInstance(Rule):
     ``instance_init`` later calls ``M.instance_init()`` without an instance. Anything else that
     is not a mixin instance adds nothing either.
 
+    Releases: ``add_mixin`` takes its permit flag from steamship 2.17.7 on; given one in
+    2.17.1–2.17.6, it raises TypeError, and pkgcheck reports that instead.
+
     ## Example
     ```python
     from steamship.invocable import PackageService, post
@@ -341,15 +358,27 @@ class AddMixinNotInstance(Rule):
     """
 
     code = "SHP304"
-    message = "add_mixin is given {what}; no routes are added"
+    message = "add_mixin is given {what}; {effect}"
 
     def check(self, context: Context) -> Iterator[Finding]:
-        for _, _, spec in package_specs(context):
+        takes_flag = context.project.behaviour.permit_keyword is not None
+        for package, _, spec in package_specs(context):
             for use in instance_uses(spec):
                 at = anchor(context, use.site, use.root)
                 if at is None:
                     continue
                 argument = use.call.call.items[0].source if use.call and use.call.call.items else "?"
+                flag = use.call.call.keyword(PERMIT_FLAG) if use.call else None
+                if not takes_flag and use.call and (flag is not None or len(use.call.call.items) > 1):
+                    yield self.finding(
+                        at,
+                        what=(
+                            "a permit flag, which add_mixin of steamship "
+                            f"{context.project.steamship.version} does not take (2.17.7 on)"
+                        ),
+                        effect=f"instantiating {short(package)} raises TypeError",
+                    )
+                    continue
                 if use.argument == "class" and use.mixin is not None:
                     what = f"the class {short(use.mixin)}, not an instance of it"
                 elif use.argument == "other":
@@ -363,7 +392,7 @@ class AddMixinNotInstance(Rule):
                     what = f"an instance of {short(use.mixin)}, which is not a PackageMixin and has no routes"
                 else:
                     continue
-                yield self.finding(at, what=what)
+                yield self.finding(at, what=what, effect="no routes are added")
 
 
 class MixinAddedTwice(Rule):
@@ -374,6 +403,9 @@ class MixinAddedTwice(Rule):
     silently takes every route of the first, whose state (clients, configuration) is then
     unreachable from any route. It often happens when a mixin such as
     ``IndexerPipelineMixin`` already adds ``FileImporterMixin`` and the package adds it again.
+
+    Releases: from steamship 2.17.8 on; before, the second ``add_mixin`` raises
+    ``RouteConflictError`` (SHP301).
 
     ## Example
     ```python
@@ -436,6 +468,8 @@ class MixinAddedTwice(Rule):
                     ),
                     first_at=first,
                 )
+            if not context.project.behaviour.mixin_readds_replace:
+                continue  # before steamship 2.17.8 the second add_mixin raises: SHP301
             first: Dict[Tuple[str, str], MixinUse] = {}
             for use in instance_uses(spec):
                 if use.argument != "instance" or use.mixin is None:
@@ -531,6 +565,9 @@ class NotAMixin(Rule):
     are bound to no mixin instance and steamship's mixin bookkeeping (``instance_init``) fails
     on it.
 
+    Releases: ``USED_MIXIN_CLASSES`` is read from steamship 2.17.8 on; before, it is an
+    attribute like any other, and only ``add_mixin`` is checked.
+
     ## Example
     ```python
     from steamship.invocable import PackageService, post
@@ -569,12 +606,14 @@ class NotAMixin(Rule):
     def check(self, context: Context) -> Iterator[Finding]:
         builder = context.builder
         packages = {p.key for p in context.packages()}
+        # steamship reads USED_MIXIN_CLASSES from 2.17.8 on; before, it is an attribute like any
+        reads_used_mixins = context.project.behaviour.used_mixin_classes != "ignored"
         for module in context.modules:
             for cls in module.classes:
                 if (module.name, cls.qualname) not in packages:
                     continue
                 assign = cls.assign("USED_MIXIN_CLASSES")
-                if assign is None or assign.value is None:
+                if assign is None or assign.value is None or not reads_used_mixins:
                     continue
                 value = assign.value
                 if value.kind in ("name", "attribute"):
@@ -641,6 +680,8 @@ class AddMixinNotListed(Rule):
     reads from the class, e.g. to publish the package's interface) lacks them. Steamship's own
     examples do this, hence opt-in.
 
+    Releases: from steamship 2.17.8 on, when ``USED_MIXIN_CLASSES`` exists.
+
     ## Example
     ```python
     from steamship.invocable import PackageService, post
@@ -684,10 +725,16 @@ class AddMixinNotListed(Rule):
     opt_in = True
 
     def check(self, context: Context) -> Iterator[Finding]:
+        if context.project.behaviour.used_mixin_classes == "ignored":
+            return  # no USED_MIXIN_CLASSES before steamship 2.17.8: nothing to list it in
         for package, class_spec, instance_spec in package_specs(context):
             if class_spec is None:
                 continue
-            listed = set(class_spec.used_mixins or [])
+            listed = {
+                f"{use.mixin.module}.{use.mixin.qualname}"
+                for use in class_spec.mixin_uses
+                if use.level == "class" and use.mixin is not None
+            }
             for use in instance_uses(instance_spec):
                 if use.argument != "instance" or use.mixin is None:
                     continue

@@ -6,7 +6,7 @@ from typing import Iterator, List, Optional, Tuple
 
 from linter.project.index import Ref
 from linter.semantic.context import Context
-from linter.semantic.model import RESERVED, RouteDecl, Where, clean_path
+from linter.semantic.model import RouteDecl, Where, clean_path
 from linter.source.facts import FunctionFact, ModuleFacts
 from rules import Finding, Rule
 
@@ -142,6 +142,9 @@ class ReservedRoute(Rule):
     ``Invocable.__init_subclass__``). A route of yours at one of them is silently replaced and
     never served.
 
+    Releases: ``/__dir__`` is reserved from steamship 2.2.0 on, ``POST /__instance_init__``
+    from 2.15.0 on; pkgcheck follows the release the project uses.
+
     ## Example
     ```python
     from steamship.invocable import PackageService, get
@@ -167,7 +170,7 @@ class ReservedRoute(Rule):
     message = "{route} is reserved by steamship; {method} is silently replaced by the built-in route and never served"
 
     def check(self, context: Context) -> Iterator[Finding]:
-        reserved = {(verb, path) for verb, path, _, _ in RESERVED}
+        reserved = {(verb, path) for verb, path, _, _ in context.project.behaviour.reserved}
         for _, ref, kind in route_classes(context):
             if kind != "package":
                 continue  # a mixin's reserved route is a RouteConflictError: SHP301
@@ -452,7 +455,7 @@ class AsyncRoute(Rule):
                     yield self.finding(Where(module.name, decl.function.name_node), route=route_label(decl))
 
 
-def path_problem(raw: str) -> Optional[str]:
+def path_problem(raw: str, strips_double_slash: bool = True) -> Optional[str]:
     """What makes a route path mean something other than it looks, or None."""
     if raw != raw.strip() or any(ch.isspace() for ch in raw):
         return "contains whitespace, which is part of the route: callers who trim it get no handler"
@@ -460,6 +463,8 @@ def path_problem(raw: str) -> Optional[str]:
         return "contains '?' or '#', which a URL never delivers as part of the path: no caller reaches it"
     if "{" in raw or "}" in raw:
         return "has a {placeholder}; steamship matches paths literally, so only the literal braces reach it"
+    if raw.startswith("//") and not strips_double_slash:  # before steamship 2.17.1
+        return "starts with '//', which clients and proxies collapse to '/': no caller reaches it"
     if raw.startswith("//"):
         return (
             f"starts with '//': steamship serves it as {clean_path(raw)} but compares raw paths "
@@ -480,6 +485,9 @@ class SuspiciousPath(Rule):
     two leading slashes; everything else is matched literally. A trailing slash makes ``/y/`` a
     different route from ``/y``; whitespace, ``?``, ``#`` and ``{param}`` placeholders are
     part of the path, so the route is never reached by the URL a caller would write.
+
+    Releases: before steamship 2.17.1 a leading ``//`` is kept as it is, so such a route is
+    served at ``//x``, which no caller reaches.
 
     ## Example
     ```python
@@ -510,7 +518,7 @@ class SuspiciousPath(Rule):
             for decl in declared(context, ref):
                 if decl.declared_in.module != module.name:
                     continue
-                problem = path_problem(decl.raw_path)
+                problem = path_problem(decl.raw_path, context.project.behaviour.strips_double_slash)
                 if problem is None:
                     continue
                 node = decl.path_expr.node if decl.path_expr is not None else decl.decorator.node
@@ -526,6 +534,9 @@ class PermitFlagOnRoute(Rule):
     (``endpoint(**kwargs)``). Overwriting is decided by ``add_mixin(...,
     permit_overwrite_of_existing_methods=True)`` alone, so the conflict the flag was meant to
     allow still raises ``RouteConflictError`` (or the route is still silently replaced).
+
+    Releases: mixins and ``add_mixin`` exist from steamship 2.17.1 on; before, there is no
+    flag to mistake, and the rule is silent.
 
     ## Example
     ```python
@@ -555,6 +566,8 @@ class PermitFlagOnRoute(Rule):
     )
 
     def check(self, context: Context) -> Iterator[Finding]:
+        if not context.project.behaviour.mixins:
+            return  # before steamship 2.17.1 nothing can be overwritten: no flag to mistake
         for module in context.modules:
             for function in all_functions(module):
                 found = context.builder.route_decorator(module, function)

@@ -6,7 +6,7 @@ from typing import Iterator, Tuple
 
 from linter.semantic.context import Context
 from linter.semantic.model import RouteDecl, Where
-from linter.semantic.typerepr import render
+from linter.semantic.typerepr import enum_values_of, render
 from linter.source.facts import ModuleFacts, ParamFact
 from rules import Finding, Rule
 from rules.routes import declared, route_classes, route_label
@@ -171,6 +171,11 @@ class OptionalAliasParameter(Rule):
     Observed on Python 3.11; ``Optional[dict]``, ``Optional[list[str]]`` and modules with
     ``from __future__ import annotations`` are fine.
 
+    Releases: ``ArgSpec`` reads enum values from steamship 2.3.4 on. In 2.3.4 and 2.3.5 it
+    calls ``issubclass()`` on every annotation, so any annotation that is not a class
+    (``Optional[str]``, a string under ``from __future__ import annotations``) fails the same
+    way; before 2.3.4 nothing is checked, and the rule is silent.
+
     ## Example
     ```python
     from typing import Any, Dict, Optional
@@ -203,14 +208,16 @@ class OptionalAliasParameter(Rule):
     )
 
     def check(self, context: Context) -> Iterator[Finding]:
+        how = context.project.behaviour.enum_values
         for module, decl, kind in routes_here(context):
-            if module.future_annotations:
-                continue
+            if module.future_annotations and how != "unguarded":
+                continue  # a string annotation is not a class, and steamship checks for one
             for param in parameters(decl):
                 if param.annotation is None:
                     continue
                 rendered = render(context.project, module, param.annotation, is_param=True)
-                if rendered.crash is None:
+                _, crash = enum_values_of(how, rendered)
+                if crash is None:
                     continue
                 cls = decl.declared_in.qualname
                 effect = (
@@ -222,6 +229,6 @@ class OptionalAliasParameter(Rule):
                     Where(module.name, param.node),
                     param=param.name,
                     annotation=param.annotation.source,
-                    inner=rendered.crash,
+                    inner=f"the string {crash!r}" if module.future_annotations else crash,
                     effect=effect,
                 )

@@ -11,28 +11,53 @@ is not compared: the oracle compares what the runtime builds.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Tuple
 
 import pytest
 import test_oracle as base
 from oracle.compare import LEVELS, compare_level, format_problems
 from oracle.venv import OracleVenvError, ensure_oracle_venv
 
-#: the last release before 2.17.25 changed the transports' and mixins' constructors, and the
-#: last one whose scan_mixin looks routes up as ``"/" + path``
-RELEASES = ("2.17.24", "2.17.15")
-#: the other modelled releases with a routing or AgentService change (STEAMSHIP-RELEASES.md),
-#: and the release candidate whose code is 2.17.14's
+#: releases spanning the behaviour changes (STEAMSHIP-RELEASES.md): no config before 2.2.1;
+#: invoke_later and enum values (2.3.x); one route table per class (2.14.2); a grandparent's
+#: routes served but not listed (2.16.9); the spec imported from the parent (2.17.0); mixins
+#: without USED_MIXIN_CLASSES (2.17.7); used_mixins and direct-base routes (2.17.13); every
+#: ancestor's routes (2.17.18); the last release before 2.17.25 changed the transports' and
+#: mixins' constructors (2.17.24), and the last one whose scan_mixin looks routes up as
+#: ``"/" + path`` (2.17.15). 2.17.34 is test_oracle.py's.
+RELEASES = (
+    "2.2.1", "2.3.13", "2.14.2", "2.16.9", "2.17.0", "2.17.7", "2.17.13", "2.17.18", "2.17.24", "2.17.15",
+)  # fmt: skip
+#: every other release with a routing or AgentService change, and the release candidates whose
+#: code is that of another release
 SLOW_RELEASES = (
-    "2.17.11", "2.17.13", "2.17.13rc3", "2.17.14", "2.17.16", "2.17.18", "2.17.20", "2.17.23", "2.17.25",
+    "2.2.0", "2.3.4", "2.3.5", "2.3.6", "2.15.0", "2.16.0", "2.16.1", "2.17.1", "2.17.4rc3", "2.17.6",
+    "2.17.8", "2.17.10", "2.17.11", "2.17.13rc3", "2.17.14", "2.17.16", "2.17.20", "2.17.23", "2.17.25",
     "2.17.29", "2.17.32",
 )  # fmt: skip
 
 _RUNS: Dict[str, base.OracleRun] = {}
 
 
+def build_venvs(versions: Tuple[str, ...], workers: int = 3) -> None:
+    """Build the venvs of ``versions`` side by side (pip waits on the network more than on a
+    core); a failure is reported by the test that needs the venv."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(version: str) -> None:
+        try:
+            ensure_oracle_venv(version=version)
+        except OracleVenvError:
+            pass
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(one, versions))
+
+
 def oracle_for(version: str, tmp_path_factory: pytest.TempPathFactory) -> base.OracleRun:
     if version not in _RUNS:
+        if not _RUNS:
+            build_venvs(RELEASES)
         try:
             venv = ensure_oracle_venv(version=version)
         except OracleVenvError as error:
@@ -43,6 +68,7 @@ def oracle_for(version: str, tmp_path_factory: pytest.TempPathFactory) -> base.O
             debugdir=tmp_path_factory.mktemp(f"oracle-specs-{version}"),
             spec_args=("--steamship-version", version),
         )
+        _RUNS[version].prefetch(list(base.ORACLE_INPUTS))
     return _RUNS[version]
 
 

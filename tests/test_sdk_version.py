@@ -58,14 +58,15 @@ def test_bundled_version_checks_steamship_mixins(tmp_path: Path) -> None:
 
 
 def test_a_release_whose_routing_is_not_modelled_is_named_and_silences_sdk_checks(tmp_path: Path) -> None:
-    report = engine.check([project(tmp_path, "steamship==2.16.2")], default_codes())
+    # 2.1.x serves steamship.app.App subclasses: there is no PackageService to model
+    report = engine.check([project(tmp_path, "steamship==2.1.31")], default_codes())
     if report.project.steamship.kind != "catalogue":
         pytest.skip("a steamship is installed next to pkgcheck: the catalogue is not used")
-    assert report.project.steamship.version == "2.16.2"
+    assert report.project.steamship.version == "2.1.31"
     assert [v.code for v in report.violations] == []
     assert len(report.notices) == 2
-    assert report.notices[0] == "checked against steamship 2.16.2: steamship==2.16.2 (requirements.txt)"
-    assert "steamship 2.16.2 builds a package's routes with code that pkgcheck does not model" in report.notices[1]
+    assert report.notices[0] == "checked against steamship 2.1.31: steamship==2.1.31 (requirements.txt)"
+    assert "steamship 2.1.31 builds a package's routes with code that pkgcheck does not model" in report.notices[1]
 
 
 @pytest.mark.parametrize("version, codes", [("2.17.24", ["SHP301"]), ("2.17.25", ["SHP301", "SHP309"])])
@@ -187,6 +188,33 @@ def test_exact_pins_compare_release_numbers(tmp_path: Path, pinned: str, allowed
 # -- which releases pkgcheck models ---------------------------------------------------------
 
 
+#: the runtimes of releases before mixins, written out switch by switch (STEAMSHIP-RELEASES.md)
+_LEGACY = dict(
+    routes_from_every_ancestor=False,
+    strips_double_slash=False,
+    class_names=False,
+    used_mixins_field=False,
+    mixins=False,
+    used_mixin_classes="ignored",
+    mixin_readds_replace=False,
+    permit_keyword=None,
+)
+_INIT = (("POST", "/__instance_init__"),)
+_DIR_ONLY = (("GET", "/__dir__", "__steamship_dir__", None), ("POST", "/__dir__", "__steamship_dir__", None))
+OLDER = {
+    "2.17.0": Runtime(**_LEGACY, listing="replace", listed_reserved=_INIT),
+    "2.16.9": Runtime(**_LEGACY, inherits="dispatch", listing="append", listed_reserved=_INIT),
+    "2.3.5": Runtime(
+        **_LEGACY, inherits="nothing", listing="append", reserved=_DIR_ONLY, listed_reserved=(),
+        sdk_version_field=False, enum_values="unguarded",
+    ),  # fmt: skip
+    "2.2.0": Runtime(
+        **_LEGACY, inherits="nothing", listing="append", reserved=_DIR_ONLY, listed_reserved=(),
+        sdk_version_field=False, enum_values="none", route_config=False,
+    ),  # fmt: skip
+}
+
+
 @pytest.mark.parametrize(
     "version, runtime",
     [
@@ -200,18 +228,39 @@ def test_exact_pins_compare_release_numbers(tmp_path: Path, pinned: str, allowed
         ("2.17.13rc3", Runtime(mixin_lookup_adds_slash=True)),  # 2.17.14's code, before 2.17.13
         ("2.17.13", Runtime(routes_from_every_ancestor=False, mixin_lookup_adds_slash=True)),
         ("2.17.11", Runtime(routes_from_every_ancestor=False, mixin_lookup_adds_slash=True)),
-        ("2.17.10", None),
-        ("2.16.9", None),
-        ("2.2.1", None),
+        (
+            "2.17.10",
+            Runtime(
+                routes_from_every_ancestor=False,
+                mixin_lookup_adds_slash=True,
+                used_mixin_classes="rescanned",
+                used_mixins_field=False,
+            ),
+        ),
+        (
+            "2.17.7",
+            Runtime(
+                routes_from_every_ancestor=False,
+                used_mixin_classes="ignored",
+                mixin_readds_replace=False,
+                used_mixins_field=False,
+            ),
+        ),
+        ("2.17.0", OLDER.get("2.17.0")),
+        ("2.16.9", OLDER.get("2.16.9")),
+        ("2.3.5", OLDER.get("2.3.5")),
+        ("2.2.0", OLDER.get("2.2.0")),
+        ("2.1.31", None),  # steamship.app.App: no PackageService
+        ("2.1.0", None),
     ],
 )
 def test_the_runtime_of_a_release_is_decided_by_its_code(version: str, runtime: Optional[Runtime]) -> None:
     bundle = load_bundle()
     assert runtime_of(bundle, bundle.table(version)) == runtime
-    assert modelled_range(bundle) == "2.17.11–2.17.34"
+    assert modelled_range(bundle) == "2.2.0–2.17.34"
 
 
-def test_a_project_pinning_a_release_outside_the_model_keeps_its_own_checks(tmp_path: Path) -> None:
+def test_a_project_pinning_a_range_is_checked_by_the_newest_release_it_allows(tmp_path: Path) -> None:
     root = tmp_path / "bot"
     root.mkdir()
     (root / "pyproject.toml").write_text(
@@ -232,11 +281,13 @@ def test_a_project_pinning_a_release_outside_the_model_keeps_its_own_checks(tmp_
     report = engine.check([root], default_codes())
     if report.project.steamship.kind != "catalogue":
         pytest.skip("a steamship is installed next to pkgcheck: the catalogue is not used")
-    # SHP301/SHP309 rest on steamship's mixins (absent from 2.16.9): withheld; the package's
-    # own route is not
+    # 2.16.9 has no agents nor mixins: what Bot imports from them is unknown, so nothing is
+    # said of it; the package's own route is checked, under 2.16.9's own rules
     assert [v.code for v in report.violations] == ["SHP401"]
     assert report.project.steamship.version == "2.16.9"
-    assert len(report.notices) == 2 and "steamship<2.17,>=2.15 (pyproject.toml)" in report.notices[0]
+    assert report.notices == [
+        "checked against steamship 2.16.9: the newest release that steamship<2.17,>=2.15 (pyproject.toml) allows"
+    ]
 
 
 # -- asking for a release: the CLI, a settings file, flake8 ------------------------------------

@@ -304,6 +304,12 @@ class Loader(Layout):
             self._runtime = runtime_of(bundle, self.routing_texts(bundle))
         return self._runtime
 
+    @property
+    def behaviour(self) -> Runtime:
+        """:attr:`runtime`, or the newest release's where pkgcheck does not model the code in
+        use (its verdicts are then withheld: see :func:`linter.run.checker.unmodelled_runtime`)."""
+        return self.runtime or Runtime()
+
     def routing_texts(self, bundle: Bundle) -> Dict[str, Optional[str]]:
         """The digests of the steamship in use's routing modules (None for one it lacks)."""
         if self.steamship.kind == "catalogue":

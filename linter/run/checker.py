@@ -14,7 +14,7 @@ from linter.project.scope import in_scope, project_files
 from linter.run import incremental
 from linter.run.workers import Workers, collect_in_parallel, few_collections, outcome
 from linter.semantic.context import Context, PackageSummary
-from linter.semantic.model import Where
+from linter.semantic.model import Phrase, Where
 from linter.source.facts import ModuleFacts, ParseFailure, Span
 from linter.source.jobs import node_spans_of
 
@@ -401,13 +401,17 @@ def violation_of(project: Project, finding: object, registry: Dict[str, type]) -
     fields = {}
     related = []
     for key, value in finding.fields.items():  # type: ignore[attr-defined]
-        if isinstance(value, Where):
-            place, path, line = describe(project, value)
-            fields[key] = place
-            if path is not None:
-                related.append((path, line, LABELS.get(key, key.replace("_", " "))))
-        else:
-            fields[key] = value
+        parts = value.parts if isinstance(value, Phrase) else (value,)
+        written = []
+        for part in parts:
+            if isinstance(part, Where):
+                place, path, line = describe(project, part)
+                written.append(place)
+                if path is not None:
+                    related.append((path, line, LABELS.get(key, key.replace("_", " "))))
+            else:
+                written.append(part)
+        fields[key] = "".join(map(str, written)) if isinstance(value, Phrase) else written[0]
     message = registry[finding.code].message.format(**fields)  # type: ignore[attr-defined]
     span = project.span(module, finding.at.node) or Span(1, 1, 1, 1)  # type: ignore[attr-defined]
     return Violation(
@@ -455,10 +459,11 @@ def place_findings(project: Project, findings: Sequence[object], workers: Option
             continue
         want(module, finding.at.node)  # type: ignore[attr-defined]
         for value in finding.fields.values():  # type: ignore[attr-defined]
-            if isinstance(value, Where):
-                other = project.module(value.module)
-                if other is not None:
-                    want(other, value.node)
+            for part in value.parts if isinstance(value, Phrase) else (value,):
+                if isinstance(part, Where):
+                    other = project.module(part.module)
+                    if other is not None:
+                        want(other, part.node)
     jobs = []
     for module, nodes in wanted.values():
         if not project.needs_spans(module):

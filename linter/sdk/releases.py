@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Mapping, Optional, Sequence, Union
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from linter.sdk.catalogue import Bundle, is_final, release_key
 from linter.sdk.pins import ExactPin, Pin, steamship_pins
@@ -27,60 +27,134 @@ ROUTING_MODULES = (
 )
 
 
+#: steamship's reserved routes, each (verb, path, method, config as key-value pairs or None)
+DIR_GET = ("GET", "/__dir__", "__steamship_dir__", None)
+DIR_POST = ("POST", "/__dir__", "__steamship_dir__", None)
+INSTANCE_INIT = ("POST", "/__instance_init__", "invocable_instance_init", ())
+
+
 @dataclass(frozen=True)
 class Runtime:
     """What a release's routing code does where releases differ: the one place that answers
-    "what does release X do here" for the spec builder. The defaults are the newest release's."""
+    "what does release X do here" for the spec builder. The defaults are the newest release's.
+    Each switch is decided by one routing module's text (:data:`BEHAVIOUR`)."""
 
+    # -- steamship.invocable.invocable: Invocable.__init_subclass__ ----------------------------
     #: ``find_route_methods`` walks every ancestor, and a base's route is dropped when the class
     #: has the same verb and raw path (2.17.14 on); before, it read the direct bases' own
-    #: attributes and then the class's, each registered over the last (2.17.8–2.17.13), so a
+    #: attributes and then the class's, each registered over the last (2.2.0–2.17.13), so a
     #: grandparent's routes come only through the parent's spec and a mixin's base's base is
     #: not scanned
     routes_from_every_ancestor: bool = True
+    #: what a class takes over from the nearest ancestor that has a spec: ``"spec"`` (its spec
+    #: is imported, 2.17.0 on), ``"dispatch"`` (its route table is copied, so its routes are
+    #: served, but ``/__dir__`` lists only the direct bases' and the class's own routes,
+    #: 2.16.1–2.16.9), ``"nothing"`` (2.2.0–2.16.0: a grandparent's routes are not served)
+    inherits: str = "spec"
+    #: the reserved routes, registered after the class's own (which they shadow), each
+    #: (verb, path, method, config)
+    reserved: Tuple[Tuple[str, str, str, Optional[Tuple[Tuple[str, object], ...]]], ...] = (
+        DIR_GET, DIR_POST, INSTANCE_INIT,
+    )  # fmt: skip
+    #: the reserved routes ``/__dir__`` lists (before 2.17.1, only ``/__instance_init__``,
+    #: appended by hand from 2.15.0)
+    listed_reserved: Tuple[Tuple[str, str], ...] = (
+        ("GET", "/__dir__"), ("POST", "/__dir__"), ("POST", "/__instance_init__"),
+    )  # fmt: skip
+
+    # -- steamship.base.package_spec: MethodSpec, PackageSpec ----------------------------------
+    #: the spec is a table keyed by verb and path, listed sorted by path and verb (2.17.1 on);
+    #: before, ``methods`` is a list in registration order: ``"replace"`` (2.17.0: a route of
+    #: the same verb and path replaces the entry in place), ``"append"`` (2.2.0–2.16.9: every
+    #: registration is listed, duplicates included)
+    listing: str = "table"
+    #: ``MethodSpec`` strips one slash off a path that starts with ``//`` (2.17.1 on)
+    strips_double_slash: bool = True
+    #: ``MethodSpec.class_name`` (``className``, 2.17.1 on)
+    class_names: bool = True
+    #: ``PackageSpec.used_mixins`` (``usedMixins``, 2.17.11 on)
+    used_mixins_field: bool = True
+    #: ``PackageSpec.sdk_version`` (``sdkVersion``, 2.15.0 on)
+    sdk_version_field: bool = True
+    #: ``MethodSpec.config`` (2.2.1 on; 2.2.0's decorators drop their keywords)
+    route_config: bool = True
+    #: ``ArgSpec.values`` of an enum parameter: ``"guarded"`` (2.3.6 on; ``Optional[Enum]``
+    #: too), ``"unguarded"`` (2.3.4–2.3.5: ``issubclass()`` on every annotation, so one that
+    #: is not a class raises TypeError when the class is defined), ``"none"`` (no ``values``)
+    enum_values: str = "guarded"
+
+    # -- steamship.invocable.package_service: mixins -------------------------------------------
+    #: ``PackageMixin`` and ``add_mixin`` exist (2.17.1 on)
+    mixins: bool = True
+    #: ``USED_MIXIN_CLASSES``: ``"deduplicated"`` (2.17.11 on: a class skips a mixin its
+    #: parent's spec already lists), ``"rescanned"`` (2.17.8–2.17.10: every class scans the
+    #: list it inherits again, so a subclass of a class that lists a mixin with routes raises
+    #: RouteConflictError when it is defined), ``"ignored"`` (before 2.17.8: an attribute
+    #: like any other)
+    used_mixin_classes: str = "deduplicated"
     #: ``scan_mixin`` looks a mixin's route up among the existing ones as ``"/" + path`` even
     #: when the path starts with ``/`` (``//x``), so a listed mixin added again with
     #: ``add_mixin`` finds no route of its own to replace and conflicts (2.17.8–2.17.15)
     mixin_lookup_adds_slash: bool = False
+    #: ``add_mixin`` of an instance replaces routes that a mixin class of the same name
+    #: registered before (2.17.8 on); before, every existing route conflicts
+    mixin_readds_replace: bool = True
+    #: ``add_mixin``'s keyword that permits overwriting (None: it takes none, 2.17.1–2.17.6)
+    permit_keyword: Optional[str] = "permit_overwrite_of_existing_methods"
 
 
-@dataclass(frozen=True)
-class Family:
-    """Releases whose routing modules hold the same code, named by the releases whose texts
-    they are (several for a module whose texts differ only where no route depends on it)."""
+_DIRECT_BASES = {"routes_from_every_ancestor": False}
+_INIT_LISTED = (("POST", "/__instance_init__"),)
+_BEFORE_2_17_1 = {"strips_double_slash": False, "class_names": False, "used_mixins_field": False}
 
-    texts: Mapping[str, Sequence[str]]
-    runtime: Runtime
-
-
-#: The routing code pkgcheck models, newest first. Within a family, package_service.py's 2.17.25
-#: text differs from 2.17.16's only in calling ``mixin.instance_init()`` without arguments.
-FAMILIES = (
-    Family(
-        {
-            "steamship.invocable.invocable": ("2.17.14",),
-            "steamship.invocable.package_service": ("2.17.16", "2.17.25"),
-            "steamship.base.package_spec": ("2.17.11",),
-        },
-        Runtime(),
+#: The routing code pkgcheck models: for each routing module, its texts (named by the releases
+#: whose texts they are) and the switches that text decides. A release is modelled when each
+#: of its routing modules has a text listed here; its :class:`Runtime` is the defaults with the
+#: switches of its three texts. A module whose texts differ only where no route depends on it
+#: lists them together.
+BEHAVIOUR: Mapping[str, Sequence[Tuple[Tuple[str, ...], Mapping[str, object]]]] = {
+    "steamship.invocable.invocable": (
+        (("2.17.14",), {}),
+        (("2.17.1", "2.17.8", "2.17.11"), {"routes_from_every_ancestor": False}),
+        (("2.17.0",), {**_DIRECT_BASES, "listing": "replace", "listed_reserved": _INIT_LISTED}),
+        (
+            ("2.16.1", "2.16.6"),
+            {**_DIRECT_BASES, "inherits": "dispatch", "listing": "append", "listed_reserved": _INIT_LISTED},
+        ),
+        (("2.15.0",), {**_DIRECT_BASES, "inherits": "nothing", "listing": "append", "listed_reserved": _INIT_LISTED}),
+        (
+            ("2.2.0b0", "2.2.0", "2.2.1b1", "2.2.1", "2.3.2", "2.3.8", "2.3.14", "2.14.3b0"),
+            {
+                **_DIRECT_BASES,
+                "inherits": "nothing",
+                "listing": "append",
+                "reserved": (DIR_GET, DIR_POST),
+                "listed_reserved": (),
+            },
+        ),
     ),
-    Family(
-        {
-            "steamship.invocable.invocable": ("2.17.14",),
-            "steamship.invocable.package_service": ("2.17.14",),
-            "steamship.base.package_spec": ("2.17.11",),
-        },
-        Runtime(mixin_lookup_adds_slash=True),
+    "steamship.invocable.package_service": (
+        (("2.17.16", "2.17.25"), {}),
+        (("2.17.11",), {"mixin_lookup_adds_slash": True}),
+        (("2.17.8",), {"mixin_lookup_adds_slash": True, "used_mixin_classes": "rescanned"}),
+        (("2.17.7",), {"used_mixin_classes": "ignored", "mixin_readds_replace": False}),
+        (("2.17.1",), {"used_mixin_classes": "ignored", "mixin_readds_replace": False, "permit_keyword": None}),
+        (
+            ("2.2.0", "2.3.2", "2.16.1"),
+            {"mixins": False, "used_mixin_classes": "ignored", "mixin_readds_replace": False, "permit_keyword": None},
+        ),
     ),
-    Family(
-        {
-            "steamship.invocable.invocable": ("2.17.11",),
-            "steamship.invocable.package_service": ("2.17.11",),
-            "steamship.base.package_spec": ("2.17.11",),
-        },
-        Runtime(routes_from_every_ancestor=False, mixin_lookup_adds_slash=True),
+    "steamship.base.package_spec": (
+        (("2.17.11",), {}),
+        (("2.17.1",), {"used_mixins_field": False}),
+        (("2.17.1b1",), {"used_mixins_field": False, "class_names": False}),
+        (("2.17.0", "2.15.0"), _BEFORE_2_17_1),
+        (("2.3.6",), {**_BEFORE_2_17_1, "sdk_version_field": False}),
+        (("2.3.4",), {**_BEFORE_2_17_1, "sdk_version_field": False, "enum_values": "unguarded"}),
+        (("2.2.1",), {**_BEFORE_2_17_1, "sdk_version_field": False, "enum_values": "none"}),
+        (("2.2.0",), {**_BEFORE_2_17_1, "sdk_version_field": False, "enum_values": "none", "route_config": False}),
     ),
-)
+}
 
 
 #: the reason of a release named by ``--steamship-version`` or a settings file's ``steamship-version``
@@ -184,13 +258,16 @@ def _too_new(what: str, newest: str) -> str:
 def runtime_of(bundle: Bundle, texts: Mapping[str, Optional[str]]) -> Optional[Runtime]:
     """The runtime of the release whose routing modules have these texts (digests; None for a
     module it lacks), or None when pkgcheck does not model that code."""
-    for family in FAMILIES:
-        if all(
-            texts.get(module) in {bundle.table(release)[module] for release in releases}
-            for module, releases in family.texts.items()
-        ):
-            return family.runtime
-    return None
+    switches: Dict[str, object] = {}
+    for module, choices in BEHAVIOUR.items():
+        text = texts.get(module)
+        for releases, decided in choices:
+            if text is not None and any(bundle.table(release).get(module) == text for release in releases):
+                switches.update(decided)
+                break
+        else:
+            return None
+    return Runtime(**switches)  # type: ignore[arg-type]
 
 
 def modelled_range(bundle: Bundle) -> str:

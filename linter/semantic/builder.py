@@ -1,23 +1,25 @@
-"""The static ``PackageSpec``: what steamship 2.17.34 builds for a package, without running it.
+"""The static ``PackageSpec``: what the steamship release in use builds for a package,
+without running it.
 
 This module mirrors, step by step, ``Invocable.__init_subclass__``, ``find_route_methods``,
 ``merge_routes_respecting_override``, ``PackageService.__init_subclass__`` / ``scan_mixin`` /
-``add_mixin`` and ``PackageSpec.add_method`` (see docs in STEAMSHIP.md of the steamship
-runtime). Where the runtime would raise or silently replace something, the builder records an
+``add_mixin`` and ``PackageSpec.add_method`` of 2.17.34; where a release does otherwise, a
+switch of its :class:`~linter.sdk.releases.Runtime` (``project.behaviour``) says what it does.
+Where the runtime would raise or silently replace something, the builder records an
 :class:`Event` for the rules instead; where pkgcheck cannot know something, it records a note
 and marks the spec incomplete, so rules can stay quiet rather than guess.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from linter.project.index import Project, Ref, class_namespace
-from linter.sdk.releases import Runtime
 from linter.sdk.steamship import ENDPOINT, INVOCABLE, PACKAGE_MIXIN, PACKAGE_SERVICE, ROUTE_DECORATORS, VERB
 from linter.semantic.init_walk import InitWalker
-from linter.semantic.model import RESERVED, Arg, Event, MixinUse, Route, RouteDecl, Spec, Where, clean_path
-from linter.semantic.typerepr import render
+from linter.semantic.model import Arg, Event, MixinUse, Route, RouteDecl, Spec, Where, clean_path
+from linter.semantic.typerepr import enum_values_of, render
 from linter.source.facts import AssignFact, Expr, FunctionFact, ModuleFacts
 
 
@@ -199,7 +201,7 @@ class SpecBuilder:
         path and verb this class does not have."""
         if depth > 50 or ref.kind != "class":
             return []
-        if not (self.project.runtime or Runtime()).routes_from_every_ancestor:
+        if not self.project.behaviour.routes_from_every_ancestor:
             return self._direct_route_methods(ref, events, notes)
         base_routes: List[RouteDecl] = []
         bases = self.project.bases(ref)
@@ -267,9 +269,8 @@ class SpecBuilder:
                 if param.name == "self":
                     continue
                 r = render(self.project, module, param.annotation, is_param=True)
-                args.append(
-                    Arg(param.name, r.text, r.values, r.certain, r.crash, Where(module.name, param.node))
-                )
+                values, crash = enum_values_of(self.project.behaviour.enum_values, r)
+                args.append(Arg(param.name, r.text, values, r.certain, crash, Where(module.name, param.node)))
             memo = self._signatures[key] = (returns, tuple(args))
         return memo[0], list(memo[1])
 
@@ -295,14 +296,15 @@ class SpecBuilder:
             returns, args = self.signature(defining, function)
             doc = function.doc
         owner_fact = self.project.class_fact(owner)
+        behaviour = self.project.behaviour
         return Route(
             verb=verb,
-            path=clean_path(raw_path),
+            path=clean_path(raw_path, behaviour.strips_double_slash),
             raw_path=raw_path,
             returns=returns,
             doc=doc,
             args=args,
-            config=config,
+            config=config if behaviour.route_config else None,
             class_name=owner_fact.name if owner_fact else owner.qualname.rpartition(".")[2],
             origin=origin,
             owner=owner,
@@ -334,9 +336,13 @@ class SpecBuilder:
 
     def _build_class_spec(self, ref: Ref) -> Spec:
         project = self.project
+        behaviour = project.behaviour
         cls = project.class_fact(ref)
         assert cls is not None
-        spec = Spec(ref, cls.name, cls.doc, project.steamship.version, None, "class")
+        version = project.steamship.version if behaviour.sdk_version_field else None
+        spec = Spec(ref, cls.name, cls.doc, version, None, "class", runtime=behaviour)
+        if behaviour.listing != "table":
+            spec.listing = []
         mro, complete = project.mro(ref)
         if not complete:
             spec.notes.append(f"{cls.name}: part of its class hierarchy cannot be resolved")
@@ -346,10 +352,13 @@ class SpecBuilder:
                 parent = self.class_spec(ancestor)
                 break
         used: List[str] = []
-        if parent is not None:
+        if parent is not None and behaviour.inherits != "nothing":
             used = list(parent.used_mixins or [])
+            served_only = behaviour.inherits == "dispatch"
             for route in parent.methods():
-                spec.routes[(route.verb, route.path)] = route
+                spec.routes[(route.verb, route.path)] = replace(route, listed=False) if served_only else route
+            if spec.listing is not None and not served_only:
+                spec.listing.extend(parent.listed())
             spec.notes.extend(note for note in parent.notes if note not in spec.notes)
         inherited_from_mixins = {
             key for key, route in spec.routes.items() if route.origin == "mixin"
@@ -364,29 +373,35 @@ class SpecBuilder:
                 spec.events.append(Event("inherited_overwrite", "class", route, spec.routes[key]))
                 inherited_from_mixins.discard(key)
             spec.routes[key] = route
+            _list_route(spec, route)
         routes_by_decl = {id(route.decl): route for route in spec.routes.values() if route.decl}
         for kind, decl, other in events:
             route = self._route_for(ref, decl, routes_by_decl)
             other_route = self._route_for(ref, other, routes_by_decl)
             spec.events.append(Event(kind, "class", route, other_route))
-        for verb, path, name, config in RESERVED:
+        for verb, path, name, config in behaviour.reserved:
             key = (verb, path)
             existing = spec.routes.get(key)
             if existing is not None and existing.origin != "reserved":
                 spec.events.append(Event("reserved", "class", existing))
-            spec.routes[key] = self.method_spec(
+            route = self.method_spec(
                 ref, name, verb, path, dict(config) if config is not None else None, "reserved", None
             )
-        if self.is_package(ref):
+            route.listed = key in behaviour.listed_reserved
+            spec.routes[key] = route
+            if route.listed:
+                _list_route(spec, route)
+        if self.is_package(ref) and behaviour.used_mixin_classes != "ignored":
+            rescan = behaviour.used_mixin_classes == "rescanned"
             for mixin, site, element in self.used_mixin_classes(ref, spec):
                 if mixin is None:
                     continue
                 qualified = f"{mixin.module}.{mixin.qualname}"
                 spec.mixin_uses.append(MixinUse("class", site, mixin, "class", False, construct=element))
-                if qualified not in used:
+                if rescan or qualified not in used:
                     self.scan_mixin(spec, mixin, None, False, site)
                     used.append(qualified)
-        spec.used_mixins = used
+        spec.used_mixins = used if behaviour.used_mixins_field else None
         return spec
 
     def _route_for(self, owner: Ref, decl: RouteDecl, known: Dict[int, Route]) -> Route:
@@ -483,19 +498,20 @@ class SpecBuilder:
                 spec.notes.append(note)
         mixin_fact = self.project.class_fact(mixin)
         mixin_name = mixin_fact.name if mixin_fact else mixin.qualname
-        lookup_adds_slash = (self.project.runtime or Runtime()).mixin_lookup_adds_slash
+        behaviour = self.project.behaviour
         for decl in decls:
             route = self.method_spec(
                 mixin, decl.method_name, decl.verb, decl.raw_path, decl.config, "mixin", decl, site
             )
-            if lookup_adds_slash or not decl.raw_path.startswith("/"):
+            if behaviour.mixin_lookup_adds_slash or not decl.raw_path.startswith("/"):
                 comparison = "/" + decl.raw_path
             else:
                 comparison = decl.raw_path
             existing_same = spec.routes.get((decl.verb, comparison))
             allow = bool(permit)
             if (
-                existing_same is not None
+                behaviour.mixin_readds_replace
+                and existing_same is not None
                 and existing_same.class_name == mixin_name
                 and instance
             ):
@@ -528,9 +544,23 @@ class SpecBuilder:
             return None
         spec = base.clone("instance")
         spec.fails = False
-        InitWalker(self, spec, ref).run()
+        if self.project.behaviour.mixins:  # no add_mixin before steamship 2.17.1
+            InitWalker(self, spec, ref).run()
         self._instance_specs[ref.key] = spec
         return spec
+
+
+def _list_route(spec: Spec, route: Route) -> None:
+    """Register ``route`` in a spec that lists its routes: appended (before 2.17.0, every
+    registration is listed) or in place of the entry of the same verb and path (2.17.0)."""
+    if spec.listing is None:
+        return
+    if spec.runtime.listing == "replace":
+        for index, listed in enumerate(spec.listing):
+            if (listed.verb, listed.path) == (route.verb, route.path):
+                spec.listing[index] = route
+                return
+    spec.listing.append(route)
 
 
 class _OpaqueType:

@@ -15,6 +15,9 @@ from linter.semantic.context import Context
 from linter.semantic.model import Spec, Where, clean_path
 from linter.source.facts import CallFact, Expr, FunctionFact, ModuleFacts
 
+#: ``PackageService.invoke_later``'s parameters in the newest release; a release's own come
+#: from its source (:func:`signature_of`): no ``delay_ms`` before 2.16.1, no ``invoke_later``
+#: before 2.3.2
 SIGNATURE = ("method", "verb", "wait_on_tasks", "arguments", "delay_ms")
 
 
@@ -36,27 +39,49 @@ class Call:
     #: the receiver is certainly not a package (its class is fully known): not steamship's
     #: invoke_later, nothing to verify
     not_a_package: bool = False
+    #: invoke_later's parameters in the release in use (None: it has no invoke_later)
+    signature: Optional[Tuple[str, ...]] = SIGNATURE
 
     @property
     def where(self) -> Where:
         return Where(self.module.name, self.fact.node)
 
 
-def sort_arguments(call: CallFact) -> Tuple[Dict[str, Expr], List[str]]:
+def signature_of(context: Context) -> Optional[Tuple[str, ...]]:
+    """The parameters of ``PackageService.invoke_later`` in the release in use, read from its
+    source; None when it has none; :data:`SIGNATURE` when its source cannot be read."""
+    memo = getattr(context, "_invoke_later_signature", False)
+    if memo is not False:
+        return memo  # type: ignore[no-any-return]
+    package_service = Ref("class", *PACKAGE_SERVICE)
+    result: Optional[Tuple[str, ...]] = SIGNATURE
+    if context.project.class_fact(package_service) is not None:
+        _, found, known = context.project.lookup_attribute(package_service, "invoke_later")
+        if isinstance(found, FunctionFact):
+            result = tuple(param.name for param in found.params if param.name != "self")
+        elif known and found is None:
+            result = None
+    context._invoke_later_signature = result  # type: ignore[attr-defined]
+    return result
+
+
+def sort_arguments(
+    call: CallFact, signature: Tuple[str, ...] = SIGNATURE
+) -> Tuple[Dict[str, Expr], List[str]]:
     args: Dict[str, Expr] = {}
     extra: List[str] = []
     for index, expr in enumerate(call.call.items):
         if expr.kind == "starred":
             extra.append("*" + expr.source)
             break
-        if index < len(SIGNATURE):
-            args[SIGNATURE[index]] = expr
+        if index < len(signature):
+            args[signature[index]] = expr
         else:
             extra.append(expr.source)
     for key, expr in call.call.keywords:
         if key is None:
             extra.append("**" + expr.source)
-        elif key in SIGNATURE and key not in args:
+        elif key in signature and key not in args:
             args[key] = expr
         else:
             extra.append(f"{key}=")
@@ -202,8 +227,9 @@ def calls(context: Context) -> Iterator[Call]:
                 continue
             function = context.function_of(module, fact.function_qualname)
             cls = Ref("class", module.name, fact.class_qualname) if fact.class_qualname else None
-            args, extra = sort_arguments(fact)
-            call = Call(module, fact, function, cls, args, extra, None, None)
+            signature = signature_of(context)
+            args, extra = sort_arguments(fact, signature or SIGNATURE)
+            call = Call(module, fact, function, cls, args, extra, None, None, signature=signature)
             receivers.receivers(call)
             yield call
 
@@ -237,7 +263,7 @@ def routes_known(spec: Optional[Spec]) -> bool:
 
 
 def checkable(context: Context, call: Call) -> List[Tuple[Ref, Spec]]:
-    if not call.packages or call.no_context:
+    if not call.packages or call.no_context or call.signature is None:
         return []
     result = []
     for package in call.packages:

@@ -492,6 +492,9 @@ class InitWalker:
             root=self.root_site,
         )
         self.spec.mixin_uses.append(use)
+        if permit_expr is not None and self.project.behaviour.permit_keyword is None:
+            self.spec.fails = True  # add_mixin takes no flag before steamship 2.17.7: TypeError
+            return
         construct = self._constructor(function, argument, cls)
         if construct is None:
             self.spec.notes.append(f"add_mixin argument {argument.source if argument else '?'} unknown")
@@ -502,8 +505,10 @@ class InitWalker:
         use.construct = ctor
         if kind != "instance" or mixin_ref is None:
             return
-        if not self.builder.is_mixin(mixin_ref):
+        if self.builder.is_mixin(mixin_ref) is None:
+            self.spec.notes.append(f"add_mixin argument {argument.source if argument else '?'}: class unknown")
             return
+        # add_mixin scans any class's routes, a PackageMixin or not (SHP307 says so).
         # The argument is evaluated first: the mixin's constructor may add mixins itself.
         if ctor is not None and ctor.node not in constructed:
             constructed.add(ctor.node)

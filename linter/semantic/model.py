@@ -11,23 +11,20 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from linter.project.index import Ref
+from linter.sdk.releases import Runtime
 from linter.source.facts import CallFact, Expr, FunctionFact
 
-RESERVED = (
-    ("GET", "/__dir__", "__steamship_dir__", None),
-    ("POST", "/__dir__", "__steamship_dir__", None),
-    ("POST", "/__instance_init__", "invocable_instance_init", {}),
-)
 PERMIT_FLAG = "permit_overwrite_of_existing_methods"
 
 
-def clean_path(path: str) -> str:
-    """``MethodSpec.clean_path``."""
+def clean_path(path: str, strips_double_slash: bool = True) -> str:
+    """``MethodSpec.clean_path``: a leading slash added, and from steamship 2.17.1 one of a
+    leading ``//`` taken off."""
     if not path:
         path = "/"
     elif path[0] != "/":
         path = f"/{path}"
-    if path.startswith("//"):
+    if strips_double_slash and path.startswith("//"):
         path = path[1:]
     return path
 
@@ -38,6 +35,14 @@ class Where:
 
     module: str
     node: int
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A message field made of text and places: each :class:`Where` is written ``path:line``
+    (and becomes a related location), like a field that is a place itself."""
+
+    parts: Tuple[object, ...]
 
 
 @dataclass
@@ -97,17 +102,31 @@ class Route:
     #: the USED_MIXIN_CLASSES element or add_mixin call that brought a mixin route in
     site: Optional[Where] = None
     args_known: bool = True
+    #: ``/__dir__`` lists it (a route the class serves without listing it: steamship's own
+    #: ``/__dir__`` before 2.17.1, a grandparent's route in 2.16.1–2.16.9)
+    listed: bool = True
 
-    def to_dict(self) -> dict:
-        return {
+    def to_dict(self, runtime: Runtime = Runtime()) -> dict:
+        """``MethodSpec.dict(by_alias=True)``, with the fields of the release's ``MethodSpec``."""
+        result: Dict[str, object] = {
             "path": self.path,
             "verb": self.verb,
             "returns": self.returns,
             "doc": self.doc,
-            "args": [{"name": a.name, "kind": a.kind, "values": _list(a.values)} for a in self.args],
-            "config": dict(self.config) if self.config is not None else None,
-            "className": self.class_name,
+            "args": [_arg_dict(a, runtime) for a in self.args],
         }
+        if runtime.route_config:
+            result["config"] = dict(self.config) if self.config is not None else None
+        if runtime.class_names:
+            result["className"] = self.class_name
+        return result
+
+
+def _arg_dict(arg: Arg, runtime: Runtime) -> Dict[str, object]:
+    result: Dict[str, object] = {"name": arg.name, "kind": arg.kind}
+    if runtime.enum_values != "none":
+        result["values"] = _list(arg.values)
+    return result
 
 
 def _list(values: Optional[Tuple[str, ...]]) -> Optional[List[str]]:
@@ -169,25 +188,39 @@ class Spec:
     notes: List[str] = field(default_factory=list)
     #: the runtime would raise while building this spec (route conflict, bad decorator)
     fails: bool = False
+    #: what the release does (which fields its spec has, how it lists its routes)
+    runtime: Runtime = field(default_factory=Runtime)
+    #: ``methods`` in registration order, duplicates included, for a release whose spec is a
+    #: list (before 2.17.1); None when it lists its table sorted by path and verb
+    listing: Optional[List[Route]] = None
 
     @property
     def complete(self) -> bool:
         return not self.notes
 
     def methods(self) -> List[Route]:
+        """The routes the package serves, sorted by path and verb."""
         return sorted(self.routes.values(), key=lambda r: (r.path, r.verb))
 
+    def listed(self) -> List[Route]:
+        """The routes ``/__dir__`` lists, in its order."""
+        if self.listing is not None:
+            return list(self.listing)
+        return [route for route in self.methods() if route.listed]
+
     def to_dict(self) -> dict:
-        return {
-            "name": self.name,
-            "doc": self.doc,
-            "sdkVersion": self.sdk_version,
-            "usedMixins": list(self.used_mixins) if self.used_mixins is not None else None,
-            "methods": [route.to_dict() for route in self.methods()],
-        }
+        """``PackageSpec.dict(by_alias=True)``, with the fields of the release's ``PackageSpec``."""
+        result: Dict[str, object] = {"name": self.name, "doc": self.doc}
+        if self.runtime.sdk_version_field:
+            result["sdkVersion"] = self.sdk_version
+        if self.runtime.used_mixins_field:
+            result["usedMixins"] = list(self.used_mixins) if self.used_mixins is not None else None
+        result["methods"] = [route.to_dict(self.runtime) for route in self.listed()]
+        return result
 
     def clone(self, level: str) -> "Spec":
-        copy = Spec(self.cls, self.name, self.doc, self.sdk_version, None, level)
+        copy = Spec(self.cls, self.name, self.doc, self.sdk_version, None, level, runtime=self.runtime)
         copy.routes = dict(self.routes)
         copy.notes = list(self.notes)
+        copy.listing = list(self.listing) if self.listing is not None else None
         return copy

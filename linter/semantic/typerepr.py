@@ -60,6 +60,19 @@ class Rendered:
     crash: Optional[str] = None
 
 
+def enum_values_of(how: str, rendered: Rendered) -> Tuple[Optional[Tuple[str, ...]], Optional[str]]:
+    """``ArgSpec.values`` and the cause of the TypeError the release's ``ArgSpec`` raises, as
+    :attr:`linter.sdk.releases.Runtime.enum_values` says it reads a parameter's annotation."""
+    if how == "none":
+        return None, None
+    if how == "unguarded":  # issubclass(annotation, Enum) on every annotation
+        text = rendered.text
+        if text.startswith(("<class ", "<enum ")) or (text == "typing.Any" and sys.version_info >= (3, 11)):
+            return rendered.values if text.startswith("<enum ") else None, None
+        return None, text
+    return rendered.values, rendered.crash
+
+
 def render(
     project: "Project",
     module: ModuleFacts,

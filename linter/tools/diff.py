@@ -287,7 +287,7 @@ def spec_dicts(specs: Mapping[str, Spec], project: Optional[Project] = None) -> 
     for name, spec in sorted(specs.items()):
         data = spec.to_dict()
         mapper = SchemaMapper(project) if project is not None else None
-        for route, method in zip(spec.methods(), data["methods"]):
+        for route, method in zip(spec.listed(), data["methods"]):
             if route.function is None:
                 continue
             params = {p.name: p for p in route.function.params}

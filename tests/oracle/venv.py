@@ -28,6 +28,15 @@ STEAMSHIP_VERSION = "2.17.34"
 ENV_VAR = "PKGCHECK_ORACLE_VENV"
 MARKER_NAME = ".pkgcheck-oracle-ready.json"
 PIP_TIMEOUT_S = 1200
+#: releases whose pinned requirements do not install on Python 3.11, and what to install
+#: instead: 2.2.0 pins aiohttp==3.8.1, which has no cp311 wheel and does not build; 2.2.1 pins
+#: 3.8.3 with the same other requirements
+NO_DEPS = {
+    "2.2.0": (
+        "aiohttp==3.8.3", "requests==2.28.1", "pydantic==1.10.2", "inflection==0.5.1",
+        "fluent-logger==0.10.0", "toml==0.10.2",
+    ),
+}
 
 
 class OracleVenvError(RuntimeError):
@@ -178,14 +187,18 @@ def ensure_oracle_venv(
             python = venv_python(root)
             if not python.exists():
                 raise OracleVenvError(f"venv created but {python} is missing")
-            _run(
-                [
-                    python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
-                    f"steamship=={version}",
-                ],
-                f"pip install steamship=={version} into the oracle venv",
-                timeout=PIP_TIMEOUT_S,
-            )
+            pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input"]
+            if version in NO_DEPS:
+                # its own pins do not install on this Python: steamship alone, then its
+                # requirements with the pins replaced
+                _run([*pip, "--no-deps", f"steamship=={version}"], f"pip install steamship=={version}", PIP_TIMEOUT_S)
+                _run([*pip, *NO_DEPS[version]], f"pip install the requirements of steamship {version}", PIP_TIMEOUT_S)
+            else:
+                _run(
+                    [*pip, f"steamship=={version}"],
+                    f"pip install steamship=={version} into the oracle venv",
+                    timeout=PIP_TIMEOUT_S,
+                )
             info = _probe(python)
             if info.get("version") != version:
                 raise OracleVenvError(
