@@ -445,7 +445,8 @@ class InvokeLaterBadCall(Rule):
         if call.signature is None:
             version = context.project.steamship.version
             yield (
-                f"PackageService has no invoke_later in steamship {version} (it is added in 2.3.2)",
+                f"{context.project.behaviour.package_class[1]} has no invoke_later in steamship {version} "
+                "(PackageService has it from 2.3.2 on)",
                 "the call raises AttributeError",
                 node,
             )

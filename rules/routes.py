@@ -400,6 +400,8 @@ class DroppedConfig(Rule):
     message = "{key}={value} is not a str, bool, int or float; steamship silently drops it from the config of {route}"
 
     def check(self, context: Context) -> Iterator[Finding]:
+        if not context.project.behaviour.route_config:
+            return  # no route config before steamship 2.2.1: every keyword is dropped alike
         for module, ref, _ in route_classes(context):
             for decl in declared(context, ref):
                 if decl.declared_in.module != module.name or decl.decorator_expr is None:

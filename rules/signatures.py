@@ -114,6 +114,8 @@ class UnannotatedParameter(Rule):
     opt_in = True
 
     def check(self, context: Context) -> Iterator[Finding]:
+        if not context.project.behaviour.has_spec:
+            return  # steamship 2.1.x has no spec to show the kind in
         for module, decl, _ in routes_here(context):
             for param in parameters(decl):
                 if param.annotation is None and param.kind in ("posonly", "normal", "kwonly"):
@@ -154,6 +156,8 @@ class MissingReturnAnnotation(Rule):
     opt_in = True
 
     def check(self, context: Context) -> Iterator[Finding]:
+        if not context.project.behaviour.has_spec:
+            return  # steamship 2.1.x has no spec to show the return type in
         for module, decl, _ in routes_here(context):
             if decl.function.returns is None:
                 yield self.finding(Where(module.name, decl.function.name_node), route=route_label(decl))

@@ -168,6 +168,22 @@ class Flagged(PackageService):
         {"2.17.6": [(14, "SHP304")], "2.17.7": []},
         {"2.17.6": ("api.Flagged", "instance", "TypeError"), "2.17.7": ("api.Flagged", "instance", None)},
     ),
+    # package_class: 2.1.x serves App subclasses, which have no invoke_later
+    "app_invoke_later": (
+        """\
+from steamship.app import App, post
+
+
+class Hello(App):
+    @post("go")
+    def go(self) -> str:
+        self.invoke_later("go")
+        return "ok"
+""",
+        ("SHP404",),
+        {"2.1.31": [(7, "SHP404")]},
+        {},
+    ),
     # mixins: no add_mixin flag to mistake a route keyword for before 2.17.1
     "permit_flag_on_route": (
         HEADER + """\

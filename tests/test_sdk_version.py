@@ -57,16 +57,61 @@ def test_bundled_version_checks_steamship_mixins(tmp_path: Path) -> None:
     assert not report.notices
 
 
-def test_a_release_whose_routing_is_not_modelled_is_named_and_silences_sdk_checks(tmp_path: Path) -> None:
-    # 2.1.x serves steamship.app.App subclasses: there is no PackageService to model
-    report = engine.check([project(tmp_path, "steamship==2.1.31")], default_codes())
-    if report.project.steamship.kind != "catalogue":
-        pytest.skip("a steamship is installed next to pkgcheck: the catalogue is not used")
-    assert report.project.steamship.version == "2.1.31"
+#: an installed steamship whose routing code is no release's (a fork, a patched copy)
+FORK = {
+    "__init__.py": '__version__ = "3.0.0"\n',
+    "base/__init__.py": "",
+    "base/package_spec.py": "class PackageSpec:\n    pass\n",
+    "invocable/__init__.py": (
+        "from steamship.invocable.invocable import Invocable, get, post\n"
+        "from steamship.invocable.package_service import PackageService\n"
+    ),
+    "invocable/invocable.py": textwrap.dedent(
+        """
+        def endpoint(verb=None, path=None, **kwargs):
+            def decorator(function):
+                function.__path__ = path
+                return function
+            return decorator
+
+
+        def post(path, **kwargs):
+            return endpoint("POST", path, **kwargs)
+
+
+        class Invocable:
+            def __init_subclass__(cls, **kwargs):
+                cls.routes = {}  # a route table of its own
+        """
+    ),
+    "invocable/package_service.py": textwrap.dedent(
+        """
+        from steamship.invocable.invocable import Invocable
+
+
+        class PackageService(Invocable):
+            def invoke_later(self, method, verb=None, wait_on_tasks=None, arguments=None):
+                pass
+        """
+    ),
+}
+
+
+def test_routing_code_of_no_release_is_named_and_silences_sdk_checks(tmp_path: Path) -> None:
+    """Every bundled release is modelled; an installed steamship whose routing code is none of
+    theirs is not, and pkgcheck says so rather than guess."""
+    site = tmp_path / "site"
+    for name, text in FORK.items():
+        path = site / "steamship" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    report = engine.check([project(tmp_path, "steamship==2.17.34")], default_codes(), steamship_path=site)
+    assert report.project.steamship.kind == "installed"
+    # SHP301/SHP309 rest on steamship's mixins: withheld
     assert [v.code for v in report.violations] == []
-    assert len(report.notices) == 2
-    assert report.notices[0] == "checked against steamship 2.1.31: steamship==2.1.31 (requirements.txt)"
-    assert "steamship 2.1.31 builds a package's routes with code that pkgcheck does not model" in report.notices[1]
+    (notice,) = report.notices
+    assert "builds a package's routes with code that pkgcheck does not model yet" in notice
+    assert "(it models steamship 2.1.0–2.17.34)" in notice
 
 
 @pytest.mark.parametrize("version, codes", [("2.17.24", ["SHP301"]), ("2.17.25", ["SHP301", "SHP309"])])
@@ -201,7 +246,22 @@ _LEGACY = dict(
 )
 _INIT = (("POST", "/__instance_init__"),)
 _DIR_ONLY = (("GET", "/__dir__", "__steamship_dir__", None), ("POST", "/__dir__", "__steamship_dir__", None))
+_APP = dict(
+    _LEGACY,
+    package_class=("steamship.app.app", "App"),
+    invocable_class=("steamship.app.app", "App"),
+    route_module="steamship.app.app",
+    has_spec=False,
+    inherits="nothing",
+    reserved=(),
+    listed_reserved=(),
+    sdk_version_field=False,
+    route_config=False,
+    enum_values="none",
+)
 OLDER = {
+    "2.1.31": Runtime(**_APP),
+    "2.1.11": Runtime(**_APP, verb_class=("steamship.app.request", "Verb"), routes_from_bases=False),
     "2.17.0": Runtime(**_LEGACY, listing="replace", listed_reserved=_INIT),
     "2.16.9": Runtime(**_LEGACY, inherits="dispatch", listing="append", listed_reserved=_INIT),
     "2.3.5": Runtime(
@@ -250,14 +310,14 @@ OLDER = {
         ("2.16.9", OLDER.get("2.16.9")),
         ("2.3.5", OLDER.get("2.3.5")),
         ("2.2.0", OLDER.get("2.2.0")),
-        ("2.1.31", None),  # steamship.app.App: no PackageService
-        ("2.1.0", None),
+        ("2.1.31", OLDER.get("2.1.31")),
+        ("2.1.11", OLDER.get("2.1.11")),
     ],
 )
 def test_the_runtime_of_a_release_is_decided_by_its_code(version: str, runtime: Optional[Runtime]) -> None:
     bundle = load_bundle()
     assert runtime_of(bundle, bundle.table(version)) == runtime
-    assert modelled_range(bundle) == "2.2.0–2.17.34"
+    assert modelled_range(bundle) == "2.1.0–2.17.34"
 
 
 def test_a_project_pinning_a_range_is_checked_by_the_newest_release_it_allows(tmp_path: Path) -> None:

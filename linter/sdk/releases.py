@@ -17,13 +17,16 @@ from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from linter.sdk.catalogue import Bundle, is_final, release_key
+from linter.sdk.steamship import INVOCABLE, INVOCABLE_MODULE, PACKAGE_SERVICE, VERB
 from linter.sdk.pins import ExactPin, Pin, steamship_pins
 
-#: The modules whose code builds a package's routes (route collection, mixins, the spec).
+#: The modules whose code builds a package's routes (route collection, mixins, the spec);
+#: 2.1.x has only ``steamship.app.app`` (``App``, before ``PackageService``).
 ROUTING_MODULES = (
     "steamship.invocable.invocable",
     "steamship.invocable.package_service",
     "steamship.base.package_spec",
+    "steamship.app.app",
 )
 
 
@@ -39,7 +42,23 @@ class Runtime:
     "what does release X do here" for the spec builder. The defaults are the newest release's.
     Each switch is decided by one routing module's text (:data:`BEHAVIOUR`)."""
 
+    # -- the classes and decorators a package is made of ---------------------------------------
+    #: the class a package subclasses (2.1.x: ``steamship.app.app.App``)
+    package_class: Tuple[str, str] = PACKAGE_SERVICE
+    #: the class whose ``__init_subclass__`` collects routes (2.1.x: ``App`` too)
+    invocable_class: Tuple[str, str] = INVOCABLE
+    #: the module defining ``get``, ``post`` and ``endpoint``
+    route_module: str = INVOCABLE_MODULE
+    #: ``Verb`` (2.1.0–2.1.23: ``steamship.app.request.Verb``)
+    verb_class: Tuple[str, str] = VERB
+    #: a class has a ``PackageSpec`` that ``/__dir__`` serves (2.2.0 on); 2.1.x's ``App`` has
+    #: only its route table
+    has_spec: bool = True
+
     # -- steamship.invocable.invocable: Invocable.__init_subclass__ ----------------------------
+    #: the direct bases' routes are collected too (2.1.22 on); 2.1.0–2.1.11 read only the
+    #: class's own attributes
+    routes_from_bases: bool = True
     #: ``find_route_methods`` walks every ancestor, and a base's route is dropped when the class
     #: has the same verb and raw path (2.17.14 on); before, it read the direct bases' own
     #: attributes and then the class's, each registered over the last (2.2.0–2.17.13), so a
@@ -103,6 +122,33 @@ class Runtime:
     permit_keyword: Optional[str] = "permit_overwrite_of_existing_methods"
 
 
+#: a routing module the release does not have
+ABSENT = None
+_APP = "steamship.app.app"
+#: 2.1.x: ``App.__init_subclass__`` fills a route table; no spec, reserved routes, mixins or
+#: invoke_later
+_APP_RUNTIME = {
+    "package_class": (_APP, "App"),
+    "invocable_class": (_APP, "App"),
+    "route_module": _APP,
+    "has_spec": False,
+    "routes_from_every_ancestor": False,
+    "inherits": "nothing",
+    "listing": "table",
+    "reserved": (),
+    "listed_reserved": (),
+    "strips_double_slash": False,
+    "class_names": False,
+    "used_mixins_field": False,
+    "sdk_version_field": False,
+    "route_config": False,
+    "enum_values": "none",
+    "mixins": False,
+    "used_mixin_classes": "ignored",
+    "mixin_readds_replace": False,
+    "permit_keyword": None,
+}
+_OLD_VERB = {"verb_class": ("steamship.app.request", "Verb")}
 _DIRECT_BASES = {"routes_from_every_ancestor": False}
 _INIT_LISTED = (("POST", "/__instance_init__"),)
 _BEFORE_2_17_1 = {"strips_double_slash": False, "class_names": False, "used_mixins_field": False}
@@ -112,7 +158,7 @@ _BEFORE_2_17_1 = {"strips_double_slash": False, "class_names": False, "used_mixi
 #: of its routing modules has a text listed here; its :class:`Runtime` is the defaults with the
 #: switches of its three texts. A module whose texts differ only where no route depends on it
 #: lists them together.
-BEHAVIOUR: Mapping[str, Sequence[Tuple[Tuple[str, ...], Mapping[str, object]]]] = {
+BEHAVIOUR: Mapping[str, Sequence[Tuple[Tuple[Optional[str], ...], Mapping[str, object]]]] = {
     "steamship.invocable.invocable": (
         (("2.17.14",), {}),
         (("2.17.1", "2.17.8", "2.17.11"), {"routes_from_every_ancestor": False}),
@@ -132,6 +178,7 @@ BEHAVIOUR: Mapping[str, Sequence[Tuple[Tuple[str, ...], Mapping[str, object]]]] 
                 "listed_reserved": (),
             },
         ),
+        ((ABSENT,), {}),
     ),
     "steamship.invocable.package_service": (
         (("2.17.16", "2.17.25"), {}),
@@ -143,6 +190,7 @@ BEHAVIOUR: Mapping[str, Sequence[Tuple[Tuple[str, ...], Mapping[str, object]]]] 
             ("2.2.0", "2.3.2", "2.16.1"),
             {"mixins": False, "used_mixin_classes": "ignored", "mixin_readds_replace": False, "permit_keyword": None},
         ),
+        ((ABSENT,), {}),
     ),
     "steamship.base.package_spec": (
         (("2.17.11",), {}),
@@ -153,6 +201,13 @@ BEHAVIOUR: Mapping[str, Sequence[Tuple[Tuple[str, ...], Mapping[str, object]]]] 
         (("2.3.4",), {**_BEFORE_2_17_1, "sdk_version_field": False, "enum_values": "unguarded"}),
         (("2.2.1",), {**_BEFORE_2_17_1, "sdk_version_field": False, "enum_values": "none"}),
         (("2.2.0",), {**_BEFORE_2_17_1, "sdk_version_field": False, "enum_values": "none", "route_config": False}),
+        ((ABSENT,), {}),
+    ),
+    _APP: (
+        ((ABSENT,), {}),
+        (("2.1.24",), _APP_RUNTIME),
+        (("2.1.22",), {**_APP_RUNTIME, **_OLD_VERB}),
+        (("2.1.0", "2.1.1", "2.1.5b2", "2.1.8"), {**_APP_RUNTIME, **_OLD_VERB, "routes_from_bases": False}),
     ),
 }
 
@@ -258,11 +313,16 @@ def _too_new(what: str, newest: str) -> str:
 def runtime_of(bundle: Bundle, texts: Mapping[str, Optional[str]]) -> Optional[Runtime]:
     """The runtime of the release whose routing modules have these texts (digests; None for a
     module it lacks), or None when pkgcheck does not model that code."""
+    if all(texts.get(module) is None for module in BEHAVIOUR):
+        return None
     switches: Dict[str, object] = {}
     for module, choices in BEHAVIOUR.items():
         text = texts.get(module)
         for releases, decided in choices:
-            if text is not None and any(bundle.table(release).get(module) == text for release in releases):
+            if any(
+                text is None if release is ABSENT else bundle.table(release).get(module) == text
+                for release in releases
+            ):
                 switches.update(decided)
                 break
         else:

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from linter.project.index import Project, Ref, class_namespace
-from linter.sdk.steamship import ENDPOINT, INVOCABLE, PACKAGE_MIXIN, PACKAGE_SERVICE, ROUTE_DECORATORS, VERB
+from linter.sdk.steamship import PACKAGE_MIXIN
 from linter.semantic.init_walk import InitWalker
 from linter.semantic.model import Arg, Event, MixinUse, Route, RouteDecl, Spec, Where, clean_path
 from linter.semantic.typerepr import enum_values_of, render
@@ -36,9 +36,10 @@ class SpecBuilder:
 
     # -- classification --------------------------------------------------------------------
     def is_package(self, ref: Ref) -> Optional[bool]:
-        if ref.key in (PACKAGE_SERVICE, INVOCABLE):
+        behaviour = self.project.behaviour
+        if ref.key in (behaviour.package_class, behaviour.invocable_class):
             return False
-        return self.project.is_subclass(ref, PACKAGE_SERVICE)
+        return self.project.is_subclass(ref, behaviour.package_class)
 
     def is_mixin(self, ref: Optional[Ref]) -> Optional[bool]:
         if ref is None:
@@ -46,7 +47,7 @@ class SpecBuilder:
         return self.project.is_subclass(ref, PACKAGE_MIXIN)
 
     def is_invocable(self, ref: Ref) -> Optional[bool]:
-        return self.project.is_subclass(ref, INVOCABLE)
+        return self.project.is_subclass(ref, self.project.behaviour.invocable_class)
 
     def packages(self, module: ModuleFacts) -> List[Ref]:
         """The PackageService subclasses defined in ``module``."""
@@ -73,7 +74,10 @@ class SpecBuilder:
             ref = self.project.resolve(module, target)
             if ref is None:
                 continue
-            verb = ROUTE_DECORATORS.get(ref.key) if ref.kind == "function" else None
+            route_module = self.project.behaviour.route_module
+            verb = None
+            if ref.kind == "function" and ref.module == route_module:
+                verb = {"post": "POST", "get": "GET"}.get(ref.qualname)
             if ref.kind == "external" and ref.module.startswith("steamship."):
                 verb = {
                     "steamship.invocable.post": "POST",
@@ -81,7 +85,7 @@ class SpecBuilder:
                     "steamship.invocable.invocable.post": "POST",
                     "steamship.invocable.invocable.get": "GET",
                 }.get(ref.module)
-            is_endpoint = ref.kind == "function" and ref.key == ENDPOINT
+            is_endpoint = ref.kind == "function" and ref.key == (route_module, "endpoint")
             if verb is None and not is_endpoint:
                 continue
             if decorator.kind != "call":
@@ -106,7 +110,7 @@ class SpecBuilder:
         ref = self.project.resolve(module, expr.dotted)
         if ref is not None and ref.kind == "attribute":
             owner, _, member = ref.qualname.rpartition(".")
-            if (ref.module, owner) == VERB and member in ("GET", "POST"):
+            if (ref.module, owner) == self.project.behaviour.verb_class and member in ("GET", "POST"):
                 return member
         return None
 
@@ -191,7 +195,7 @@ class SpecBuilder:
         if decorator.kind != "call" or decorator.func is None:
             return False
         ref = self.project.resolve(module, decorator.func.dotted)
-        return ref is not None and ref.key == ENDPOINT
+        return ref is not None and ref.key == (self.project.behaviour.route_module, "endpoint")
 
     def find_route_methods(
         self, ref: Ref, events: Optional[List[Tuple[str, RouteDecl, RouteDecl]]] = None,
@@ -229,7 +233,7 @@ class SpecBuilder:
         """``find_route_methods`` of 2.17.8–2.17.13: the direct bases' own routes, then the
         class's, in that order (each registered over the ones before it)."""
         found: List[RouteDecl] = []
-        for base in self.project.bases(ref):
+        for base in self.project.bases(ref) if self.project.behaviour.routes_from_bases else ():
             if base is None:
                 if notes is not None:
                     notes.append(f"{ref.qualname}: a base class cannot be resolved")
@@ -323,7 +327,7 @@ class SpecBuilder:
             return self._class_specs[ref.key]
         if ref.key in self._in_progress or ref.kind != "class":
             return None
-        if not self.is_invocable(ref) or ref.key == INVOCABLE:
+        if not self.is_invocable(ref) or ref.key == self.project.behaviour.invocable_class:
             self._class_specs[ref.key] = None
             return None
         self._in_progress.add(ref.key)
@@ -348,7 +352,7 @@ class SpecBuilder:
             spec.notes.append(f"{cls.name}: part of its class hierarchy cannot be resolved")
         parent: Optional[Spec] = None
         for ancestor in mro[1:]:
-            if ancestor.kind == "class" and ancestor.key != INVOCABLE and self.is_invocable(ancestor):
+            if ancestor.kind == "class" and ancestor.key != behaviour.invocable_class and self.is_invocable(ancestor):
                 parent = self.class_spec(ancestor)
                 break
         used: List[str] = []

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Tuple
 
 from linter.project.index import Ref
-from linter.sdk.steamship import INVOCABLE, PACKAGE_SERVICE
 from linter.semantic.context import Context
 from linter.semantic.model import Spec, Where, clean_path
 from linter.source.facts import CallFact, Expr, FunctionFact, ModuleFacts
@@ -53,7 +52,7 @@ def signature_of(context: Context) -> Optional[Tuple[str, ...]]:
     memo = getattr(context, "_invoke_later_signature", False)
     if memo is not False:
         return memo  # type: ignore[no-any-return]
-    package_service = Ref("class", *PACKAGE_SERVICE)
+    package_service = Ref("class", *context.project.behaviour.package_class)
     result: Optional[Tuple[str, ...]] = SIGNATURE
     if context.project.class_fact(package_service) is not None:
         _, found, known = context.project.lookup_attribute(package_service, "invoke_later")
@@ -99,7 +98,8 @@ class Receivers:
     def is_package_type(self, ref: Optional[Ref]) -> bool:
         if ref is None or ref.kind != "class":
             return False
-        return ref.key in (PACKAGE_SERVICE, INVOCABLE) or bool(self.builder.is_package(ref))
+        behaviour = self.project.behaviour
+        return ref.key in (behaviour.package_class, behaviour.invocable_class) or bool(self.builder.is_package(ref))
 
     def annotation_type(self, module: ModuleFacts, expr: Optional[Expr], depth: int = 0) -> Optional[Ref]:
         """The one class an annotation admits besides None: ``P``, ``"P"``, ``Optional[P]``,

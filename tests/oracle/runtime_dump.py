@@ -177,9 +177,38 @@ def instantiate(cls: type) -> Tuple[Any, Optional[Dict[str, Any]]]:
     return cls(client=client, config=config), config
 
 
+def app_table(cls: type) -> Dict[str, Any]:
+    """The route table of a 2.1.x ``App`` (it has no PackageSpec), written as a spec: each
+    route's path and verb, and the signature of the method it calls (``getattr(cls, name)``)."""
+    import inspect
+
+    methods = []
+    for verb, paths in cls._method_mappings.items():
+        for path, name in paths.items():
+            signature = inspect.signature(getattr(cls, name))
+            methods.append(
+                {
+                    "path": path,
+                    "verb": str(getattr(verb, "value", verb)),
+                    "returns": str(signature.return_annotation),
+                    "doc": getattr(cls, name).__doc__,
+                    "args": [
+                        {"name": p, "kind": str(signature.parameters[p].annotation)}
+                        for p in signature.parameters
+                        if p != "self"
+                    ],
+                }
+            )
+    return {"name": cls.__name__, "doc": cls.__doc__, "methods": methods}
+
+
 def dump_root(root: str) -> Dict[str, Any]:
     import steamship  # noqa: F401  (imported before the analysed roots go on sys.path)
-    from steamship.invocable import PackageService
+
+    try:
+        from steamship.invocable import PackageService
+    except ImportError:  # 2.1.x: packages are steamship.app.App subclasses
+        from steamship.app import App as PackageService
 
     roots, modules = discover_modules(root)
     for r in reversed(roots):
@@ -209,13 +238,15 @@ def dump_root(root: str) -> Dict[str, Any]:
     for key, cls in sorted(found, key=lambda kv: kv[0]):
         entry: Dict[str, Any] = {}
         try:
-            entry["class"] = to_jsonable(cls._package_spec.dict(by_alias=True))
+            spec = cls._package_spec.dict(by_alias=True) if hasattr(cls, "_package_spec") else app_table(cls)
+            entry["class"] = to_jsonable(spec)
         except Exception as exc:
             entry["class"] = {"error": _err(exc)}
         try:
             with contextlib.redirect_stdout(sys.stderr):
                 instance, config = instantiate(cls)
-            entry["instance"] = to_jsonable(instance._package_spec.dict(by_alias=True))
+            spec = instance._package_spec.dict(by_alias=True) if hasattr(cls, "_package_spec") else app_table(cls)
+            entry["instance"] = to_jsonable(spec)
             if config is not None:
                 entry["instance_config"] = to_jsonable(config)
         except BaseException as exc:  # noqa: B902

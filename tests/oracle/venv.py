@@ -32,6 +32,9 @@ PIP_TIMEOUT_S = 1200
 #: instead: 2.2.0 pins aiohttp==3.8.1, which has no cp311 wheel and does not build; 2.2.1 pins
 #: 3.8.3 with the same other requirements
 NO_DEPS = {
+    "2.1.31": (
+        "aiohttp==3.8.3", "requests==2.27.1", "pydantic==1.9.0", "inflection==0.5.1", "fluent-logger==0.10.0",
+    ),
     "2.2.0": (
         "aiohttp==3.8.3", "requests==2.28.1", "pydantic==1.10.2", "inflection==0.5.1",
         "fluent-logger==0.10.0", "toml==0.10.2",
@@ -136,7 +139,8 @@ def _from_marker(root: Path, version: str = STEAMSHIP_VERSION) -> Optional[Oracl
     if data.get("steamship_version") != version:
         return None
     steamship_dir = Path(data.get("steamship_dir", ""))
-    if not (steamship_dir / "invocable" / "package_service.py").is_file():
+    # 2.1.x serves steamship.app.App packages, later releases PackageService ones
+    if not any((steamship_dir / part).is_file() for part in ("invocable/package_service.py", "app/app.py")):
         return None
     return OracleVenv(
         root=root,

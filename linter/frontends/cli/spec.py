@@ -96,7 +96,7 @@ def spec(
     if steamship_version is not None:
         check_steamship_version(steamship_version, "--steamship-version")
     groups = project_specs(list(paths), level, steamship_path, steamship_version=steamship_version)
-    said = (
+    said = [
         notice
         for group in groups
         for notice in release_notices(
@@ -104,7 +104,13 @@ def spec(
             unmodelled_runtime(group.project),
             "these specs are built as those releases build them",
         )
-    )
+    ]
+    said += [
+        f"steamship {group.project.steamship.version} has no PackageSpec nor /__dir__: "
+        "shown is each App's route table"
+        for group in groups
+        if not group.project.behaviour.has_spec
+    ]
     for notice in dict.fromkeys(said):
         click.echo(f"pkgcheck: note: {notice}", err=True)
     if not groups:
