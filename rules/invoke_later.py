@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Iterator, List, Optional, Set, Tuple, Union
 
 from linter.project.index import Ref
-from linter.sdk.steamship import VERB
 from linter.semantic.calls import SIGNATURE, Call, checkable, memo_calls, route_path, verb_of
 from linter.semantic.context import Context
 from linter.semantic.model import Phrase, Route, Spec, Where
@@ -483,7 +482,7 @@ class InvokeLaterBadCall(Rule):
             elif verb.kind == "attribute" and verb.dotted:
                 ref = context.project.resolve(call.module, verb.dotted)
                 owner = ref.qualname.rpartition(".")[0] if ref is not None and ref.kind == "attribute" else None
-                is_verb = owner is not None and (ref.module, owner) == VERB
+                is_verb = owner is not None and (ref.module, owner) == context.project.behaviour.verb_class
                 if is_verb and context.builder.verb_of(call.module, verb) is None:
                     yield f"{verb.source} is not a member of Verb", "the call raises AttributeError", verb.node
         arguments = args.get("arguments")

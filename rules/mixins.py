@@ -451,6 +451,8 @@ class MixinAddedTwice(Rule):
     message = "{mixin} {relation} {first_at}; steamship lets it silently replace that one's routes"
 
     def check(self, context: Context) -> Iterator[Finding]:
+        # before steamship 2.17.8 the second add_mixin of a class raises instead: SHP301
+        readds_replace = context.project.behaviour.mixin_readds_replace
         for _, _, spec in package_specs(context):
             for event in spec.events if spec is not None else ():
                 if event.kind != "same_name" or event.other is None:
@@ -468,8 +470,8 @@ class MixinAddedTwice(Rule):
                     ),
                     first_at=first,
                 )
-            if not context.project.behaviour.mixin_readds_replace:
-                continue  # before steamship 2.17.8 the second add_mixin raises: SHP301
+            if not readds_replace:
+                continue
             first: Dict[Tuple[str, str], MixinUse] = {}
             for use in instance_uses(spec):
                 if use.argument != "instance" or use.mixin is None:

@@ -222,6 +222,8 @@ class OracleRun:
                     return  # not an oracle input for this release: its test skips
                 for level in levels:
                     self.pkgcheck(input_id, level, "catalogue")
+            except KeyboardInterrupt:
+                raise
             except BaseException:  # noqa: B902 - pytest.fail/skip outcomes: the test redoes it
                 pass
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from linter.sdk.catalogue import Bundle, is_final, release_key
-from linter.sdk.steamship import INVOCABLE, INVOCABLE_MODULE, PACKAGE_SERVICE, VERB
 from linter.sdk.pins import ExactPin, Pin, steamship_pins
+from linter.sdk.steamship import INVOCABLE, INVOCABLE_MODULE, PACKAGE_SERVICE, VERB
 
 #: The modules whose code builds a package's routes (route collection, mixins, the spec);
 #: 2.1.x has only ``steamship.app.app`` (``App``, before ``PackageService``).
@@ -155,9 +155,9 @@ _BEFORE_2_17_1 = {"strips_double_slash": False, "class_names": False, "used_mixi
 
 #: The routing code pkgcheck models: for each routing module, its texts (named by the releases
 #: whose texts they are) and the switches that text decides. A release is modelled when each
-#: of its routing modules has a text listed here; its :class:`Runtime` is the defaults with the
-#: switches of its three texts. A module whose texts differ only where no route depends on it
-#: lists them together.
+#: of its routing modules has a text listed here (or lacks the module, :data:`ABSENT`); its
+#: :class:`Runtime` is the defaults with the switches of those texts. A module whose texts
+#: differ only where no route depends on it lists them together.
 BEHAVIOUR: Mapping[str, Sequence[Tuple[Tuple[Optional[str], ...], Mapping[str, object]]]] = {
     "steamship.invocable.invocable": (
         (("2.17.14",), {}),
@@ -332,7 +332,7 @@ def runtime_of(bundle: Bundle, texts: Mapping[str, Optional[str]]) -> Optional[R
 
 def modelled_range(bundle: Bundle) -> str:
     """The final releases, newest first back to the first that is not, whose routing code
-    pkgcheck models: ``2.17.14–2.17.34``."""
+    pkgcheck models: ``2.1.0–2.17.34``."""
     run: List[str] = []
     for version in reversed([v for v in bundle.versions if is_final(v)]):
         if runtime_of(bundle, bundle.table(version)) is None:

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from linter.project.index import Project, Ref, class_namespace
-from linter.sdk.steamship import PACKAGE_MIXIN
+from linter.sdk.steamship import PACKAGE_MIXIN, ROUTE_VERBS
 from linter.semantic.init_walk import InitWalker
 from linter.semantic.model import Arg, Event, MixinUse, Route, RouteDecl, Spec, Where, clean_path
 from linter.semantic.typerepr import enum_values_of, render
@@ -50,7 +50,7 @@ class SpecBuilder:
         return self.project.is_subclass(ref, self.project.behaviour.invocable_class)
 
     def packages(self, module: ModuleFacts) -> List[Ref]:
-        """The PackageService subclasses defined in ``module``."""
+        """The packages defined in ``module`` (subclasses of the release's package class)."""
         found = []
         for cls in module.classes:
             ref = Ref("class", module.name, cls.qualname)
@@ -75,9 +75,7 @@ class SpecBuilder:
             if ref is None:
                 continue
             route_module = self.project.behaviour.route_module
-            verb = None
-            if ref.kind == "function" and ref.module == route_module:
-                verb = {"post": "POST", "get": "GET"}.get(ref.qualname)
+            verb = ROUTE_VERBS.get(ref.qualname) if ref.kind == "function" and ref.module == route_module else None
             if ref.kind == "external" and ref.module.startswith("steamship."):
                 verb = {
                     "steamship.invocable.post": "POST",
@@ -230,8 +228,8 @@ class SpecBuilder:
     def _direct_route_methods(
         self, ref: Ref, events: Optional[List[Tuple[str, RouteDecl, RouteDecl]]], notes: Optional[List[str]]
     ) -> List[RouteDecl]:
-        """``find_route_methods`` of 2.17.8–2.17.13: the direct bases' own routes, then the
-        class's, in that order (each registered over the ones before it)."""
+        """Route collection before 2.17.14: the direct bases' own routes (from 2.1.22 on), then
+        the class's, in that order (each registered over the ones before it)."""
         found: List[RouteDecl] = []
         for base in self.project.bases(ref) if self.project.behaviour.routes_from_bases else ():
             if base is None:

@@ -202,6 +202,14 @@ def app_table(cls: type) -> Dict[str, Any]:
     return {"name": cls.__name__, "doc": cls.__doc__, "methods": methods}
 
 
+def spec_of(cls: type, holder: Any) -> Dict[str, Any]:
+    """The spec ``holder`` (the class or an instance) serves: its PackageSpec, or for a 2.1.x
+    App, which has none, its route table."""
+    if hasattr(cls, "_package_spec"):
+        return holder._package_spec.dict(by_alias=True)
+    return app_table(cls)
+
+
 def dump_root(root: str) -> Dict[str, Any]:
     import steamship  # noqa: F401  (imported before the analysed roots go on sys.path)
 
@@ -238,15 +246,13 @@ def dump_root(root: str) -> Dict[str, Any]:
     for key, cls in sorted(found, key=lambda kv: kv[0]):
         entry: Dict[str, Any] = {}
         try:
-            spec = cls._package_spec.dict(by_alias=True) if hasattr(cls, "_package_spec") else app_table(cls)
-            entry["class"] = to_jsonable(spec)
+            entry["class"] = to_jsonable(spec_of(cls, cls))
         except Exception as exc:
             entry["class"] = {"error": _err(exc)}
         try:
             with contextlib.redirect_stdout(sys.stderr):
                 instance, config = instantiate(cls)
-            spec = instance._package_spec.dict(by_alias=True) if hasattr(cls, "_package_spec") else app_table(cls)
-            entry["instance"] = to_jsonable(spec)
+            entry["instance"] = to_jsonable(spec_of(cls, instance))
             if config is not None:
                 entry["instance_config"] = to_jsonable(config)
         except BaseException as exc:  # noqa: B902
