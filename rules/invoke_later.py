@@ -75,11 +75,26 @@ class UnknownInvokeLaterRoute(Rule):
             verb, verb_known = verb_of(context, call)
             if path is None or not verb_known:
                 continue
+            checked = receiving(context, call)
+            lacking = [(package, spec) for package, spec in checked if not any(key[1] == path for key in spec.routes)]
+            if not lacking:
+                continue  # the path exists (perhaps with another verb: SHP402)
+            if call.alternatives and len(checked) > 1:
+                # the receiver is one of these packages: wrong only if wrong for every one
+                if len(lacking) == len(checked):
+                    yield self.finding(
+                        call.where,
+                        route=f"{verb} {path}",
+                        package="any of " + ", ".join(short(package) for package, _ in lacking),
+                        package_at=places(context, [package for package, _ in lacking]),
+                        hint=next(
+                            (hint for hint in (suggest(context, call, spec, path) for _, spec in lacking) if hint), ""
+                        ),
+                    )
+                continue
             # one finding per package that lacks the route (a mixin's call may reach several),
             # each naming where that package is defined
-            for package, spec in checkable(context, call):
-                if any(key[1] == path for key in spec.routes):
-                    continue  # the path exists with another verb: SHP402
+            for package, spec in lacking:
                 yield self.finding(
                     call.where,
                     route=f"{verb} {path}",
@@ -87,6 +102,23 @@ class UnknownInvokeLaterRoute(Rule):
                     package_at=context.class_where(package) or "?",
                     hint=suggest(context, call, spec, path),
                 )
+
+
+def receiving(context: Context, call: Call) -> List[Tuple[Ref, Spec]]:
+    """:func:`checkable`, the class the receiver is declared as first."""
+    checked = checkable(context, call)
+    first = call.receiver_class.key if call.receiver_class is not None else None
+    return sorted(checked, key=lambda item: item[0].key != first)
+
+
+def places(context: Context, packages: List[Ref]) -> Phrase:
+    """``a.py:3, b.py:9``: where each package is defined."""
+    parts: List[object] = []
+    for index, package in enumerate(packages):
+        if index:
+            parts.append(", ")
+        parts.append(context.class_where(package) or "?")
+    return Phrase(tuple(parts))
 
 
 #: how alike (difflib's ratio) a route path must be to the one named to be a likely misspelling
@@ -234,17 +266,28 @@ class InvokeLaterVerbMismatch(Rule):
             verb, verb_known = verb_of(context, call)
             if path is None or not verb_known:
                 continue
-            for package, spec in checkable(context, call):
+            checked = receiving(context, call)
+            wrong = []
+            for package, spec in checked:
                 verbs = sorted(v for v, p in spec.routes if p == path)
                 if verbs and verb not in verbs:
-                    yield self.finding(
-                        call.where,
-                        package=short(package),
-                        path=path,
-                        have=" and ".join(verbs),
-                        route_at=route_where(spec.routes[(verbs[0], path)]),
-                        verb=verb,
-                    )
+                    wrong.append((package, spec, verbs))
+            if call.alternatives and len(checked) > 1:
+                if len(wrong) < len(checked):
+                    continue  # some package it can be serves it (SHP407), or lacks the path (SHP401)
+                names = " and ".join(short(package) for package, _, _ in wrong)
+                wrong = wrong[:1]
+            else:
+                names = ""
+            for package, spec, verbs in wrong:
+                yield self.finding(
+                    call.where,
+                    package=names or short(package),
+                    path=path,
+                    have=" and ".join(verbs),
+                    route_at=route_where(spec.routes[(verbs[0], path)]),
+                    verb=verb,
+                )
 
 
 def route_where(route: Route) -> object:
@@ -366,18 +409,27 @@ class InvokeLaterArguments(Rule):
             if keys is None:
                 continue
             literal_keys, complete = keys
-            for package, spec in checkable(context, call):
+            judged = []
+            for package, spec in receiving(context, call):
                 route = spec.routes.get((verb, path))
-                if route is None or route.function is None or not route.args_known:
+                if route is None:
+                    continue  # SHP401/402
+                if route.function is None or not route.args_known:
+                    judged.append((route, []))  # cannot tell: counts as accepting
                     continue
-                method_at = route_where(route)
-                for problem in argument_problems(route.function, literal_keys, complete):
+                judged.append((route, argument_problems(route.function, literal_keys, complete)))
+            if call.alternatives and len(judged) > 1:
+                # the receiver is one of these packages: wrong only if wrong for every one
+                judged = judged[:1] if all(problems for _, problems in judged) else []
+            for route, problems in judged:
+                assert route.function is not None or not problems
+                for problem in problems:
                     yield self.finding(
                         call.where,
                         route=f"{verb} {path}",
                         problem=problem,
-                        method=route.function.name,
-                        method_at=method_at,
+                        method=route.function.name if route.function is not None else "?",
+                        method_at=route_where(route),
                     )
 
 
@@ -627,6 +679,105 @@ class UnverifiableInvokeLater(Rule):
                 continue
             if call.packages is None:
                 receiver = call.fact.receiver.source if call.fact.receiver is not None else "?"
-                yield self.finding(call.where, why=f"on {receiver}, whose package cannot be resolved")
+                unknown = context.project.unknown_bases(call.cls) if receiver == "self" and call.cls else []
+                if unknown:
+                    why = f"on self of {short(call.cls)}, whose kind cannot be known: {', '.join(unknown)}"
+                else:
+                    why = f"on {receiver}, whose package cannot be resolved"
+                yield self.finding(call.where, why=why)
             elif "method" in call.args and route_path(context, call) is None:
                 yield self.finding(call.where, why=f"names a computed route ({call.args['method'].source})")
+            elif call.packages and route_path(context, call) is not None and not checkable(context, call):
+                unknown = next(
+                    (
+                        (package, spec)
+                        for package in call.packages
+                        for spec in [context.instance_spec(package)]
+                        if spec is not None and not spec.complete
+                    ),
+                    None,
+                )
+                if unknown is not None:
+                    package, spec = unknown
+                    yield self.finding(
+                        call.where,
+                        why=f"reaches {short(package)}, whose routes cannot all be known ({spec.notes[0]})",
+                    )
+
+
+class InvokeLaterServedBySome(Rule):
+    """``invoke_later`` on a receiver that may be a package without the route (opt-in).
+
+    ## Why is this bad?
+    A receiver declared as a package class (``self`` in a base package, a parameter annotated
+    ``pkg: BaseBot``) is at run time the deployed package: that class or any subclass. When
+    some of them serve the route and others do not, the call works only where it reaches the
+    right one; on another, the background task fails with ``No handler for POST /path``
+    (steamship 2.17.34). SHP401 stays silent then (the call is right for some package); opt in
+    to list such calls.
+
+    ## Example
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class BaseBot(PackageService):
+        @post("ping")
+        def ping(self) -> str:
+            self.invoke_later("refresh")
+            return "ok"
+
+    class Bot(BaseBot):
+        @post("refresh")
+        def refresh(self) -> str:
+            return "done"
+
+    class QuietBot(BaseBot):
+        pass
+    ```
+
+    ## Use instead
+    ```python
+    from steamship.invocable import PackageService, post
+
+    class BaseBot(PackageService):
+        @post("ping")
+        def ping(self) -> str:
+            self.invoke_later("refresh")
+            return "ok"
+
+        @post("refresh")
+        def refresh(self) -> str:
+            return "nothing to refresh"
+
+    class Bot(BaseBot):
+        @post("refresh")
+        def refresh(self) -> str:
+            return "done"
+    ```
+    """
+
+    code = "SHP407"
+    message = (
+        "{route} is served by {served} but not by {unserved} ({unserved_at}), which a {receiver} "
+        "receiver can also be; there the background task fails with \"No handler for {route}\""
+    )
+    opt_in = True
+
+    def check(self, context: Context) -> Iterator[Finding]:
+        for call in memo_calls(context):
+            path = route_path(context, call)
+            verb, verb_known = verb_of(context, call)
+            if path is None or not verb_known or not call.alternatives or call.receiver_class is None:
+                continue
+            checked = receiving(context, call)
+            served = [package for package, spec in checked if (verb, path) in spec.routes]
+            unserved = [package for package, spec in checked if (verb, path) not in spec.routes]
+            if served and unserved:
+                yield self.finding(
+                    call.where,
+                    route=f"{verb} {path}",
+                    served=", ".join(short(package) for package in served),
+                    unserved=", ".join(short(package) for package in unserved),
+                    unserved_at=places(context, unserved),
+                    receiver=short(call.receiver_class),
+                )

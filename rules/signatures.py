@@ -34,8 +34,12 @@ class PositionalOnlyParameter(Rule):
     ## Why is this bad?
     Steamship 2.17.34 calls a route as ``method(**arguments)``. A positional-only parameter
     can never receive a value — without a default every call raises ``TypeError`` — and
-    ``*args`` is always empty. Real example: ``telegram_disconnect_webhook(self, *args,
-    **kwargs)`` in steamship's own Telegram transport.
+    ``*args`` is always empty: an argument sent under its name raises ``TypeError``
+    (unexpected keyword argument), so values meant for it are never delivered.
+
+    Not reported: ``*args`` beside ``**kwargs`` (``def route(self, *args, **kwargs)``, the
+    signature steamship's own mixins use): every argument arrives by name in ``**kwargs`` and
+    nothing fails.
 
     ## Example
     ```python
@@ -65,9 +69,15 @@ class PositionalOnlyParameter(Rule):
 
     def check(self, context: Context) -> Iterator[Finding]:
         for module, decl, _ in routes_here(context):
+            takes_keywords = any(param.kind == "varkw" for param in decl.function.params)
             for param in parameters(decl):
                 if param.kind == "vararg":
-                    effect = "is always empty: steamship passes arguments by name"
+                    if takes_keywords:
+                        continue  # the arguments arrive in **kwargs: nothing is lost
+                    effect = (
+                        "is always empty: steamship passes arguments by name, so the values meant for it "
+                        f"are dropped (an argument named {param.name} raises TypeError)"
+                    )
                     name = "*" + param.name
                 elif param.kind == "posonly":
                     name = f"parameter {param.name}"

@@ -21,8 +21,6 @@ EXPECTED = {
     # telegram_connect_webhook(self) and telegram_disconnect_webhook(self, *args, **kwargs)
     ("agents/mixins/transports/telegram.py", 55, "SHP203"),
     ("agents/mixins/transports/telegram.py", 104, "SHP203"),
-    # *args of a route: steamship calls routes with keyword arguments only
-    ("agents/mixins/transports/telegram.py", 104, "SHP201"),
     # index_block(self, block_id, ...) has no return annotation
     ("invocable/mixins/indexer_mixin.py", 108, "SHP203"),
 }

@@ -15,6 +15,7 @@ ROOT_MARKERS = (
     "setup.cfg",
     "setup.py",
     "steamship.json",
+    "requirements.txt",
     "tox.ini",
     ".flake8",
     ".git",

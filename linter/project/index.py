@@ -16,6 +16,7 @@ module (what names denote).
 from __future__ import annotations
 
 import builtins
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
@@ -25,6 +26,23 @@ from linter.sdk.locate import SteamshipSource
 from linter.source.facts import ClassFact, Expr, ModuleFacts
 
 ENUM_BASES = {"enum.Enum", "enum.IntEnum", "enum.StrEnum", "enum.Flag", "enum.IntFlag"}
+
+#: top-level packages, besides the standard library, whose classes are certainly not steamship
+#: packages or mixins: steamship depends on them, so they cannot depend on steamship
+FOREIGN = frozenset({"pydantic", "typing_extensions", "requests", "aiohttp", "tiktoken"})
+#: the standard library's top-level modules (Python 3.10+ lists them; 3.9 knows the common ones)
+STDLIB = frozenset(
+    getattr(sys, "stdlib_module_names", ())
+    or {"abc", "collections", "dataclasses", "enum", "typing", "threading", "logging", "json", "io", "os"}
+)
+
+
+def foreign(dotted: str) -> bool:
+    """Whether a name from a module pkgcheck does not analyse certainly denotes no steamship
+    package or mixin: the standard library's, or a library steamship itself depends on. Any other
+    package's class may subclass steamship's: its kind is unknown."""
+    top = dotted.partition(".")[0]
+    return top in STDLIB or top in FOREIGN
 
 
 @dataclass(frozen=True)
@@ -334,8 +352,10 @@ class Project(Loader):
                 complete = complete and base_complete
                 sequences.append(list(base_mro))
             else:
-                if base.kind == "external" and self.is_steamship(base.module):
-                    complete = False  # a steamship name the release in use lacks: unknown, not "no package"
+                if base.kind == "external" and not foreign(base.module):
+                    # a steamship name the release in use lacks, or a class of a package pkgcheck
+                    # does not read (it may subclass steamship's): unknown, not "no package"
+                    complete = False
                 sequences.append([base])
             direct.append(base)
         sequences.append(list(direct))
@@ -358,14 +378,37 @@ class Project(Loader):
         memo[ref.key] = (result, complete)
         return result, complete
 
+    def unknown_bases(self, ref: Ref) -> List[str]:
+        """The bases in ``ref``'s hierarchy whose kind pkgcheck cannot know, as written
+        (``Base3`` of ``Bot``: ``some_lib.Base3``): what makes :meth:`mro` incomplete."""
+        found: List[str] = []
+        pending, seen = [ref], set()
+        while pending:
+            current = pending.pop(0)
+            if current.key in seen:
+                continue
+            seen.add(current.key)
+            cls = self.class_fact(current)
+            if cls is None:
+                continue
+            for expr, base in zip(cls.bases, self.bases(current)):
+                if base is not None and base.kind == "class":
+                    pending.append(base)
+                elif base is None or base.kind not in ("external", "builtin") or (
+                    base.kind == "external" and not foreign(base.module)
+                ):
+                    written = base.module if base is not None and base.kind == "external" else expr.source
+                    found.append(f"{written} (a base of {current.qualname})")
+        return list(dict.fromkeys(found))
+
     def is_subclass(self, ref: Optional[Ref], target: Tuple[str, str]) -> Optional[bool]:
         """True / False, or None when an unresolved base leaves it open."""
         if ref is None:
             return None
         if ref.kind == "external":
-            return ref.module == f"{target[0]}.{target[1]}" or None if self.is_steamship(
-                ref.module
-            ) else False
+            if self.is_steamship(ref.module):
+                return ref.module == f"{target[0]}.{target[1]}" or None
+            return False if foreign(ref.module) else None
         if ref.kind != "class":
             return False
         key = (ref.key, target)

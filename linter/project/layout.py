@@ -32,6 +32,9 @@ class Layout:
         #: whether a directory holds an ``__init__.py``, and the root above its package chain
         self._package_dirs: Dict[Path, bool] = {}
         self._package_roots: Dict[Path, Path] = {}
+        #: module name -> (the file chosen, the other files that name could denote), for names
+        #: that more than one import root holds: the first root wins, as on ``sys.path``
+        self.ambiguous: Dict[str, Tuple[Path, Tuple[Path, ...]]] = {}
 
     def module_name(self, path: Path) -> Tuple[str, bool]:
         """The dotted name ``path`` is imported as, and whether it is a package."""
@@ -105,14 +108,19 @@ class Layout:
         found = None
         parts = name.split(".")
         if all(part.isidentifier() for part in parts):
-            for root in roots:
-                base = root.joinpath(*parts)
-                if (base / "__init__.py").is_file():
-                    found = (base / "__init__.py", True)
-                    break
-                module = base.with_suffix(".py") if parts else None
-                if module is not None and module.is_file():
-                    found = (module, False)
-                    break
+            candidates = [hit for hit in (self._candidate(root, parts) for root in roots) if hit is not None]
+            if candidates:
+                found = candidates[0]
+                others = tuple(dict.fromkeys(path for path, _ in candidates[1:] if path != found[0]))
+                if others:
+                    self.ambiguous[name] = (found[0], others)
         self._find_memo[key] = found
         return found
+
+    @staticmethod
+    def _candidate(root: Path, parts: List[str]) -> Optional[Tuple[Path, bool]]:
+        base = root.joinpath(*parts)
+        if (base / "__init__.py").is_file():
+            return base / "__init__.py", True
+        module = base.with_suffix(".py")
+        return (module, False) if module.is_file() else None

@@ -110,10 +110,16 @@ class Loader(Layout):
         for path in paths:
             path = Path(os.path.abspath(path))
             name, is_package = self.module_name(path)
-            if name not in self._claims or (is_package and name not in packages):
+            previous = self._claims.get(name)
+            if previous is None or (is_package and name not in packages):
                 self._claims[name] = path
                 if is_package:
                     packages.add(name)
+            if previous is not None and previous != path:
+                chosen = self._claims[name]
+                _, others = self.ambiguous.get(name, (chosen, ()))
+                rest = (*others, previous if chosen == path else path)
+                self.ambiguous[name] = (chosen, tuple(dict.fromkeys(o for o in rest if o != chosen)))
 
     def loaded_modules(self) -> Iterator[Tuple[str, Union[ModuleFacts, ParseFailure]]]:
         """(name, facts or failure) of every module name resolved so far to a file."""

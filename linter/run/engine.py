@@ -171,6 +171,7 @@ def project_specs(
             steamship_version=steamship_version,
             steamship_source=steamship_source,
         )
+        project.claim(group.files)  # a name two files share denotes the one `check` chooses
         modules, failures = load_files(project, group.files, excludes)
         specs = dict(iter_package_specs(SpecBuilder(project), modules, level))
         results.append(ProjectSpecs(project, specs, failures))

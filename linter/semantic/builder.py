@@ -347,7 +347,8 @@ class SpecBuilder:
             spec.listing = []
         mro, complete = project.mro(ref)
         if not complete:
-            spec.notes.append(f"{cls.name}: part of its class hierarchy cannot be resolved")
+            unknown = ", ".join(project.unknown_bases(ref)) or "an inheritance cycle or inconsistent order"
+            spec.notes.append(f"{cls.name}: part of its class hierarchy cannot be resolved: {unknown}")
         parent: Optional[Spec] = None
         for ancestor in mro[1:]:
             if ancestor.kind == "class" and ancestor.key != behaviour.invocable_class and self.is_invocable(ancestor):

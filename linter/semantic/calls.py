@@ -40,6 +40,12 @@ class Call:
     not_a_package: bool = False
     #: invoke_later's parameters in the release in use (None: it has no invoke_later)
     signature: Optional[Tuple[str, ...]] = SIGNATURE
+    #: the receiver is ONE of ``packages`` (``self`` in a package class, a parameter typed as
+    #: one: an instance of that class or of any subclass), not each of them (``self.package``
+    #: in a mixin, which every package adding the mixin runs): a verdict needs all of them
+    alternatives: bool = False
+    #: the class the receiver is declared as (``self``'s class, the annotation)
+    receiver_class: Optional[Ref] = None
 
     @property
     def where(self) -> Where:
@@ -180,6 +186,7 @@ class Receivers:
             if builder.is_package(cls):
                 # self is this class or any subclass the project instantiates
                 call.packages = self.context.subclasses(cls)
+                call.alternatives, call.receiver_class = True, cls
                 if in_init:
                     call.no_context = f"in {cls.qualname}.__init__"
             elif builder.is_mixin(cls):
@@ -212,7 +219,9 @@ class Receivers:
             if in_init:
                 call.no_context = f"in {cls.qualname}.__init__, which runs while the package is being built"
         else:
+            # an instance of the annotated class or of any subclass: the deployed package
             packages = self.context.subclasses(target)
+            call.alternatives, call.receiver_class = True, target
         call.packages = packages
 
     def _within(self, package: Ref, target: Ref) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 import click
 
@@ -17,6 +17,9 @@ from linter.frontends.cli.common import (
     no_files_note,
     steamship_version_option,
 )
+
+if TYPE_CHECKING:
+    from linter.run.engine import NamedSpec, ProjectSpecs
 
 
 @click.command()
@@ -120,6 +123,8 @@ def spec(
         for failure in group.failures:
             click.echo(f"{failure.path}: {failure.message}", err=True)
     named = qualified_specs(groups)
+    for notice in completeness_notes(groups, named):
+        click.echo(f"pkgcheck: note: {notice}", err=True)
     if package is not None:
         from linter.tools.openapi import find_package
 
@@ -150,3 +155,28 @@ def spec(
     else:
         shown_specs = {key: found.spec.to_dict() for key, found in sorted(named.items())}
     click.echo(json.dumps(shown_specs, indent=2))
+
+
+def completeness_notes(groups: Sequence["ProjectSpecs"], named: Dict[str, "NamedSpec"]) -> List[str]:
+    """What the specs shown may lack, and why: a spec some of whose routes cannot be known (an
+    unresolvable base, mixin or path), and a module name two files could answer to."""
+    notes = [
+        f"the spec of {key} may be incomplete: {'; '.join(found.spec.notes)}"
+        for key, found in sorted(named.items())
+        if found.spec.notes
+    ]
+    for group in groups:
+        project = group.project
+        for name, (chosen, others) in sorted(project.ambiguous.items()):
+            shown = ", ".join(relative_to(path, project.root) for path in others)
+            notes.append(
+                f"module {name} could be {relative_to(chosen, project.root)} or {shown}: pkgcheck reads {relative_to(chosen, project.root)}"
+            )
+    return notes
+
+
+def relative_to(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
