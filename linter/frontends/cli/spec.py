@@ -169,9 +169,8 @@ def completeness_notes(groups: Sequence["ProjectSpecs"], named: Dict[str, "Named
         project = group.project
         for name, (chosen, others) in sorted(project.ambiguous.items()):
             shown = ", ".join(relative_to(path, project.root) for path in others)
-            notes.append(
-                f"module {name} could be {relative_to(chosen, project.root)} or {shown}: pkgcheck reads {relative_to(chosen, project.root)}"
-            )
+            read = relative_to(chosen, project.root)
+            notes.append(f"module {name} could be {read} or {shown}: pkgcheck reads {read}")
     return notes
 
 
