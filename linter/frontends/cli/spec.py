@@ -167,6 +167,7 @@ def completeness_notes(groups: Sequence["ProjectSpecs"], named: Dict[str, "Named
     ]
     for group in groups:
         project = group.project
+        notes.extend(unknown_kind_notes(group, f"{project.root.name}:" if len(groups) > 1 else ""))
         for name, (chosen, others) in sorted(project.ambiguous.items()):
             shown = ", ".join(relative_to(path, project.root) for path in others)
             read = relative_to(chosen, project.root)
@@ -179,3 +180,26 @@ def relative_to(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return str(path)
+
+
+def unknown_kind_notes(group: "ProjectSpecs", prefix: str) -> List[str]:
+    """Classes of the checked files that may be packages: a base whose kind pkgcheck cannot
+    know stands between them and steamship's package class, so no spec of theirs is shown."""
+    from linter.project.index import Ref
+    from linter.source.facts import ModuleFacts
+
+    project = group.project
+    target = project.behaviour.package_class
+    notes = []
+    for name, module in sorted(project.loaded_modules(), key=lambda item: item[0]):
+        if not isinstance(module, ModuleFacts) or project.is_steamship(name):
+            continue
+        for cls in module.classes:
+            ref = Ref("class", name, cls.qualname)
+            if project.is_subclass(ref, target) is None:
+                unknown = ", ".join(project.unknown_bases(ref)) or "a base"
+                notes.append(
+                    f"{prefix}{name}.{cls.qualname} may be a package or a mixin, but its kind cannot be known "
+                    f"({unknown}): no spec is shown for it"
+                )
+    return notes
