@@ -114,29 +114,39 @@ def distinct_sources() -> Dict[Tuple[str, ...], List[str]]:
     return groups
 
 
-@pytest.mark.slow
-def test_every_bundled_release(tmp_path_factory: pytest.TempPathFactory) -> None:
+def release_source(release: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``steamship/`` of ``release``'s wheel (downloaded once into the cache), extracted."""
     cache = Path.home() / ".cache" / "pkgcheck" / "wheels"
     cache.mkdir(parents=True, exist_ok=True)
-    wrong: Dict[str, object] = {}
-    checked: Set[str] = set()
+    wheels = list(cache.glob(f"steamship-{release}-*.whl"))
+    if not wheels:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:",
+             "-d", str(cache), f"steamship=={release}"],
+            check=True, capture_output=True, timeout=300,
+        )  # fmt: skip
+        wheels = list(cache.glob(f"steamship-{release}-*.whl"))
+    root = tmp_path_factory.mktemp(f"steamship-{release}")
+    with zipfile.ZipFile(wheels[0]) as archive:
+        archive.extractall(root, [m for m in archive.namelist() if m.startswith("steamship/")])
+    return root / "steamship"
+
+
+def releases_to_check() -> List[str]:
+    """One release of each distinct source, and each broken release."""
+    chosen: Set[str] = set()
     for versions in distinct_sources().values():
-        # the broken releases are each checked; any one of a group of equal sources stands for it
-        for release in sorted({versions[-1]} | (BROKEN & set(versions))):
-            wheels = list(cache.glob(f"steamship-{release}-*.whl"))
-            if not wheels:
-                subprocess.run(
-                    [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:",
-                     "-d", str(cache), f"steamship=={release}"],
-                    check=True, capture_output=True, timeout=300,
-                )  # fmt: skip
-                wheels = list(cache.glob(f"steamship-{release}-*.whl"))
-            root = tmp_path_factory.mktemp(f"steamship-{release}")
-            with zipfile.ZipFile(wheels[0]) as archive:
-                archive.extractall(root, [m for m in archive.namelist() if m.startswith("steamship/")])
-            found, _ = findings(root / "steamship", release)
-            if found != expected(release):
-                wrong[release] = dict(found)
-            checked.add(release)
-    assert BROKEN <= checked
+        chosen |= {versions[-1]} | (BROKEN & set(versions))
+    return sorted(chosen)
+
+
+@pytest.mark.slow
+def test_every_bundled_release(tmp_path_factory: pytest.TempPathFactory) -> None:
+    wrong: Dict[str, object] = {}
+    checked = releases_to_check()
+    for release in checked:
+        found, _ = findings(release_source(release, tmp_path_factory), release)
+        if found != expected(release):
+            wrong[release] = dict(found)
+    assert BROKEN <= set(checked)
     assert not wrong, wrong
