@@ -32,6 +32,13 @@ class UnknownInvokeLaterRoute(Rule):
     Releases: before steamship 2.16.1 a package serves only the routes of its own class and
     its direct bases; a grandparent's route is not found, and the message says so.
 
+    ## Not reported
+    A computed route name or ``verb=`` (SHP406 lists the former), a path the package has under
+    another verb (SHP402), calls with no invocation context (SHP405), and any call where a package
+    that can receive it has routes pkgcheck cannot all know (an unresolved base, mixin or
+    ``add_mixin``). On ``self`` in a base class, or a parameter typed as one, only a route that no
+    package it can be serves is reported (opt-in SHP407 lists the rest).
+
     ## Example
     ```python
     from steamship.invocable import PackageService, post
@@ -222,6 +229,12 @@ class InvokeLaterVerbMismatch(Rule):
     path, so scheduling a ``@get`` route without ``verb=Verb.GET`` (or the reverse) fails in the
     background task with ``No handler for POST /path``.
 
+    ## Not reported
+    A path the package lacks under every verb (SHP401), a ``verb=`` that is not a constant ``Verb``
+    member (SHP404 reports a literal), calls with no invocation context (SHP405), and packages whose
+    routes pkgcheck cannot all know. On a receiver that may be one of several packages, only a path
+    that each of them has under other verbs alone is reported.
+
     ## Example
     ```python
     from steamship.invocable import PackageService, get, post
@@ -365,6 +378,13 @@ class InvokeLaterArguments(Rule):
     method takes ``**kwargs``) or a missing required parameter raises ``TypeError`` in the
     background task, long after the call site looked fine.
 
+    ## Not reported
+    ``arguments`` that is not a dict display or ``dict(...)`` of keywords (a variable, a call): its
+    keys are unknown. Missing parameters are judged only when every key is known (no ``**extra``, no
+    computed key); a route taking ``**kwargs`` accepts any key, and one whose method pkgcheck cannot
+    find accepts anything. Routes not found are SHP401's and SHP402's; on a receiver that may be one
+    of several packages, only arguments wrong for all of them are reported.
+
     ## Example
     ```python
     from steamship.invocable import PackageService, post
@@ -447,6 +467,13 @@ class InvokeLaterBadCall(Rule):
     Releases: ``invoke_later`` exists from steamship 2.3.2 on (before, the call raises
     AttributeError) and takes ``delay_ms`` from 2.16.1 on; pkgcheck reads its parameters from
     the release the project uses.
+
+    ## Not reported
+    Calls on a receiver not known to be a package, whose ``invoke_later`` may be another one. Only
+    literals and displays are judged (``verb="GET"``, ``arguments=[...]``): names, calls and
+    attributes other than ``Verb``'s are not. ``None`` for ``arguments``, ``wait_on_tasks`` or
+    ``delay_ms`` is their default. Surplus arguments that may hide in ``*args`` or ``**kwargs`` are
+    not counted.
 
     ## Example
     ```python
@@ -580,6 +607,12 @@ class InvokeLaterWithoutContext(Rule):
     mixin has no ``invoke_later`` at all: ``self.invoke_later`` in a mixin raises
     ``AttributeError``; call it on the package the mixin holds.
 
+    ## Not reported
+    Receivers not known to be a package (an unannotated parameter, a variable, a class whose kind an
+    unresolved base hides). At module level or in a class body, only a call on a package class
+    itself. A call in a helper that ``__init__`` calls, or in a function nested in ``__init__``, is
+    not followed. Before steamship 2.3.2 SHP404 reports the missing ``invoke_later`` instead.
+
     ## Example
     ```python
     from steamship.invocable import PackageService, post
@@ -637,6 +670,13 @@ class UnverifiableInvokeLater(Rule):
     no rule can check it: a typo fails only in the background task (steamship 2.17.34 reports
     ``No handler for ...`` there). Opt in to list such calls and make them checkable (a literal
     route, an annotated receiver).
+
+    ## Not reported
+    Calls another rule settles: no invocation context (SHP405), a release without ``invoke_later``
+    or a call without a route (SHP404), and receivers known not to be packages. A computed
+    ``verb=`` is not listed, nor a receiver that no package of the project can be (an abstract base
+    without concrete subclasses), nor a package left unchecked only because pkgcheck does not model
+    the routing code of the steamship in use.
 
     ## Example
     ```python
@@ -715,6 +755,12 @@ class InvokeLaterServedBySome(Rule):
     right one; on another, the background task fails with ``No handler for POST /path``
     (steamship 2.17.34). SHP401 stays silent then (the call is right for some package); opt in
     to list such calls.
+
+    ## Not reported
+    A receiver that is each of several packages rather than one of them (``self.package`` in a
+    mixin: SHP401 judges every package that adds it), calls no package serves (SHP401, SHP402),
+    computed routes or verbs, and packages whose routes pkgcheck cannot all know. The declared class
+    itself is left out when it has subclasses: it is their base, not what is deployed.
 
     ## Example
     ```python

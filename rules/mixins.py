@@ -58,6 +58,13 @@ class RouteConflict(Rule):
     with routes raises ``RouteConflictError`` when it is defined. Before 2.17.8, adding the
     same mixin class twice raises it too.
 
+    ## Not reported
+    An ``add_mixin`` whose permit flag is ``True`` (SHP302 reports what it replaces) or not a
+    literal (pkgcheck cannot tell). When defining the class already fails, the conflicts its
+    ``__init__`` would meet are left out: it never runs. Routes of steamship's own classes when
+    pkgcheck does not model the routing code of the steamship in use, and conflicts inside a library
+    mixin's ``__init__`` that no ``add_mixin`` of the project leads to.
+
     ## Example
     ```python
     from steamship.invocable import PackageService, post
@@ -152,6 +159,12 @@ class PermittedOverwrite(Rule):
     meant for deliberate overrides; pkgcheck reports the routes it actually replaces so that the
     replacement is a decision, not an accident.
 
+    ## Not reported
+    A permit flag that replaces nothing, or only routes a class of the same name registered (the
+    listed mixin added again). Routes of steamship's own classes when pkgcheck does not model the
+    routing code of the steamship in use, and overwrites inside a library mixin's ``__init__`` that
+    no ``add_mixin`` of the project leads to.
+
     ## Example
     ```python
     from steamship.invocable import PackageService, post
@@ -241,6 +254,14 @@ class MixinNeverAdded(Rule):
     instance (in ``__init__``, a base class's ``__init__``, or a mixin's own ``__init__``) binds
     them.
 
+    ## Not reported
+    A package whose ``__init__`` pkgcheck cannot follow to every ``add_mixin`` (an argument or
+    receiver it cannot evaluate, an ``__init__`` it cannot resolve): it may bind the mixin. A
+    mixin without routes (nothing fails), one added only under a condition or through a subclass,
+    a list written outside the project, and steamship's own mixins when pkgcheck does not model
+    the routing code of the steamship in use. A package that inherits the list and leaves the
+    mixin unbound as a non-abstract parent package does is that parent's finding.
+
     ## Example
     ```python
     from steamship.invocable import PackageService, post
@@ -281,25 +302,24 @@ class MixinNeverAdded(Rule):
     )
 
     def check(self, context: Context) -> Iterator[Finding]:
-        project = context.project
         for package, class_spec, instance_spec in package_specs(context):
-            if class_spec is None or unresolved_adds(instance_spec):
+            unbound = unbound_listed(context, package, class_spec, instance_spec)
+            if not unbound:
                 continue
-            added: Set[Tuple[str, str]] = set()
-            for use in instance_uses(instance_spec):
-                if use.mixin is not None and use.argument == "instance":
-                    for ancestor in project.mro(use.mixin)[0]:
-                        added.add(ancestor.key)
-            for use in class_spec.mixin_uses:
-                if use.level != "class" or use.mixin is None or use.mixin.key in added:
-                    continue
-                if not context.trusts(use.mixin):
-                    continue
-                if not in_project(context, use.site):
+            # one finding per listing: a package class that inherits the list and adds the
+            # mixin no more than its parent does (a test double of the package, say) is the
+            # parent's finding, not a second one
+            inherited: Set[Tuple[Where, Tuple[str, str]]] = set()
+            for ancestor in context.project.mro(package)[0][1:]:
+                deployable = ancestor.kind == "class" and not context.project.is_abstract(ancestor)
+                if deployable and context.builder.is_package(ancestor):
+                    inherited |= set(
+                        unbound_listed(context, ancestor, context.class_spec(ancestor), context.instance_spec(ancestor))
+                    )
+            for key, use in unbound.items():
+                if key in inherited or use.mixin is None:
                     continue
                 routes = context.builder.find_route_methods(use.mixin)
-                if not routes:
-                    continue
                 shown = ", ".join(sorted({f"{d.verb} {d.path}" for d in routes})[:3])
                 if len(routes) > 3:
                     shown += ", …"
@@ -310,6 +330,30 @@ class MixinNeverAdded(Rule):
                     package_init_at=context.member_where(package, "__init__") or "?",
                     routes=shown,
                 )
+
+
+def unbound_listed(
+    context: Context, package: Ref, class_spec: Optional[Spec], instance_spec: Optional[Spec]
+) -> Dict[Tuple[Where, Tuple[str, str]], MixinUse]:
+    """The listed mixins (with routes) that no add_mixin of ``package``'s ``__init__`` binds,
+    by (listing site, mixin)."""
+    project = context.project
+    if class_spec is None or unresolved_adds(instance_spec):
+        return {}
+    added: Set[Tuple[str, str]] = set()
+    for use in instance_uses(instance_spec):
+        if use.mixin is not None and use.argument == "instance":
+            for ancestor in project.mro(use.mixin)[0]:
+                added.add(ancestor.key)
+    found = {}
+    for use in class_spec.mixin_uses:
+        if use.level != "class" or use.mixin is None or use.mixin.key in added:
+            continue
+        if not context.trusts(use.mixin) or not in_project(context, use.site):
+            continue
+        if context.builder.find_route_methods(use.mixin):
+            found[(use.site, use.mixin.key)] = use
+    return found
 
 
 class AddMixinNotInstance(Rule):
@@ -323,6 +367,13 @@ class AddMixinNotInstance(Rule):
 
     Releases: ``add_mixin`` takes its permit flag from steamship 2.17.7 on; given one in
     2.17.1–2.17.6, it raises TypeError, and pkgcheck reports that instead.
+
+    ## Not reported
+    An argument pkgcheck cannot evaluate (a parameter, a factory without a return annotation, a name
+    it cannot follow), or an instance of a class whose kind an unresolved base hides. An instance of
+    a non-mixin class that has routes: they are added, and SHP307 reports it. ``add_mixin`` outside
+    what ``__init__`` reaches is SHP306's; one inside a library mixin's ``__init__`` that no
+    ``add_mixin`` of the project leads to is not reported.
 
     ## Example
     ```python
@@ -406,6 +457,12 @@ class MixinAddedTwice(Rule):
 
     Releases: from steamship 2.17.8 on; before, the second ``add_mixin`` raises
     ``RouteConflictError`` (SHP301).
+
+    ## Not reported
+    An ``add_mixin`` inside an ``if``, a loop or an ``except`` (perhaps only one runs), a mixin
+    without routes (nothing is replaced), a class and its subclass (two classes), and two adds that
+    come from one place in the project (a helper ``__init__`` calls twice): there is no second place
+    to change. Before steamship 2.17.8 the second add raises instead (SHP301).
 
     ## Example
     ```python
@@ -498,6 +555,12 @@ class AddMixinOutsideInit(Rule):
     from what ``__init__`` registered. Routes added later exist only on that one instance, for
     that one invocation: the next request does not find them ("No handler for ...").
 
+    ## Not reported
+    A method that the ``__init__`` of some package reaches (a helper called from this class's or a
+    subclass's ``__init__``): its ``add_mixin`` runs at construction. Calls on anything but plain
+    ``self`` (``self.package.add_mixin``, ``bot.add_mixin``), and calls in mixins, module-level
+    functions or classes whose kind an unresolved base hides, are not looked at.
+
     ## Example
     ```python
     from steamship.invocable import PackageService, post
@@ -569,6 +632,12 @@ class NotAMixin(Rule):
 
     Releases: ``USED_MIXIN_CLASSES`` is read from steamship 2.17.8 on; before, it is an
     attribute like any other, and only ``add_mixin`` is checked.
+
+    ## Not reported
+    A class whose kind an unresolved base hides, an entry pkgcheck cannot resolve to a class, and
+    lists it cannot read (``BASE + [X]``, ``list(...)``, a name bound elsewhere). Only the class's
+    own ``USED_MIXIN_CLASSES`` is read, not one it inherits. A non-mixin listed here and also added
+    as an instance is reported at its ``add_mixin``; an instance added without routes is SHP304's.
 
     ## Example
     ```python
@@ -683,6 +752,12 @@ class AddMixinNotListed(Rule):
     examples do this, hence opt-in.
 
     Releases: from steamship 2.17.8 on, when ``USED_MIXIN_CLASSES`` exists.
+
+    ## Not reported
+    A mixin listed in the ``USED_MIXIN_CLASSES`` the package has or inherits, a mixin without
+    routes (both specs agree), an argument that is not an instance pkgcheck can name, and mixins a
+    library mixin's own ``__init__`` adds (that call is not the project's to change). Nothing before
+    steamship 2.17.8, which has no ``USED_MIXIN_CLASSES``.
 
     ## Example
     ```python
@@ -805,6 +880,13 @@ class MixinConstructorMismatch(Rule):
     and mixins have), and it has shipped in public packages. Checked against the steamship the
     project targets; with pkgcheck's bundled catalogue standing in for another pinned version,
     steamship's mixins are not checked.
+
+    ## Not reported
+    Calls with ``*args`` or ``**kwargs``, an ``__init__`` pkgcheck cannot see (from a base it does
+    not read, or bound to something other than a ``def``), and classes with a class decorator on
+    them or a base (``@dataclass`` writes an ``__init__``). A mixin built by a factory function, and
+    steamship's own mixins when pkgcheck does not model the routing code of the steamship in use.
+    Only the number and names of the arguments are checked, not their types.
 
     ## Example
     ```python

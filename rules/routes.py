@@ -20,6 +20,12 @@ class UnparsableFile(Rule):
     Nothing in the file is checked: a route conflict or a misspelt ``invoke_later`` in it goes
     unnoticed until the deployed package fails to import.
 
+    ## Not reported
+    A file that a directory walk finds but the prefilter leaves out (it mentions neither
+    ``steamship`` nor ``invoke_later`` and imports no project module that does) is never checked,
+    so it is not reported even when it does not parse; a file named on the command line always is.
+    Modules read only as context, and steamship's own source, are not reported either.
+
     ## Example
     ```python
     from steamship.invocable import PackageService, post
@@ -80,6 +86,12 @@ class DuplicateRoute(Rule):
     Steamship 2.17.34 registers a class's routes in definition order with overwriting
     allowed: the later method silently takes the route and the earlier one is never served.
     Paths are normalised first, so ``@post("x")`` and ``@post("/x")`` are the same route.
+
+    ## Not reported
+    A route that repeats a base class's route: that is an override (SHP103 when the spellings
+    differ). Two routes on methods of the same name: the class keeps only the last method, so only
+    its route exists. Routes whose path is not a literal string pkgcheck can evaluate, and classes
+    whose kind an unresolved base hides, are not checked.
 
     ## Example
     ```python
@@ -145,6 +157,12 @@ class ReservedRoute(Rule):
     Releases: ``/__dir__`` is reserved from steamship 2.2.0 on, ``POST /__instance_init__``
     from 2.15.0 on; pkgcheck follows the release the project uses.
 
+    ## Not reported
+    A mixin's route at a reserved verb and path: ``scan_mixin`` refuses it with
+    ``RouteConflictError``, which SHP301 reports. The same path under another verb
+    (``GET /__instance_init__``) is an ordinary route. Nothing under a release that does not reserve
+    the route (see Releases), nor routes whose path pkgcheck cannot evaluate.
+
     ## Example
     ```python
     from steamship.invocable import PackageService, get
@@ -190,6 +208,12 @@ class OverrideSpelling(Rule):
     override is dead code. This holds from steamship 2.17.14, when route collection became
     recursive; up to 2.17.13 the class's own routes are registered after its bases' and the
     override wins, so pkgcheck reports this only under 2.17.14 and later.
+
+    ## Not reported
+    Under steamship up to 2.17.13, where the override wins. An override that spells the path as its
+    base does, or the same path under another verb (another route). Only the class that declares the
+    misspelt override is reported, not its subclasses; bases pkgcheck cannot resolve, and base
+    routes whose path it cannot evaluate, are left out.
 
     ## Example
     ```python
@@ -255,6 +279,12 @@ class BareRouteDecorator(Rule):
     registered and the method is replaced by a decorator function. ``@post()`` without a path
     raises ``TypeError`` when the class is defined, so the package cannot be imported.
 
+    ## Not reported
+    Decorators that do not resolve to steamship's ``get``, ``post`` or ``endpoint`` (another
+    library's ``post``, an import pkgcheck cannot follow). Only the outermost route decorator of a
+    function is looked at; one beneath it is not reported. ``@post(*parts)`` is taken to give a
+    path.
+
     ## Example
     ```python
     from steamship.invocable import PackageService, post
@@ -303,6 +333,13 @@ class MisplacedRoute(Rule):
     ``PackageMixin`` subclasses (``find_route_methods``). A decorated module-level function, a
     function nested in another, or a method of any other class is never registered and never
     served.
+
+    ## Not reported
+    A bare decorator (SHP104 reports it), and decorators that do not resolve to steamship's
+    ``get``, ``post`` or ``endpoint``. A method of a class whose kind an unresolved base hides, of a
+    class defined inside a function, or of a class a package lists in ``USED_MIXIN_CLASSES`` or
+    passes to ``add_mixin`` (or a base of one): the runtime scans that class's routes whatever it
+    inherits, and SHP307 reports it if it is not a PackageMixin.
 
     ## Example
     ```python
@@ -375,6 +412,12 @@ class DroppedConfig(Rule):
     timeout=None, tags=["a"])`` serves config ``{"public": True}``; ``timeout`` and ``tags``
     vanish without a word, so whatever the engine would have done with them never happens.
 
+    ## Not reported
+    Values pkgcheck cannot evaluate (a call, a name it cannot follow) and ``**options``: they may
+    well be a str, bool, int or float. ``path`` (and ``endpoint``'s ``verb``) are not config.
+    Before steamship 2.2.1 no keyword reaches a config, so none is singled out. Routes whose path is
+    not a literal, and decorators outside a package or mixin (SHP105), are skipped.
+
     ## Example
     ```python
     from steamship.invocable import PackageService, post
@@ -422,6 +465,11 @@ class AsyncRoute(Rule):
     ## Why is this bad?
     Steamship 2.17.34 registers the route but calls it synchronously: the caller receives an
     un-awaited coroutine object instead of the result, and the body never runs.
+
+    ## Not reported
+    An ``async def`` with a route decorator outside a package or mixin class: it is never served at
+    all (SHP105). A route whose path pkgcheck cannot evaluate, or in a class whose kind an
+    unresolved base hides, is skipped. Async methods without a route decorator are not routes.
 
     ## Example
     ```python
@@ -491,6 +539,12 @@ class SuspiciousPath(Rule):
     Releases: before steamship 2.17.1 a leading ``//`` is kept as it is, so such a route is
     served at ``//x``, which no caller reaches.
 
+    ## Not reported
+    A path without its leading slash (``"x"``), the root ``"/"`` and the empty path: steamship
+    makes them ``/x`` and ``/``. Anything else a path may hold (capitals, dots, non-ASCII) is matched
+    literally and means what it looks like. Paths pkgcheck cannot evaluate (built at run time) are
+    skipped.
+
     ## Example
     ```python
     from steamship.invocable import PackageService, get
@@ -539,6 +593,12 @@ class PermitFlagOnRoute(Rule):
 
     Releases: mixins and ``add_mixin`` exist from steamship 2.17.1 on; before, there is no
     flag to mistake, and the rule is silent.
+
+    ## Not reported
+    A flag hidden in ``**options`` (its name is not written), keywords that do not start with
+    ``permit_overwrite`` (SHP106 checks their values), and decorators that are not called or do not
+    resolve to steamship's ``get``, ``post`` or ``endpoint``. Nothing before steamship 2.17.1 (see
+    Releases).
 
     ## Example
     ```python

@@ -37,9 +37,11 @@ class PositionalOnlyParameter(Rule):
     ``*args`` is always empty: an argument sent under its name raises ``TypeError``
     (unexpected keyword argument), so values meant for it are never delivered.
 
-    Not reported: ``*args`` beside ``**kwargs`` (``def route(self, *args, **kwargs)``, the
-    signature steamship's own mixins use): every argument arrives by name in ``**kwargs`` and
-    nothing fails.
+    ## Not reported
+    ``*args`` beside ``**kwargs`` (``def route(self, *args, **kwargs)``, the signature steamship's
+    own mixins use): every argument arrives by name in ``**kwargs`` and nothing fails. A first
+    parameter named ``self`` is the instance, not an argument. Routes whose path pkgcheck cannot
+    evaluate are skipped.
 
     ## Example
     ```python
@@ -98,6 +100,11 @@ class UnannotatedParameter(Rule):
     ``str(annotation)``; without one steamship 2.17.34 shows ``<class 'inspect._empty'>``,
     so generated clients and docs cannot know the type.
 
+    ## Not reported
+    ``self``, ``*args`` and ``**kwargs``: none of them is one named argument a client could type
+    (an ``*args`` that cannot be passed is SHP201's). Steamship 2.1.x has no spec to show a kind in,
+    so the rule is silent there. Routes whose path pkgcheck cannot evaluate are skipped.
+
     ## Example
     ```python
     from steamship.invocable import PackageService, post
@@ -139,6 +146,11 @@ class MissingReturnAnnotation(Rule):
     Steamship 2.17.34 serves ``str(signature.return_annotation)`` as the route's ``returns``;
     without an annotation it is ``<class 'inspect._empty'>`` and clients cannot know what they
     get back.
+
+    ## Not reported
+    ``-> None`` is an annotation: the spec shows ``None``. Steamship 2.1.x has no spec to show a
+    return type in, so the rule is silent there. Routes whose path pkgcheck cannot evaluate are
+    skipped.
 
     ## Example
     ```python
@@ -189,6 +201,13 @@ class OptionalAliasParameter(Rule):
     calls ``issubclass()`` on every annotation, so any annotation that is not a class
     (``Optional[str]``, a string under ``from __future__ import annotations``) fails the same
     way; before 2.3.4 nothing is checked, and the rule is silent.
+
+    ## Not reported
+    ``Optional`` of a class (``Optional[dict]``, a project class, a class of a module pkgcheck does
+    not read), of a builtin generic (``list[str] | None``), of two or more types, or of a name
+    pkgcheck cannot resolve; from 2.3.6 on, whole-string annotations and modules with ``from
+    __future__ import annotations``; return annotations, which ``ArgSpec`` never reads.
+    ``Optional[Any]`` is reported only when pkgcheck itself runs on a Python before 3.11.
 
     ## Example
     ```python

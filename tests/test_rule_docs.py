@@ -53,8 +53,11 @@ def test_docstring_use_instead_is_clean(tmp_path: Path, code: str) -> None:
 @pytest.mark.parametrize("code", sorted(REGISTRY))
 def test_docstring_has_the_sections(code: str) -> None:
     doc = REGISTRY[code].documentation()
-    for title in ("## Why is this bad?", "## Example", "## Use instead"):
+    for title in ("## Why is this bad?", "## Not reported", "## Example", "## Use instead"):
         assert title in doc
+    not_reported = re.search(r"^## Not reported\n(.*?)(?=^## |\Z)", doc, re.S | re.M)
+    assert not_reported and not_reported.group(1).strip(), "say what the rule deliberately does not report"
+    assert doc.index("## Why is this bad?") < doc.index("## Not reported") < doc.index("## Example")
     if not code.startswith("SHP0"):  # SHP0xx are pkgcheck's own, not runtime behaviour
         assert "2.17.34" in doc, "name the runtime version the behaviour was observed on"
     message = REGISTRY[code].message
