@@ -286,9 +286,12 @@ class InvokeLaterVerbMismatch(Rule):
                 if verbs and verb not in verbs:
                     wrong.append((package, spec, verbs))
             if call.alternatives and len(checked) > 1:
-                if len(wrong) < len(checked):
-                    continue  # some package it can be serves it (SHP407), or lacks the path (SHP401)
-                names = " and ".join(short(package) for package, _, _ in wrong)
+                if not wrong or any((verb, path) in spec.routes for _, spec in checked):
+                    continue  # no package has the path (SHP401), or some serves the call (SHP407)
+                names = " and ".join(short(package) for package, _, _ in wrong) + (" each" if len(wrong) > 1 else "")
+                lacking = [short(package) for package, spec in checked if not any(p == path for _, p in spec.routes)]
+                if lacking:  # wrong for every package: these have the path with another verb, those not at all
+                    names += f" ({', '.join(lacking)}: no {path} at all)"
                 wrong = wrong[:1]
             else:
                 names = ""
@@ -530,7 +533,8 @@ class InvokeLaterBadCall(Rule):
             )
             return
         signature = call.signature
-        if "method" not in args:
+        splat = any(extra.startswith("*") for extra in call.extra)
+        if "method" not in args and not splat:  # *args or **kwargs may well carry it
             yield "invoke_later without a method", "the call raises TypeError", node
         positional = [extra for extra in call.extra if not extra.startswith("*") and not extra.endswith("=")]
         if positional:

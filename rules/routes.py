@@ -133,6 +133,8 @@ class DuplicateRoute(Rule):
             seen = {}
             for decl in declared(context, ref):
                 key = (decl.verb, decl.path)
+                if decl.verb == "?":
+                    continue  # a verb pkgcheck cannot evaluate: two of them may well differ
                 if key in seen:
                     first = seen[key]
                     yield self.finding(

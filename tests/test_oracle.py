@@ -92,6 +92,24 @@ if sys.version_info < (3, 10):
     # ``dict[str, int] | None`` needs PEP 604 (Python 3.10) to evaluate at all.
     EXPECTED_RUNTIME_FAILURES["shp204_clean_optional_forms"] = {"import": ["api"]}
 
+#: packages whose spec pkgcheck cannot know by design (it says so on stderr and stays silent):
+#: input -> {package: why}; both sides drop them before comparing
+UNKNOWABLE: Dict[str, Dict[str, str]] = {
+    "shp101_clean_verbs_and_overrides": {"computed.Computed": "verbs computed at run time (Verb(READ))"},
+    "shp104_clean_called_decorators": {"options.FromOptions": "the path is in a ** splat"},
+}
+
+
+def knowable(input_id: str, runtime: Dict[str, Any], actual: Dict[str, Any]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """``runtime`` and ``actual`` without the :data:`UNKNOWABLE` packages of ``input_id``."""
+    dropped = UNKNOWABLE.get(input_id, {})
+    if not dropped:
+        return runtime, actual
+    assert set(dropped) <= set(runtime["packages"]), f"{input_id}: unknowable packages gone: {sorted(dropped)}"
+    packages = {key: value for key, value in runtime["packages"].items() if key not in dropped}
+    return {**runtime, "packages": packages}, {key: value for key, value in actual.items() if key not in dropped}
+
+
 # Packages that must be found in steamship's agents/examples (guards against a silently empty dump).
 EXPECTED_EXAMPLE_PACKAGES = [
     "steamship.agents.examples.chatgpt_api.MyAssistant",
@@ -331,6 +349,7 @@ def test_spec_matches_runtime(oracle: OracleRun, input_id: str, level: str, sour
     actual, error = oracle.pkgcheck(input_id, level, source)
     if error:
         pytest.fail(f"[{input_id}, {level} level, {source}] {error}", pytrace=False)
+    runtime, actual = knowable(input_id, runtime, actual)
     problems, split = compare_level(runtime, actual, level)
     skipped = _skipped_report(split)
     if skipped:
@@ -356,7 +375,8 @@ def test_route_docs_and_enum_values_match_runtime(oracle: OracleRun, input_id: s
         actual, error = oracle.pkgcheck(input_id, level)
         if error:
             pytest.fail(f"[{input_id}, {level} level] {error}", pytrace=False)
-        split = split_runtime(runtime, level)
+        known_runtime, actual = knowable(input_id, runtime, actual)
+        split = split_runtime(known_runtime, level)
         for key, expected in sorted(split.comparable.items()):
             if key in actual:
                 lines = compare_details(expected, actual[key])

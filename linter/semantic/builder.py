@@ -88,15 +88,19 @@ class SpecBuilder:
                 continue
             if decorator.kind != "call":
                 return (verb or "?", decorator, "bare")
+            # @post(**options), @post(*args): the path may well be in them
+            splat = any(key is None for key, _ in decorator.keywords) or any(
+                item.kind == "starred" for item in decorator.items
+            )
             if is_endpoint:
                 verb_expr = decorator.keyword("verb") or (
                     decorator.items[0] if decorator.items else None
                 )
                 verb = self.verb_of(module, verb_expr) or "?"
-                if decorator.keyword("path") is None and len(decorator.items) < 2:
+                if decorator.keyword("path") is None and len(decorator.items) < 2 and not splat:
                     return (verb, decorator, "no_path")
                 return (verb, decorator, None)
-            if not decorator.items and decorator.keyword("path") is None:
+            if not decorator.items and decorator.keyword("path") is None and not splat:
                 return (verb or "?", decorator, "no_path")
             return (verb or "?", decorator, None)
         return None
