@@ -282,7 +282,10 @@ class ConfigClsNotClassmethod(Rule):
     """
 
     code = "SHP503"
-    message = "config_cls of {package} is not a classmethod; ship deploy calls {package}.config_cls() and stops with TypeError"
+    message = (
+        "config_cls of {package} is not a classmethod; "
+        "ship deploy calls {package}.config_cls() and stops with TypeError"
+    )
 
     def check(self, context: Context) -> Iterator[Finding]:
         if not _release_facts(context).python_cli:
@@ -346,7 +349,9 @@ class UnrepresentableConfigField(Rule):
                 continue
             for entry in build_template(project, ref, builder).problems:
                 if entry.owner == ref:
-                    yield self.finding(Where(module.name, entry.node), name=entry.name, config=cls.name, problem=entry.problem)
+                    yield self.finding(
+                        Where(module.name, entry.node), name=entry.name, config=cls.name, problem=entry.problem
+                    )
 
 
 class MissingHandler(ManifestRule):

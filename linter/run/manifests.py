@@ -104,14 +104,15 @@ def check_manifests(
     context = Context(project, [])
     for path in paths:
         path = Path(os.path.abspath(path))
+        marker = read_manifest(path)
+        if isinstance(marker, JsonDoc) and marker.value == {}:
+            continue  # a bare root marker (see the module's docstring)
         try:
             manifest = manifest_context(project, path, context)
         except Exception as error:  # noqa: BLE001 - reported, never a traceback to the user
             internal.append(("SHP5xx", f"internal error reading {path} ({type(error).__name__}: {error})",
                              traceback.format_exc()))
             continue
-        if isinstance(manifest.doc, JsonDoc) and manifest.doc.value == {}:  # type: ignore[attr-defined]
-            continue  # a bare root marker (see the module's docstring)
         for rule in rules:
             try:
                 for finding in rule.check_manifest(manifest):  # type: ignore[attr-defined]
@@ -120,14 +121,17 @@ def check_manifests(
                 if rule.code not in crashed:
                     crashed.add(rule.code)
                     internal.append(
-                        (rule.code, f"internal error in {rule.code} ({type(error).__name__}: {error}); please report it",
+                        (rule.code,
+                         f"internal error in {rule.code} ({type(error).__name__}: {error}); please report it",
                          traceback.format_exc())
                     )
     violations.sort(key=lambda v: (v.path, v.line, v.column, v.code, v.message))
     return violations, internal
 
 
-def _violation(project: Project, manifest, finding, registry: Dict[str, type], violation_class):  # type: ignore[no-untyped-def]
+def _violation(  # type: ignore[no-untyped-def]
+    project: Project, manifest, finding, registry: Dict[str, type], violation_class
+):
     from linter.run.checker import describe
 
     doc = manifest.doc

@@ -174,7 +174,10 @@ def _enum(choices: Tuple[str, ...]) -> Check:
 
 
 def _shown(value: object) -> str:
-    text = repr(value) if isinstance(value, str) else _json_kind(value) if isinstance(value, (list, dict)) else str(value)
+    if isinstance(value, str):
+        text = repr(value)
+    else:
+        text = _json_kind(value) if isinstance(value, (list, dict)) else str(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 

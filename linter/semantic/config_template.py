@@ -234,7 +234,9 @@ def field_type(project: Project, module: ModuleFacts, annotation: Expr) -> Tuple
     return None, nullable, None
 
 
-def _with_nullable(found: Tuple[Optional[str], Optional[str]], nullable: bool) -> Tuple[Optional[str], bool, Optional[str]]:
+def _with_nullable(
+    found: Tuple[Optional[str], Optional[str]], nullable: bool
+) -> Tuple[Optional[str], bool, Optional[str]]:
     return found[0], nullable, found[1]
 
 

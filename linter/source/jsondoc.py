@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Tuple, Union
 
 #: A key's path from the top of the document: object keys and list indexes.
 KeyPath = Tuple[Union[str, int], ...]
