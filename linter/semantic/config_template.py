@@ -291,9 +291,32 @@ def _default(project: Project, module: ModuleFacts, value: Optional[Expr]) -> Tu
     if value.kind in ("list", "tuple", "set", "dict"):
         return False, ("container", value.source), description
     known, constant = project.constant(module, value)
+    if not known:
+        known, constant = _enum_member(project, module, value)
     if not known or isinstance(constant, (bytes, complex)):
         return False, UNKNOWN, description
     return False, constant, description
+
+
+def _enum_member(project: Project, module: ModuleFacts, value: Expr) -> Tuple[bool, object]:
+    """The value of a member of an ``IntEnum``/``StrEnum`` (``strip_enum`` writes it), which
+    :meth:`Project.constant` leaves to enums mixing in a builtin."""
+    if value.kind != "attribute" or not value.dotted:
+        return False, None
+    ref = project.resolve(module, value.dotted)
+    if ref is None or ref.kind != "attribute":
+        return False, None
+    owner_name, _, member = ref.qualname.rpartition(".")
+    owner = Ref("class", ref.module, owner_name)
+    mro, _ = project.mro(owner)
+    if not any(item.dotted in ("enum.IntEnum", "enum.StrEnum", "enum.IntFlag") for item in mro):
+        return False, None
+    cls = project.class_fact(owner)
+    home = project.module(ref.module)
+    assign = cls.assign(member) if cls is not None else None
+    if assign is None or home is None:
+        return False, None
+    return project.constant(home, assign.value)
 
 
 def _validated_default(default: object, builder: str) -> Tuple[object, Optional[str]]:
