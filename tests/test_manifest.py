@@ -199,3 +199,14 @@ def _cached_venv(version: str):
     if not (root / "bin" / "python").exists():
         pytest.skip(f"no cached oracle venv of steamship {version}")
     return ensure_oracle_venv(version=version)
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "github", "json", "text"])
+def test_every_output_format_carries_manifest_findings(fmt: str) -> None:
+    root = FIXTURES / "shp506_required_field_defaulted"
+    result = CliRunner().invoke(main, ["--format", fmt, str(root)])
+    assert result.exit_code == 1, result.output
+    assert "SHP506" in result.stdout and "steamship.json" in result.stdout
+    if fmt == "sarif":
+        region = json.loads(result.stdout)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
+        assert (region["startLine"], region["startColumn"]) == (7, 77)
