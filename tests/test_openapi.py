@@ -41,7 +41,8 @@ def test_every_fixture_gives_valid_documents(root: Path) -> None:
         assert listed == wanted, name
         with_reserved = openapi_document(name, spec, project, include_reserved=True)
         validate(with_reserved)
-        for path in RESERVED_PATHS:
+        # the release's own reserved routes (2.2.0 has no /__instance_init__)
+        for path in RESERVED_PATHS & {reserved[1] for reserved in project.behaviour.reserved}:
             assert path in with_reserved["paths"]
 
 
