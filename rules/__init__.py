@@ -7,7 +7,9 @@ specs (it never parses). Defining the class registers it; importing :mod:`rules`
 rule module.
 
 The hundreds digit names the module: ``routes`` SHP1xx, ``signatures`` SHP2xx, ``mixins``
-SHP3xx, ``invoke_later`` SHP4xx; SHP0xx are the engine's own (files it cannot read).
+SHP3xx, ``invoke_later`` SHP4xx, ``manifest`` SHP5xx (what ``ship deploy`` refuses: manifest
+rules subclass :class:`rules.manifest.ManifestRule`); SHP0xx are the engine's own (files it
+cannot read).
 """
 
 from __future__ import annotations

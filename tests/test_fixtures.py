@@ -3,6 +3,10 @@
 Equality, not inclusion: a line without a marker proves the rules stay quiet there. A fixture
 enables opt-in rules the way a user would, with ``extend-select`` under ``[tool.pkgcheck]`` in
 its own ``pyproject.toml``.
+
+JSON has no comments: findings expected in ``steamship.json`` are listed in the fixture's
+``expect.txt``, one ``steamship.json:LINE: CODES`` a line. (A ``steamship.json`` that is the bare root
+marker ``{}`` is not checked: see :mod:`linter.run.manifests`.)
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 #: ``# expect: SHP101`` — or ``# expect[py<3.11]: SHP204`` where the runtime's behaviour depends
 #: on the Python version (pkgcheck judges for the interpreter it runs on)
 MARKER = re.compile(r"#\s*expect(?:\[py(<|>=)(\d+)\.(\d+)\])?:\s*([A-Z0-9, ]+)")
+JSON_MARKER = re.compile(r"^([\w./-]+\.json):(\d+):\s*([A-Z0-9, ]+)$")
 
 
 def fixture_dirs():
@@ -46,6 +51,13 @@ def expected(root: Path) -> Set[Tuple[str, int, str]]:
                         continue
                 for code in codes.replace(",", " ").split():
                     found.add((path.relative_to(root).as_posix(), number, code))
+    listed = root / "expect.txt"
+    if listed.is_file():
+        for line in listed.read_text(encoding="utf-8").splitlines():
+            match = JSON_MARKER.match(line)
+            if match:
+                for code in match.group(3).replace(",", " ").split():
+                    found.add((match.group(1), int(match.group(2)), code))
     return found
 
 

@@ -38,10 +38,14 @@ def test_every_fixture_gives_valid_documents(root: Path) -> None:
             for route in spec.methods()
             if route.origin != "reserved"
         }
-        assert listed == wanted, name
+        # a verb computed at run time has no operation; the document names its path instead
+        unknown = {path for verb, path in wanted if verb == "?"}
+        assert listed == {(verb, path) for verb, path in wanted if verb != "?"}, name
+        assert set(document.get("x-pkgcheck-unknown-verbs", ())) == unknown, name
         with_reserved = openapi_document(name, spec, project, include_reserved=True)
         validate(with_reserved)
-        for path in RESERVED_PATHS:
+        # the release's own reserved routes (2.2.0 has no /__instance_init__)
+        for path in set(RESERVED_PATHS) & {reserved[1] for reserved in project.behaviour.reserved}:
             assert path in with_reserved["paths"]
 
 

@@ -183,7 +183,8 @@ def test_hook_manifest_is_valid() -> None:
     # "check" explicitly: a staged file named like a subcommand (rules, spec) is still a path
     assert hook["entry"] == "pkgcheck check"
     assert hook["language"] == "python"
-    assert hook["types"] == ["python"]
+    # steamship.json is checked too (SHP5xx); other staged JSON files are passed and ignored
+    assert hook["types_or"] == ["python", "json"]
     assert hook["require_serial"] is True
     assert hook["description"]
     assert hook["pass_filenames"] is True

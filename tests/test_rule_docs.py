@@ -1,10 +1,14 @@
 """Each rule's docstring is its documentation and its test: the ``## Example`` block must fire
-the rule and the ``## Use instead`` block must be clean of it. docs/rules.md must be current."""
+the rule and the ``## Use instead`` block must be clean of it. docs/rules.md must be current.
+
+A section may add a ```json block (the project's ``steamship.json``, else the bare marker
+``{}``) and a ```requirements block (its ``requirements.txt``, which picks the release)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -15,6 +19,7 @@ from rules import load_all
 
 REGISTRY = load_all()
 BLOCK = re.compile(r"```python\n(.*?)```", re.S)
+EXTRA = re.compile(r"```(json|requirements)\n(.*?)```", re.S)
 
 
 def section(doc: str, title: str) -> str:
@@ -25,10 +30,19 @@ def section(doc: str, title: str) -> str:
     return blocks[0]
 
 
-def run(tmp_path: Path, code: str, source: str):
+def extras(doc: str, title: str) -> dict:
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", doc, re.S | re.M)
+    assert match
+    return dict(EXTRA.findall(match.group(1)))
+
+
+def run(tmp_path: Path, code: str, source: str, extra: Optional[dict] = None):
     root = tmp_path / code.lower()
     root.mkdir()
-    (root / "steamship.json").write_text("{}", encoding="utf-8")
+    extra = extra or {}
+    (root / "steamship.json").write_text(extra.get("json", "{}"), encoding="utf-8")
+    if "requirements" in extra:
+        (root / "requirements.txt").write_text(extra["requirements"], encoding="utf-8")
     (root / "api.py").write_text(source, encoding="utf-8")
     report = engine.check([root], [code])
     assert not report.internal_errors, report.internal_errors
@@ -40,14 +54,14 @@ def run(tmp_path: Path, code: str, source: str):
 
 @pytest.mark.parametrize("code", sorted(REGISTRY))
 def test_docstring_example_fires(tmp_path: Path, code: str) -> None:
-    source = section(REGISTRY[code].documentation(), "Example")
-    assert code in run(tmp_path, code, source)
+    doc = REGISTRY[code].documentation()
+    assert code in run(tmp_path, code, section(doc, "Example"), extras(doc, "Example"))
 
 
 @pytest.mark.parametrize("code", sorted(REGISTRY))
 def test_docstring_use_instead_is_clean(tmp_path: Path, code: str) -> None:
-    source = section(REGISTRY[code].documentation(), "Use instead")
-    assert code not in run(tmp_path, code, source)
+    doc = REGISTRY[code].documentation()
+    assert code not in run(tmp_path, code, section(doc, "Use instead"), extras(doc, "Use instead"))
 
 
 @pytest.mark.parametrize("code", sorted(REGISTRY))

@@ -445,25 +445,67 @@ def check_group(
     project = open_project(
         group.paths, steamship_path, overrides, cache, group.root, steamship_version, steamship_source
     )
-    analysis = analyse(
-        project,
-        enabled,
-        excludes,
-        extra_files=group.named,
-        prefilter=prefilter,
-        files=walk,
-        named=group.named,
-    )
-    wanted = {str(p) for p in group.files}
+    manifests, python = split_manifests(group)
+    named = [p for p in group.named if p in python]
+    if python:
+        analysis = analyse(
+            project,
+            enabled,
+            excludes,
+            extra_files=named,
+            prefilter=prefilter,
+            files=walk,
+            named=named,
+        )
+    else:  # only manifests (or other JSON) named: the manifest rules load what they need
+        from linter.run.checker import release_notices, unmodelled_runtime
+
+        analysis = Analysis(project)
+        if manifests:
+            analysis.notices = release_notices(project, unmodelled_runtime(project))
+    wanted = {str(p) for p in python}
+    violations = [v for v in analysis.violations if v.path in wanted]
+    internal = list(analysis.internal_errors)
+    if manifests:
+        from linter.run.manifests import check_manifests
+
+        found, crashed = check_manifests(project, manifests, enabled)
+        violations.extend(found)
+        internal.extend(e for e in crashed if e not in internal)
     return Report(
-        [v for v in analysis.violations if v.path in wanted],
+        violations,
         [f for f in analysis.failures if f.path in wanted],
-        analysis.internal_errors,
+        internal,
         analysis.notices,
         project,
         list(group.files),
         [project],
     )
+
+
+def split_manifests(group: ProjectGroup) -> Tuple[List[Path], List[Path]]:
+    """The manifests of a project's run and its other files (the Python ones).
+
+    A ``steamship.json`` named is a manifest; so is the one at the project's root when a
+    directory named holds that root (``pkgcheck check .``). Another ``.json`` file named
+    (pre-commit passes every staged one) is not pkgcheck's to check, and is dropped.
+    """
+    from linter.project.files import is_within
+    from linter.run.manifests import is_manifest
+
+    manifests: List[Path] = []
+    python: List[Path] = []
+    for path in group.files:
+        if is_manifest(path):
+            manifests.append(path)
+        elif path.suffix.lower() != ".json":
+            python.append(path)
+    root_manifest = group.root / "steamship.json"
+    if root_manifest not in manifests and root_manifest.is_file() and any(
+        path.is_dir() and is_within(group.root, path) for path in group.paths
+    ):
+        manifests.append(root_manifest)
+    return manifests, python
 
 
 def merge_reports(reports: Sequence[Report]) -> Report:

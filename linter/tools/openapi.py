@@ -71,8 +71,12 @@ def openapi_document(
         info["description"] = inspect.cleandoc(spec.doc)
     paths: Dict[str, Dict[str, object]] = {}
     operation_ids: Dict[str, int] = {}
+    unknown_verbs: List[str] = []
     for route in spec.methods():
         if route.origin == "reserved" and not include_reserved:
+            continue
+        if route.verb == "?":  # a verb computed at run time: no operation can be written for it
+            unknown_verbs.append(path_key(route.path))
             continue
         operation = _operation(route, mapper, operation_ids)
         paths.setdefault(path_key(route.path), {})[route.verb.lower()] = operation
@@ -83,6 +87,8 @@ def openapi_document(
         "security": [{SECURITY_SCHEME: []}],
         "x-steamship-package": name,
     }
+    if unknown_verbs:
+        document["x-pkgcheck-unknown-verbs"] = sorted(set(unknown_verbs))
     components: Dict[str, object] = {
         "securitySchemes": {
             SECURITY_SCHEME: {

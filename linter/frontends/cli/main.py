@@ -2,8 +2,8 @@
 paths' files grouped by project, each group checked with its own settings).
 
 ``pkgcheck [OPTIONS] PATH...`` is short for ``pkgcheck check [OPTIONS] PATH...``; the other
-subcommands are ``spec`` (static PackageSpecs as JSON), ``rule CODE`` (a rule's documentation)
-and ``rules`` (the catalogue).
+subcommands are ``spec`` (static PackageSpecs as JSON), ``rule CODE`` (a rule's documentation),
+``rules`` (the catalogue) and ``manifest`` (the configTemplate ``ship deploy`` would write).
 
 Exit status: 0 clean, 1 findings (SHP001, unparsable files, included), 2 a usage or settings
 error, or an internal error (a rule that crashed, a file pkgcheck failed to analyse). A Python
@@ -26,6 +26,7 @@ from linter import __version__
 from linter.frontends.cli.check import check
 from linter.frontends.cli.common import EXIT_ERROR, EXIT_FINDINGS, VERBOSE, report_internal_error
 from linter.frontends.cli.diff import diff_command
+from linter.frontends.cli.manifest import manifest_command
 from linter.frontends.cli.rules import rule_command, rules_command
 from linter.frontends.cli.spec import spec
 from linter.frontends.cli.upgrade import upgrade_command
@@ -95,3 +96,4 @@ main.add_command(rule_command)
 main.add_command(spec)
 main.add_command(diff_command)
 main.add_command(upgrade_command)
+main.add_command(manifest_command)
