@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from linter.run import engine
 
-from linter.project import scope
+from linter.project import marks, scope
 from linter.project.files import ExcludeMatcher, iter_python_files
 from linter.project.index import Project
 from linter.sdk.locate import locate_steamship
@@ -69,8 +69,8 @@ LINE_PIECES = st.sampled_from(
 @given(st.lists(LINE_PIECES, max_size=40).map("".join))
 def test_import_lines_are_the_regular_expressions_matches(text: str) -> None:
     data = text.encode("utf-8")
-    expected = [(m.span(), m.groups()) for m in scope._IMPORT.finditer(data)]
-    assert [(m.span(), m.groups()) for m in scope._import_lines(data)] == expected
+    expected = [(m.span(), m.groups()) for m in marks._IMPORT.finditer(data)]
+    assert [(m.span(), m.groups()) for m in marks._import_lines(data)] == expected
 
 
 # -- the prefilter -------------------------------------------------------------------------
@@ -93,8 +93,8 @@ def reference_in_scope(project: Project, files: Sequence[Path]) -> List[Path]:
         if path in relevant:
             continue
         name, is_package = project.module_name(path)
-        for match in scope._IMPORT.finditer(content):
-            for imported in scope._absolute_names([match], lambda: (name, is_package)):
+        for match in marks._IMPORT.finditer(content):
+            for imported in marks._absolute_names([match], lambda: (name, is_package)):
                 found = scope._resolve_file(project, imported, path)
                 if found is not None:
                     importers.setdefault(found, []).append(path)
@@ -146,6 +146,9 @@ def test_prefilter_keeps_what_resolving_every_import_keeps(files: Dict[str, str]
         walked = [Path(os.path.abspath(p)) for p in iter_python_files([root], engine.DEFAULT_EXCLUDES)]
         expected = reference_in_scope(Project(root, locate_steamship(project_root=root)), walked)
         assert scope.in_scope(Project(root, locate_steamship(project_root=root)), walked) == expected
+        if marked:  # one project root for every file: file by file, the same verdicts
+            concerns = marks.Concerns()
+            assert [path for path in walked if concerns(path)] == expected
 
 
 def test_prefilter_follows_imports_back_through_packages(tmp_path: Path) -> None:

@@ -69,6 +69,7 @@ from linter import __version__
 if TYPE_CHECKING:  # pragma: no cover
     import argparse
 
+    from linter.project.marks import Concerns
     from linter.run.checker import Analysis, Violation
 
 #: pkgcheck's own failures: the file's findings are incomplete
@@ -101,6 +102,8 @@ class Plugin:
     verbose: ClassVar[int] = 0
 
     _enabled: ClassVar[Optional[FrozenSet[str]]] = None
+    #: which files concern Steamship, shared by the files of a process (and inherited by forks)
+    _concerns: ClassVar[Optional["Concerns"]] = None
     #: stderr lines already written by this process
     _reported: ClassVar[Set[str]] = set()
     #: project root → the SHP000 message of its crashed analysis
@@ -209,9 +212,13 @@ class Plugin:
         try:
             if not _main_process_of_flake8_command(options):
                 return
-            if not cls.selectable("SHP") or not cls.enabled_codes():
+            if not cls.selectable("SHP"):
                 return
-            files = _flake8_files(options)
+            # Only the projects of files that concern Steamship: the others are answered
+            # from their text (and their imports') alone, and the workers inherit the verdicts.
+            files = [path for path in _flake8_files(options) if cls._concerns_steamship(str(path))]
+            if not files or not cls.enabled_codes():
+                return
             from linter.run.engine import prepare, project_anchors
 
             anchors = list(project_anchors(files).values())
@@ -276,11 +283,13 @@ class Plugin:
         yield from results
 
     def _check(self) -> List[Result]:
-        if not self.selectable("SHP") or not self.enabled_codes():
+        if not self.selectable("SHP"):
+            return []
+        path = os.path.abspath(self.filename)
+        if not self._concerns_steamship(path, self.lines) or not self.enabled_codes():
             return []
         from linter.run.engine import check_source, root_of_file
 
-        path = os.path.abspath(self.filename)
         source, same = self._source(path)
         # The analysis is of the whole project: when it crashed for one file it crashes for the
         # next, so later files of that project report it at once instead of re-running it.
@@ -309,6 +318,22 @@ class Plugin:
         enabled = self.enabled_codes()
         results.extend(self._result(v) for v in violations if v.code in enabled)
         return results
+
+    @classmethod
+    def _concerns_steamship(cls, path: str, lines: Optional[Sequence[str]] = None) -> bool:
+        """Whether the file (its text: flake8's ``lines``, else the disk's) or a project module
+        its imports reach mentions steamship or invoke_later (:class:`linter.project.marks.Concerns`).
+        When none does, no rule can report anything in it, and the engine, LibCST and the
+        catalogue are not loaded for it, nor is its project walked."""
+        from linter.project.marks import Concerns
+
+        try:
+            if cls._concerns is None:
+                cls._concerns = Concerns()
+            data = None if lines is None else "".join(lines).encode("utf-8", "surrogatepass")
+            return cls._concerns(Path(path), data)
+        except Exception:  # let the engine look, and report whatever is wrong
+            return True
 
     @classmethod
     def _steamship(cls) -> Optional[Path]:

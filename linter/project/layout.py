@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from linter.project.files import is_within
 
@@ -26,12 +26,14 @@ class Layout:
         if src.is_dir():
             self.base_roots.append(src)
         self.base_roots.append(self.root)
-        self._find_memo: Dict[Tuple[str, Tuple[Path, ...]], Optional[Tuple[Path, bool]]] = {}
+        self._find_memo: Dict[Tuple[str, int], Optional[Tuple[Path, bool]]] = {}
         #: search roots per importing directory (stat calls up the package chain, once)
         self._roots_memo: Dict[Optional[Path], Tuple[Path, ...]] = {}
         #: whether a directory holds an ``__init__.py``, and the root above its package chain
         self._package_dirs: Dict[Path, bool] = {}
         self._package_roots: Dict[Path, Path] = {}
+        #: directory -> (its files' names, its directories' names), see :meth:`_listing`
+        self._listings: Dict[str, Tuple[FrozenSet[str], FrozenSet[str]]] = {}
         #: module name -> (the file chosen, the other files that name could denote), for names
         #: that more than one import root holds: the first root wins, as on ``sys.path``
         self.ambiguous: Dict[str, Tuple[Path, Tuple[Path, ...]]] = {}
@@ -102,7 +104,9 @@ class Layout:
     def find(self, name: str, near: Optional[Path] = None) -> Optional[Tuple[Path, bool]]:
         """The file of project module ``name``, searched from the roots seen from ``near``."""
         roots = self.search_roots(near)
-        key = (name, roots)
+        # The tuple of roots is search_roots' own, kept for the run: its identity names it
+        # (hashing its paths for every name asked costs more than the lookup itself).
+        key = (name, id(roots))
         if key in self._find_memo:
             return self._find_memo[key]
         found = None
@@ -117,10 +121,43 @@ class Layout:
         self._find_memo[key] = found
         return found
 
-    @staticmethod
-    def _candidate(root: Path, parts: List[str]) -> Optional[Tuple[Path, bool]]:
-        base = root.joinpath(*parts)
-        if (base / "__init__.py").is_file():
-            return base / "__init__.py", True
-        module = base.with_suffix(".py")
-        return (module, False) if module.is_file() else None
+    def _candidate(self, root: Path, parts: List[str]) -> Optional[Tuple[Path, bool]]:
+        """``root/a/b/c/__init__.py``, else ``root/a/b/c.py``, for ``parts`` a, b, c: looked up
+        in the listings of the directories on the way, so a name that is not there (most
+        names tried, from most roots) costs set lookups rather than failed stat calls."""
+        directory = str(root)
+        for part in parts[:-1]:
+            if part not in self._listing(directory)[1]:
+                return None
+            directory = os.path.join(directory, part)
+        files, directories = self._listing(directory)
+        last = parts[-1]
+        if last in directories:
+            package = os.path.join(directory, last)
+            if "__init__.py" in self._listing(package)[0]:
+                return Path(package, "__init__.py"), True
+        if last + ".py" in files:
+            return Path(directory, last + ".py"), False
+        return None
+
+    def _listing(self, directory: str) -> Tuple[FrozenSet[str], FrozenSet[str]]:
+        """The names of the files and of the directories in ``directory`` (symbolic links
+        followed, as ``is_file``/``is_dir`` follow them), listed once per run."""
+        found = self._listings.get(directory)
+        if found is None:
+            files: Set[str] = set()
+            directories: Set[str] = set()
+            try:
+                with os.scandir(directory) as entries:
+                    for entry in entries:
+                        try:
+                            if entry.is_file():
+                                files.add(entry.name)
+                            elif entry.is_dir():
+                                directories.add(entry.name)
+                        except OSError:
+                            continue
+            except OSError:
+                pass
+            found = self._listings[directory] = (frozenset(files), frozenset(directories))
+        return found

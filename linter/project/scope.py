@@ -14,78 +14,12 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 from pathlib import Path
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from linter.project.files import iter_python_files
 from linter.project.index import Project
-
-_IMPORT = re.compile(
-    rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+([^\n#;]*)|import[ \t]+([^\n#;]*))",
-    re.MULTILINE,
-)
-_MARKS = (b"steamship", b"invoke_later")
-
-
-def _import_lines(data: bytes) -> Iterator["re.Match[bytes]"]:
-    """``_IMPORT.finditer(data)``, without trying the pattern at every position.
-
-    Every match lies within one line, starts at the line's start (``^``) and holds the word
-    ``import``; so only the lines where ``bytes.find`` sees that word are tried, once each.
-    """
-    find = data.find
-    match_at = _IMPORT.match
-    tried = -1
-    position = find(b"import")
-    while position != -1:
-        start = data.rfind(b"\n", 0, position) + 1
-        if start != tried:
-            tried = start
-            match = match_at(data, start)
-            if match is not None:
-                yield match
-        position = find(b"import", position + 6)
-
-
-def imported_names(data: bytes, module: str, is_package: bool) -> List[str]:
-    """Absolute module names that ``data`` may import (over-approximated)."""
-    return _absolute_names(list(_import_lines(data)), lambda: (module, is_package))
-
-
-def _absolute_names(
-    matches: Sequence["re.Match[bytes]"], naming: Callable[[], Tuple[str, bool]]
-) -> List[str]:
-    """The names of ``matches``; ``naming`` gives the importing module's name and whether it
-    is a package, asked only when a relative import needs it."""
-    names: List[str] = []
-    package: Optional[str] = None
-    for match in matches:
-        dots, base, what, plain = match.groups()
-        if plain is not None:
-            for part in plain.decode("utf-8", "replace").split(","):
-                name = part.strip().split(" as ")[0].strip()
-                if name:
-                    names.append(name)
-            continue
-        target = base.decode("utf-8", "replace")
-        level = len(dots)
-        if level:
-            if package is None:
-                module, is_package = naming()
-                package = module if is_package else module.rpartition(".")[0]
-            parts = package.split(".") if package else []
-            if level - 1 > len(parts):
-                continue
-            prefix = parts[: len(parts) - (level - 1)]
-            target = ".".join(prefix + ([target] if target else []))
-        if target:
-            names.append(target)
-        for part in what.decode("utf-8", "replace").strip("()\\ \t").split(","):
-            name = part.strip().split(" as ")[0].strip()
-            if name and name != "*" and name.isidentifier():
-                names.append(f"{target}.{name}" if target else name)
-    return names
+from linter.project.marks import _MARKS, _absolute_names, _import_lines
 
 
 def in_scope(project: Project, files: Sequence[Path]) -> List[Path]:

@@ -445,8 +445,14 @@ def check_group(
     project = open_project(
         group.paths, steamship_path, overrides, cache, group.root, steamship_version, steamship_source
     )
+    from linter.project.marks import any_concerns
+
     manifests, python = split_manifests(group)
     named = [p for p in group.named if p in python]
+    if prefilter and walk is None and named and len(named) == len(python) and not any_concerns(named, overrides):
+        # Files named one by one whose text and imports never reach Steamship: nothing can be
+        # found in them but a failure to parse, so the project is not walked.
+        walk = named
     if python:
         analysis = analyse(
             project,

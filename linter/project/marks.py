@@ -1,0 +1,209 @@
+"""Whether a file's text can concern Steamship, read with a regular expression, never parsed.
+
+A module concerns Steamship when its text mentions ``steamship`` or ``invoke_later`` (its
+*marks*), or when it imports, directly or through other project modules, a module that does.
+Only such modules can define or use packages, mixins, route decorators or ``invoke_later``
+calls that pkgcheck can resolve. :mod:`linter.project.scope` applies this to a project's whole
+walk; :class:`Concerns` answers it for one file at a time, reading only the modules that file's
+imports reach, so a front end given a few files (flake8, pre-commit, an editor) decides from
+them alone whether the engine (LibCST, the catalogue, the project's walk) is needed at all.
+
+This module imports the standard library and :mod:`linter.project.layout` only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+from linter.project.files import find_project_root
+from linter.project.layout import Layout
+
+_IMPORT = re.compile(
+    rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+([^\n#;]*)|import[ \t]+([^\n#;]*))",
+    re.MULTILINE,
+)
+_MARKS = (b"steamship", b"invoke_later")
+
+
+def has_mark(data: bytes) -> bool:
+    """Whether ``data`` mentions one of the marks."""
+    return b"steamship" in data or b"invoke_later" in data
+
+
+def is_steamship(name: str) -> bool:
+    return name == "steamship" or name.startswith("steamship.")
+
+
+def _import_lines(data: bytes) -> Iterator["re.Match[bytes]"]:
+    """``_IMPORT.finditer(data)``, without trying the pattern at every position.
+
+    Every match lies within one line, starts at the line's start (``^``) and holds the word
+    ``import``; so only the lines where ``bytes.find`` sees that word are tried, once each.
+    """
+    find = data.find
+    match_at = _IMPORT.match
+    tried = -1
+    position = find(b"import")
+    while position != -1:
+        start = data.rfind(b"\n", 0, position) + 1
+        if start != tried:
+            tried = start
+            match = match_at(data, start)
+            if match is not None:
+                yield match
+        position = find(b"import", position + 6)
+
+
+def _absolute_names(
+    matches: Sequence["re.Match[bytes]"], naming: Callable[[], Tuple[str, bool]]
+) -> List[str]:
+    """The names of ``matches``; ``naming`` gives the importing module's name and whether it
+    is a package, asked only when a relative import needs it."""
+    names: List[str] = []
+    package: Optional[str] = None
+    for match in matches:
+        dots, base, what, plain = match.groups()
+        if plain is not None:
+            for part in plain.decode("utf-8", "replace").split(","):
+                name = part.strip().split(" as ")[0].strip()
+                if name:
+                    names.append(name)
+            continue
+        target = base.decode("utf-8", "replace")
+        level = len(dots)
+        if level:
+            if package is None:
+                module, is_package = naming()
+                package = module if is_package else module.rpartition(".")[0]
+            parts = package.split(".") if package else []
+            if level - 1 > len(parts):
+                continue
+            prefix = parts[: len(parts) - (level - 1)]
+            target = ".".join(prefix + ([target] if target else []))
+        if target:
+            names.append(target)
+        for part in what.decode("utf-8", "replace").strip("()\\ \t").split(","):
+            name = part.strip().split(" as ")[0].strip()
+            if name and name != "*" and name.isidentifier():
+                names.append(f"{target}.{name}" if target else name)
+    return names
+
+
+class Concerns:
+    """Whether files concern Steamship (see the module docstring), asked one file at a time.
+
+    A file's imports are resolved as the project index resolves them (:class:`Layout` of the
+    file's project root, the longest prefix of a dotted name that names a file), and the
+    modules they reach are read from disk once per instance, each scanned for marks and
+    imports. The answer is never "no" where :func:`linter.project.scope.in_scope` would keep
+    the file: it follows imports into every module they resolve to, where ``in_scope`` follows
+    them only through the project's walk. A module that cannot be read concerns Steamship
+    (the engine reports why it cannot be read).
+
+    The tree must stay as it is while the instance lives (one flake8 run, one CLI run).
+    """
+
+    def __init__(self) -> None:
+        self._roots: Dict[Path, Path] = {}
+        self._layouts: Dict[Path, Layout] = {}
+        #: (root, file) -> the files its imports resolve to, or None when it has a mark
+        self._edges: Dict[Tuple[Path, Path], Optional[Tuple[Path, ...]]] = {}
+        #: (root, file) -> whether it or a module it reaches has a mark
+        self._verdicts: Dict[Tuple[Path, Path], bool] = {}
+        #: file -> (length, hash) of the text read from disk, to know a text given as the disk's
+        self._read: Dict[Path, Tuple[int, int]] = {}
+
+    def root_of(self, path: Path) -> Path:
+        """The project root of file ``path`` (absolute), asked once per directory."""
+        directory = path.parent
+        root = self._roots.get(directory)
+        if root is None:
+            root = self._roots[directory] = find_project_root(path)
+        return root
+
+    def __call__(self, path: Path, data: Optional[bytes] = None) -> bool:
+        """Whether file ``path`` concerns Steamship; ``data`` is its text when it is not the
+        file's on disk (flake8's stdin, an editor's buffer)."""
+        path = Path(os.path.abspath(path))
+        root = self.root_of(path)
+        if data is None or self._read.get(path) == (len(data), hash(data)):
+            return self._reaches(root, path)
+        if has_mark(data):
+            return True
+        return any(self._reaches(root, found) for found in self._imported(root, path, data))
+
+    def _layout(self, root: Path) -> Layout:
+        layout = self._layouts.get(root)
+        if layout is None:
+            layout = self._layouts[root] = Layout(root)
+        return layout
+
+    def _imported(self, root: Path, path: Path, data: bytes) -> List[Path]:
+        """The project files that the imports in ``data`` (the text of ``path``) resolve to."""
+        layout = self._layout(root)
+        naming: Callable[[], Tuple[str, bool]] = lambda: layout.module_name(path)  # noqa: E731
+        found: Dict[Path, None] = {}
+        for name in dict.fromkeys(_absolute_names(list(_import_lines(data)), naming)):
+            if is_steamship(name):
+                continue
+            parts = name.split(".")
+            while parts:  # ``from a.b import c``: a module a.b.c, or a name in a.b
+                hit = layout.find(".".join(parts), path)
+                if hit is not None:
+                    found[hit[0]] = None
+                    break
+                parts = parts[:-1]
+        found.pop(path, None)
+        return list(found)
+
+    def _edges_of(self, root: Path, path: Path) -> Optional[Tuple[Path, ...]]:
+        key = (root, path)
+        if key not in self._edges:
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                data = _MARKS[0]  # unreadable: the engine says why
+            else:
+                self._read[path] = (len(data), hash(data))
+            self._edges[key] = None if has_mark(data) else tuple(self._imported(root, path, data))
+        return self._edges[key]
+
+    def _reaches(self, root: Path, start: Path) -> bool:
+        known = self._verdicts.get((root, start))
+        if known is not None:
+            return known
+        seen = {start}
+        pending = [start]
+        while pending:
+            current = pending.pop()
+            verdict = self._verdicts.get((root, current))
+            if verdict is False:
+                continue
+            edges = self._edges_of(root, current)
+            if verdict or edges is None:
+                self._verdicts[(root, start)] = True
+                return True
+            for target in edges:
+                if target not in seen:
+                    seen.add(target)
+                    pending.append(target)
+        # nothing reached has a mark: neither does anything reached from any of them
+        for current in seen:
+            self._verdicts[(root, current)] = False
+        return False
+
+
+def any_concerns(paths: Sequence[Path], overrides: Optional[Mapping[Path, str]] = None) -> bool:
+    """Whether any of ``paths`` concerns Steamship; ``overrides`` are texts to judge instead of
+    the disk's (an editor's buffers, stdin)."""
+    concerns = Concerns()
+    texts = {Path(os.path.abspath(p)): text for p, text in (overrides or {}).items()}
+    for path in paths:
+        text = texts.get(Path(os.path.abspath(path)))
+        if concerns(Path(path), None if text is None else text.encode("utf-8", "surrogatepass")):
+            return True
+    return False

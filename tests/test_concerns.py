@@ -1,0 +1,160 @@
+"""Deciding from a file's text, and its imports' alone, that nothing in it concerns Steamship.
+
+The flake8 plugin (and any front end given a few files) asks :class:`Concerns` before it loads
+the engine: a file it clears is answered with no finding, without LibCST, the catalogue or a
+walk of the project. That is only right when no finding can ever be in such a file, which
+these tests check against the engine itself.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import List
+
+import pytest
+
+from linter.project.files import iter_python_files
+from linter.project.index import Project
+from linter.project.marks import Concerns
+from linter.project.scope import in_scope
+from linter.run import engine
+from linter.sdk.locate import locate_steamship
+from rules import load_all
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixtures() -> List[Path]:
+    return sorted(p for p in FIXTURES.iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("fixture", fixtures(), ids=lambda p: p.name)
+def test_no_finding_and_no_in_scope_file_is_cleared(fixture: Path) -> None:
+    concerns = Concerns()
+    root = fixture.resolve()
+    project = Project(root, locate_steamship(project_root=root))
+    walked = [Path(os.path.abspath(p)) for p in iter_python_files([root], engine.DEFAULT_EXCLUDES)]
+    for path in in_scope(project, walked):
+        assert concerns(path), f"{path} is in scope but was cleared"
+    report = engine.check([fixture], list(load_all()))
+    found = {Path(os.path.abspath(v.path)) for v in report.violations if v.path.endswith(".py")}
+    for path in found:
+        assert concerns(path), f"{path} has findings but was cleared"
+
+
+def write(root: Path, files: dict) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def test_a_file_reaches_steamship_through_project_imports_only(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "steamship.json": "{}",
+        "base.py": "from steamship.invocable import PackageService, post as route\n",
+        "middle.py": "from base import PackageService, route\n",
+        "api.py": "from middle import PackageService, route\n\nclass Bot(PackageService):\n    pass\n",
+        "tools/__init__.py": "",
+        "tools/text.py": "import json\nimport os\n\nfrom . import other\n",
+        "tools/other.py": "from .text import *\n",
+        "cycle_a.py": "import cycle_b\n",
+        "cycle_b.py": "import cycle_a\nimport tools.text\n",
+    })
+    concerns = Concerns()
+    verdicts = {name: concerns(tmp_path / name) for name in
+                ("api.py", "middle.py", "base.py", "tools/text.py", "tools/other.py", "cycle_a.py", "cycle_b.py")}
+    assert verdicts == {"api.py": True, "middle.py": True, "base.py": True, "tools/text.py": False,
+                        "tools/other.py": False, "cycle_a.py": False, "cycle_b.py": False}
+    # a buffer that differs from the disk is judged by its own text and imports
+    assert concerns(tmp_path / "tools/text.py", b"from middle import route\n")
+    assert concerns(tmp_path / "tools/text.py", b"x = 'invoke_later'\n")
+    assert not concerns(tmp_path / "api.py", b"import tools.text\n")
+
+
+def test_an_unreadable_import_is_left_to_the_engine(tmp_path: Path) -> None:
+    write(tmp_path, {"steamship.json": "{}", "api.py": "import broken\n", "broken.py": "x = 1\n"})
+    (tmp_path / "broken.py").chmod(0)
+    try:
+        readable = os.access(tmp_path / "broken.py", os.R_OK)  # root reads anything
+        assert Concerns()(tmp_path / "api.py") is not readable
+    finally:
+        (tmp_path / "broken.py").chmod(0o644)
+
+
+PROBE = """
+import sys
+from flake8.main.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+heavy = sorted(m for m in ("libcst", "rules", "linter.run.engine", "linter.sdk.catalogue") if m in sys.modules)
+print("loaded:", ",".join(heavy))
+"""
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_flake8_on_code_without_steamship_loads_nothing_heavy(tmp_path: Path, jobs: str) -> None:
+    write(tmp_path, {
+        ".git/HEAD": "",
+        "pkg/__init__.py": "from .core import run\n",
+        "pkg/core.py": "import json\nfrom . import util\n\ndef run():\n    return util.x\n",
+        "pkg/util.py": "x = 1\n",
+        "script.py": "import pkg\nprint(pkg.run())\n",
+    })
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, f"-j{jobs}", "--select", "SHP", "."],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "loaded:", result.stdout + result.stderr
+
+
+def test_flake8_reports_in_a_file_that_reaches_steamship_through_imports(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "steamship.json": "{}",
+        "base.py": "from steamship.invocable import PackageService, post\n",
+        "api.py": """\
+            from base import PackageService, post
+
+
+            class Bot(PackageService):
+                @post("go")
+                def go(self) -> str:
+                    return "a"
+
+                @post("go")
+                def go_again(self) -> str:
+                    return "b"
+            """,
+    })
+    assert b"steamship" not in (tmp_path / "api.py").read_bytes()
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "SHP", "api.py"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert "api.py:9:" in result.stdout and "SHP101" in result.stdout, result.stdout + result.stderr
+
+
+def test_a_named_file_without_steamship_is_checked_without_walking_its_project(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "pyproject.toml": "[project]\nname = 'big'\n",
+        "lib/__init__.py": "",
+        "lib/a.py": "import os\n",
+        "lib/b.py": "from lib import a\n\nVALUE = a.os.sep\n",
+        "lib/broken.py": "def broken(:\n",
+        "bot/api.py": "from steamship.invocable import PackageService\n\nclass Bot(PackageService):\n    pass\n",
+    })
+    report = engine.check([tmp_path / "lib" / "b.py"], sorted(load_all()))
+    assert (report.violations, report.failures) == ([], [])
+    # only the named file was read: not the package, not the file that does not parse
+    assert set(report.projects[0]._raw) == {(tmp_path / "lib" / "b.py").resolve()}
+    broken = engine.check([tmp_path / "lib" / "broken.py"], sorted(load_all()))
+    assert [Path(f.path).name for f in broken.failures] == ["broken.py"]
+    # a named file that reaches Steamship is still checked with its whole project
+    reaching = engine.check([tmp_path / "bot" / "api.py"], sorted(load_all()))
+    assert (tmp_path / "lib" / "broken.py").resolve() in reaching.projects[0]._raw
