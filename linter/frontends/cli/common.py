@@ -16,13 +16,9 @@ from linter.frontends.reporters import (
     ISSUES_URL,
     RuleInfo,
 )
+from linter.frontends.cli.status import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, VERBOSE  # noqa: F401
 from linter.run.checker import PARSE_ERROR
 
-EXIT_CLEAN = 0
-EXIT_FINDINGS = 1
-EXIT_ERROR = 2
-
-VERBOSE = "pkgcheck.verbose"
 
 #: SHP001 is reported by the CLI itself (files the engine cannot read); it has no rule class
 #: unless the rules package defines one, so the CLI knows how to describe it either way.

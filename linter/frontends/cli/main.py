@@ -14,28 +14,45 @@ Each subcommand is a module of this package; this one is the group that dispatch
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import traceback
 from contextlib import suppress
-from typing import Any, List
+from typing import Any, Dict, List, Optional, Tuple
 
 import click
 
 from linter import __version__
-from linter.frontends.cli.check import check
-from linter.frontends.cli.common import EXIT_ERROR, EXIT_FINDINGS, VERBOSE, report_internal_error
-from linter.frontends.cli.diff import diff_command
-from linter.frontends.cli.manifest import manifest_command
-from linter.frontends.cli.rules import rule_command, rules_command
-from linter.frontends.cli.spec import spec
-from linter.frontends.cli.upgrade import upgrade_command
+from linter.frontends.cli.status import EXIT_ERROR, EXIT_FINDINGS, VERBOSE
+
+#: subcommand -> (module, attribute): each is imported when it runs (or ``--help`` lists it),
+#: so ``pkgcheck --version`` and ``pkgcheck rule X`` do not pay for the engine
+COMMANDS: Dict[str, Tuple[str, str]] = {
+    "check": ("linter.frontends.cli.check", "check"),
+    "diff": ("linter.frontends.cli.diff", "diff_command"),
+    "manifest": ("linter.frontends.cli.manifest", "manifest_command"),
+    "rule": ("linter.frontends.cli.rules", "rule_command"),
+    "rules": ("linter.frontends.cli.rules", "rules_command"),
+    "spec": ("linter.frontends.cli.spec", "spec"),
+    "upgrade": ("linter.frontends.cli.upgrade", "upgrade_command"),
+}
 
 
 class PkgcheckGroup(click.Group):
-    """A group whose default subcommand is ``check`` and that never lets a traceback out."""
+    """A group whose default subcommand is ``check``, whose subcommands are imported when
+    they are used, and that never lets a traceback out."""
 
     default_command = "check"
+
+    def list_commands(self, ctx: click.Context) -> List[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> Optional[click.Command]:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, attribute = COMMANDS[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return self.commands.get(cmd_name)
 
     def parse_args(self, ctx: click.Context, args: List[str]) -> List[str]:
         if not args:
@@ -45,6 +62,7 @@ class PkgcheckGroup(click.Group):
             ctx.exit(EXIT_ERROR)
         if (
             args
+            and args[0] not in COMMANDS
             and args[0] not in self.commands
             and args[0] not in (*ctx.help_option_names, "--version")
         ):
@@ -64,6 +82,7 @@ class PkgcheckGroup(click.Group):
                 os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(EXIT_FINDINGS)
         except Exception as error:  # the last line of defence: no traceback for the user
+            from linter.frontends.cli.common import report_internal_error
             from linter.sdk.catalogue import CatalogueUnavailable
 
             if isinstance(error, CatalogueUnavailable):  # this Python's fault, not pkgcheck's
@@ -88,12 +107,3 @@ def main() -> None:
     `pkgcheck [OPTIONS] PATH...` is short for `pkgcheck check [OPTIONS] PATH...`;
     see `pkgcheck check --help` for the options.
     """
-
-
-main.add_command(check)
-main.add_command(rules_command)
-main.add_command(rule_command)
-main.add_command(spec)
-main.add_command(diff_command)
-main.add_command(upgrade_command)
-main.add_command(manifest_command)
