@@ -44,6 +44,7 @@ def test_no_finding_and_no_in_scope_file_is_cleared(fixture: Path) -> None:
     found = {Path(os.path.abspath(v.path)) for v in report.violations if v.path.endswith(".py")}
     for path in found:
         assert concerns(path), f"{path} has findings but was cleared"
+        assert concerns.may_hold_findings(path), f"{path} has findings but its classes were cleared"
 
 
 def write(root: Path, files: dict) -> None:
@@ -158,3 +159,26 @@ def test_a_named_file_without_steamship_is_checked_without_walking_its_project(t
     # a named file that reaches Steamship is still checked with its whole project
     reaching = engine.check([tmp_path / "bot" / "api.py"], sorted(load_all()))
     assert (tmp_path / "lib" / "broken.py").resolve() in reaching.projects[0]._raw
+
+
+def test_only_the_imports_that_classes_and_decorators_are_built_from_count(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "steamship.json": "{}",
+        "base.py": "from steamship.invocable import PackageService, post\n",
+        "helpers.py": "import base\n\nVALUE = 1\n",
+        "uses_value.py": "from helpers import VALUE\nfrom base import post\n\nclass Plain(ValueError):\n    pass\n",
+        "subclass.py": "from helpers import base\n\nclass Bot(base.PackageService):\n    pass\n",
+        "decorated.py": "from base import post as route\n\n@route('x')\ndef handler():\n    pass\n",
+        "assigned.py": "import base\n\nBase = base.PackageService\n\nclass Bot(Base):\n    pass\n",
+        "local.py": "import base\n\nclass A(ValueError):\n    pass\n\nclass B(A):\n    pass\n",
+        "no_class.py": "from base import PackageService\n\nX = PackageService\n",
+    })
+    concerns = Concerns()
+    verdicts = {name: concerns.may_hold_findings(tmp_path / name) for name in (
+        "uses_value.py", "subclass.py", "decorated.py", "assigned.py", "local.py", "no_class.py")}
+    assert verdicts == {"uses_value.py": False, "subclass.py": True, "decorated.py": True,
+                        "assigned.py": True, "local.py": False, "no_class.py": False}
+    # each of them reaches Steamship through its imports: the coarser question says yes to all
+    assert all(concerns(tmp_path / name) for name in verdicts)
+    # Python cannot parse it: the engine reports it
+    assert concerns.may_hold_findings(tmp_path / "broken.py", b"class (:\n")

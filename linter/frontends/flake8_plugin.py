@@ -114,6 +114,7 @@ class Plugin:
         # comes from ``lines`` (stdin, flake8's decoding) rather than from ``tree``.
         self.filename = filename
         self.lines = lines
+        self.tree = tree
 
     # -- options -------------------------------------------------------------------------------
 
@@ -214,9 +215,9 @@ class Plugin:
                 return
             if not cls.selectable("SHP"):
                 return
-            # Only the projects of files that concern Steamship: the others are answered
-            # from their text (and their imports') alone, and the workers inherit the verdicts.
-            files = [path for path in _flake8_files(options) if cls._concerns_steamship(str(path))]
+            # Only the projects of files that mention Steamship: the others are answered from
+            # their text (and their imports') alone, by the workers, in parallel.
+            files = [path for path in _flake8_files(options) if _mentions_steamship(path)]
             if not files or not cls.enabled_codes():
                 return
             from linter.run.engine import prepare, project_anchors
@@ -286,7 +287,7 @@ class Plugin:
         if not self.selectable("SHP"):
             return []
         path = os.path.abspath(self.filename)
-        if not self._concerns_steamship(path, self.lines) or not self.enabled_codes():
+        if not self._may_hold_findings(path) or not self.enabled_codes():
             return []
         from linter.run.engine import check_source, root_of_file
 
@@ -319,19 +320,20 @@ class Plugin:
         results.extend(self._result(v) for v in violations if v.code in enabled)
         return results
 
-    @classmethod
-    def _concerns_steamship(cls, path: str, lines: Optional[Sequence[str]] = None) -> bool:
-        """Whether the file (its text: flake8's ``lines``, else the disk's) or a project module
-        its imports reach mentions steamship or invoke_later (:class:`linter.project.marks.Concerns`).
-        When none does, no rule can report anything in it, and the engine, LibCST and the
-        catalogue are not loaded for it, nor is its project walked."""
+    def _may_hold_findings(self, path: str) -> bool:
+        """Whether rules may find anything in this file (flake8's text and tree of it), as
+        :meth:`linter.project.marks.Concerns.may_hold_findings` decides: from its text and
+        the project modules its classes' bases and decorators are imported from. When they
+        cannot, the engine, LibCST and the catalogue are not loaded for it, nor is its project
+        walked."""
         from linter.project.marks import Concerns
 
         try:
-            if cls._concerns is None:
-                cls._concerns = Concerns()
-            data = None if lines is None else "".join(lines).encode("utf-8", "surrogatepass")
-            return cls._concerns(Path(path), data)
+            if Plugin._concerns is None:
+                Plugin._concerns = Concerns()
+            data = None if self.lines is None else "".join(self.lines).encode("utf-8", "surrogatepass")
+            tree = self.tree if self.lines is not None else None
+            return Plugin._concerns.may_hold_findings(Path(path), data, tree)
         except Exception:  # let the engine look, and report whatever is wrong
             return True
 
@@ -409,6 +411,17 @@ def _codes(value: object) -> List[str]:
         return []
     items = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
     return [str(item).strip() for item in items if str(item).strip()]
+
+
+def _mentions_steamship(path: Path) -> bool:
+    """Whether the file's own text mentions steamship or invoke_later (or cannot be read)."""
+    from linter.project.marks import has_mark
+
+    try:
+        with open(path, "rb") as handle:
+            return has_mark(handle.read())
+    except OSError:
+        return True
 
 
 def _holds_steamship(directory: str) -> bool:

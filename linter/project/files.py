@@ -119,3 +119,36 @@ def iter_python_files(
 
 class NotRegularFile(OSError):
     """Only regular files are read: a FIFO would block forever, a device never ends."""
+
+
+#: opening a FIFO for reading without O_NONBLOCK waits for a writer; with it, it returns at once
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of ``path``; :class:`NotRegularFile` when it is a FIFO, a device or a socket.
+
+    One ``open``, one ``fstat`` and the reads: the type is asked of the open file, so nothing
+    can change between the question and the read."""
+    import stat
+
+    if not hasattr(os, "O_NONBLOCK"):  # no non-blocking open here: ask first, as before
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise NotRegularFile(0, "not a regular file (a FIFO, a device, a socket)")
+        with open(path, "rb") as handle:
+            return handle.read()
+    descriptor = os.open(path, _READ_FLAGS)
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise NotRegularFile(0, "not a regular file (a FIFO, a device, a socket)")
+        chunks = []
+        wanted = status.st_size + 1  # one more: a file that grew is read to its end
+        while True:
+            chunk = os.read(descriptor, max(wanted, 65536))
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)

@@ -34,34 +34,44 @@ class Layout:
         self._package_roots: Dict[Path, Path] = {}
         #: directory -> (its files' names, its directories' names), see :meth:`_listing`
         self._listings: Dict[str, Tuple[FrozenSet[str], FrozenSet[str]]] = {}
+        #: directory -> the dotted prefix of its modules' names, see :meth:`module_name`
+        self._prefixes: Dict[str, Tuple[str, ...]] = {}
         #: module name -> (the file chosen, the other files that name could denote), for names
         #: that more than one import root holds: the first root wins, as on ``sys.path``
         self.ambiguous: Dict[str, Tuple[Path, Tuple[Path, ...]]] = {}
 
     def module_name(self, path: Path) -> Tuple[str, bool]:
         """The dotted name ``path`` is imported as, and whether it is a package."""
-        path = Path(os.path.abspath(path))
-        is_package = path.name == "__init__.py"
-        directory = path.parent
+        full = os.path.abspath(path)
+        directory, filename = os.path.split(full)
+        prefix = self._prefixes.get(directory)
+        if prefix is None:
+            prefix = self._prefixes[directory] = self._prefix(Path(directory))
+        is_package = filename == "__init__.py"
+        if is_package:
+            parts = prefix
+        else:
+            stem = os.path.splitext(filename)[0]
+            if stem in self._listing(directory)[1] and "__init__.py" in self._listing(os.path.join(directory, stem))[0]:
+                # api.py beside api/__init__.py: Python imports the package, never this file,
+                # under that name. The file is still analysed (it may be a package's entry
+                # point) under a name nothing can import, so the two never stand in for each other.
+                stem += SHADOWED
+            parts = (*prefix, stem)
+        return ".".join(parts) if parts else os.path.basename(directory), is_package
+
+    def _prefix(self, directory: Path) -> Tuple[str, ...]:
+        """The package names of the modules in ``directory``, from the root they import from."""
         if self.is_package_dir(directory):
             base = self.package_root(directory)
         else:
             # Not in a regular package: named from the deepest import root that holds it
             # (a namespace package there), else from its own directory.
             base = directory
-            within = [root for root in self.base_roots if is_within(path, root)]
+            within = [root for root in self.base_roots if is_within(directory, root)]
             if within:
                 base = max(within, key=lambda root: len(root.parts))
-        relative = path.relative_to(base).with_suffix("")
-        parts = list(relative.parts)
-        if is_package:
-            parts = parts[:-1]
-        elif parts and (directory / parts[-1] / "__init__.py").is_file():
-            # api.py beside api/__init__.py: Python imports the package, never this file, under
-            # that name. The file is still analysed (it may be a package's entry point) under
-            # a name nothing can import, so the two never stand in for each other.
-            parts[-1] += SHADOWED
-        return ".".join(parts) if parts else path.parent.name, is_package
+        return directory.relative_to(base).parts
 
     def is_package_dir(self, directory: Path) -> bool:
         """Whether ``directory`` holds an ``__init__.py`` (one stat per directory and run)."""

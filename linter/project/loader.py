@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
-from linter.project.files import NotRegularFile
+from linter.project.files import read_regular
 from linter.project.layout import Layout
 from linter.sdk.catalogue import Bundle, Catalogue, load_bundle, load_catalogue, text_digest
 from linter.sdk.locate import SteamshipSource, locate_steamship
@@ -93,11 +93,7 @@ class Loader(Layout):
         """The bytes of ``path``, read once per run."""
         data = self._raw.get(path)
         if data is None:
-            import stat
-
-            if not stat.S_ISREG(os.stat(path).st_mode):
-                raise NotRegularFile(0, "not a regular file (a FIFO, a device, a socket)")
-            data = self._raw[path] = path.read_bytes()
+            data = self._raw[path] = read_regular(path)
         return data
 
     def claim(self, paths: Sequence[Path]) -> None:

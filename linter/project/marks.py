@@ -13,6 +13,8 @@ This module imports the standard library and :mod:`linter.project.layout` only.
 
 from __future__ import annotations
 
+import ast
+import builtins
 import os
 import re
 from pathlib import Path
@@ -135,6 +137,61 @@ class Concerns:
             return True
         return any(self._reaches(root, found) for found in self._imported(root, path, data))
 
+    def may_hold_findings(self, path: Path, data: Optional[bytes] = None, tree: Optional[ast.AST] = None) -> bool:
+        """Whether rules may find anything in file ``path`` (its text ``data``, else the disk's;
+        ``tree``, its ``ast``, when the caller has it): finer than :meth:`__call__`.
+
+        Without a mark in its own text, a module can hold a finding only through a class or a
+        decorated function whose bases, metaclass or decorators come, through its imports, from
+        Steamship. So only the imports that bind those names are followed (each into its whole
+        closure, as :meth:`__call__` follows it); names bound otherwise (an assignment, a
+        parameter, a star import) make every import count. A module Python cannot parse is left
+        to the engine to report.
+        """
+        path = Path(os.path.abspath(path))
+        try:
+            if data is None:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            if has_mark(data):
+                return True
+            if tree is None:
+                tree = ast.parse(data)
+        except (OSError, SyntaxError, ValueError):
+            return True
+        root = self.root_of(path)
+        names = _anchor_imports(tree)
+        if names is None:
+            return any(self._reaches(root, found) for found in self._imported(root, path, data))
+        if not names:
+            return False
+        layout = self._layout(root)
+        package: Optional[str] = None
+        for level, name in names:
+            if level:
+                if package is None:
+                    module, is_package = layout.module_name(path)
+                    package = module if is_package else module.rpartition(".")[0]
+                parts = package.split(".") if package else []
+                if level - 1 > len(parts):
+                    continue
+                name = ".".join(parts[: len(parts) - (level - 1)] + ([name] if name else []))
+            if not name or is_steamship(name):
+                continue
+            found = self._find(layout, name, path)
+            if found is not None and found != path and self._reaches(root, found):
+                return True
+        return False
+
+    def _find(self, layout: Layout, name: str, near: Path) -> Optional[Path]:
+        parts = name.split(".")
+        while parts:  # ``from a.b import c``: a module a.b.c, or a name in a.b
+            hit = layout.find(".".join(parts), near)
+            if hit is not None:
+                return hit[0]
+            parts = parts[:-1]
+        return None
+
     def _layout(self, root: Path) -> Layout:
         layout = self._layouts.get(root)
         if layout is None:
@@ -147,15 +204,10 @@ class Concerns:
         naming: Callable[[], Tuple[str, bool]] = lambda: layout.module_name(path)  # noqa: E731
         found: Dict[Path, None] = {}
         for name in dict.fromkeys(_absolute_names(list(_import_lines(data)), naming)):
-            if is_steamship(name):
-                continue
-            parts = name.split(".")
-            while parts:  # ``from a.b import c``: a module a.b.c, or a name in a.b
-                hit = layout.find(".".join(parts), path)
+            if not is_steamship(name):
+                hit = self._find(layout, name, path)
                 if hit is not None:
-                    found[hit[0]] = None
-                    break
-                parts = parts[:-1]
+                    found[hit] = None
         found.pop(path, None)
         return list(found)
 
@@ -197,6 +249,69 @@ class Concerns:
         return False
 
 
+_BUILTINS = frozenset(dir(builtins))
+
+
+def _anchor_imports(tree: ast.AST) -> Optional[List[Tuple[int, str]]]:
+    """The imports (level, dotted name) that bind the names a module's classes and decorated
+    functions are built from (bases, keywords such as ``metaclass``, decorators), or None when
+    one such name is bound by something else than an import, a class or a function.
+
+    Over-approximated: every name in those expressions counts, at any depth (``Generic[T]``
+    counts ``T``); a class or function defined in the module contributes its own bases and
+    decorators, which are collected anyway.
+    """
+    used: set = set()
+    defined: set = set()
+    imports: Dict[str, List[Tuple[int, str]]] = {}
+    for node in _statements(tree):
+        if isinstance(node, ast.ClassDef):
+            defined.add(node.name)
+            for expr in (*node.bases, *(k.value for k in node.keywords), *node.decorator_list):
+                used.update(n.id for n in ast.walk(expr) if isinstance(n, ast.Name))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            defined.add(node.name)
+            for expr in node.decorator_list:
+                used.update(n.id for n in ast.walk(expr) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                bound = alias.asname or alias.name.split(".")[0]
+                imports.setdefault(bound, []).append((0, alias.name))
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            for alias in node.names:
+                if alias.name == "*":
+                    imports.setdefault("*", []).append((node.level, base))
+                    continue
+                bound = alias.asname or alias.name
+                full = f"{base}.{alias.name}" if base else alias.name
+                imports.setdefault(bound, []).extend([(node.level, full), (node.level, base)])
+    wanted: List[Tuple[int, str]] = []
+    for name in sorted(used):
+        if name in imports:
+            wanted.extend(imports[name])
+        elif name in defined or name in _BUILTINS and not imports.get("*"):
+            continue
+        else:
+            return None  # bound by an assignment, a parameter, a star import: anything may count
+    return list(dict.fromkeys(wanted))
+
+
+def _statements(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every statement of ``tree``, at any depth, without visiting expressions (classes,
+    functions and imports are statements: ``ast.walk`` would visit ten times as many nodes)."""
+    pending: List[ast.AST] = list(getattr(tree, "body", ()))
+    while pending:
+        node = pending.pop()
+        yield node
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                pending.extend(block)
+        for part in (*getattr(node, "handlers", ()), *getattr(node, "cases", ())):
+            pending.extend(part.body)
+
+
 def any_concerns(paths: Sequence[Path], overrides: Optional[Mapping[Path, str]] = None) -> bool:
     """Whether any of ``paths`` concerns Steamship; ``overrides`` are texts to judge instead of
     the disk's (an editor's buffers, stdin)."""
@@ -204,6 +319,6 @@ def any_concerns(paths: Sequence[Path], overrides: Optional[Mapping[Path, str]] 
     texts = {Path(os.path.abspath(p)): text for p, text in (overrides or {}).items()}
     for path in paths:
         text = texts.get(Path(os.path.abspath(path)))
-        if concerns(Path(path), None if text is None else text.encode("utf-8", "surrogatepass")):
+        if concerns.may_hold_findings(Path(path), None if text is None else text.encode("utf-8", "surrogatepass")):
             return True
     return False

@@ -118,5 +118,5 @@ def project_files(project: Project, excludes: Iterable[str]) -> List[Path]:
     """The project's own walk: the Python files under its root, not entering the directories
     of projects nested in it (each is checked on its own, as its files' nearest root marker
     says)."""
-    walk = iter_python_files([project.root], excludes, nested_projects=False)
-    return [Path(os.path.abspath(p)) for p in walk]
+    # the root is absolute and normal (see Layout), so is every path of a walk from it
+    return list(iter_python_files([project.root], excludes, nested_projects=False))
