@@ -87,7 +87,8 @@ def build_tree(root: Path, files: int) -> Tuple[Path, Path]:
         if number == 3:  # a package without a manifest of its own: its project is the whole tree
             (package / "__init__.py").write_text("", encoding="utf-8")
             (package / "mixin.py").write_text(
-                "from steamship.invocable.package_mixin import PackageMixin\n\n\nclass Tools(PackageMixin):\n    pass\n",
+                "from steamship.invocable.package_mixin import PackageMixin\n\n\n"
+                "class Tools(PackageMixin):\n    pass\n",
                 encoding="utf-8",
             )
             (package / "api.py").write_text(
@@ -103,7 +104,8 @@ def build_tree(root: Path, files: int) -> Tuple[Path, Path]:
             encoding="utf-8",
         )
         (package / "mixin.py").write_text(
-            "from steamship.invocable import post\nfrom steamship.invocable.package_mixin import PackageMixin\n\n\nclass Tools(PackageMixin):\n"
+            "from steamship.invocable import post\nfrom steamship.invocable.package_mixin import PackageMixin\n\n\n"
+            "class Tools(PackageMixin):\n"
             '    @post("tool")\n    def tool(self) -> str:\n        return "t"\n',
             encoding="utf-8",
         )
