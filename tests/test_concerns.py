@@ -141,7 +141,19 @@ def test_flake8_reports_in_a_file_that_reaches_steamship_through_imports(tmp_pat
     assert "api.py:9:" in result.stdout and "SHP101" in result.stdout, result.stdout + result.stderr
 
 
-def test_a_named_file_without_steamship_is_checked_without_walking_its_project(tmp_path: Path) -> None:
+def test_a_named_file_without_steamship_is_checked_without_walking_its_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linter.project import loader
+
+    read: List[Path] = []
+    original = loader.read_regular
+
+    def recording(path: Path) -> bytes:
+        read.append(Path(path))
+        return original(path)
+
+    monkeypatch.setattr(loader, "read_regular", recording)
     write(tmp_path, {
         "pyproject.toml": "[project]\nname = 'big'\n",
         "lib/__init__.py": "",
@@ -153,12 +165,13 @@ def test_a_named_file_without_steamship_is_checked_without_walking_its_project(t
     report = engine.check([tmp_path / "lib" / "b.py"], sorted(load_all()))
     assert (report.violations, report.failures) == ([], [])
     # only the named file was read: not the package, not the file that does not parse
-    assert set(report.projects[0]._raw) == {(tmp_path / "lib" / "b.py").resolve()}
+    assert {path.resolve() for path in read} == {(tmp_path / "lib" / "b.py").resolve()}
     broken = engine.check([tmp_path / "lib" / "broken.py"], sorted(load_all()))
     assert [Path(f.path).name for f in broken.failures] == ["broken.py"]
     # a named file that reaches Steamship is still checked with its whole project
-    reaching = engine.check([tmp_path / "bot" / "api.py"], sorted(load_all()))
-    assert (tmp_path / "lib" / "broken.py").resolve() in reaching.projects[0]._raw
+    read.clear()
+    engine.check([tmp_path / "bot" / "api.py"], sorted(load_all()))
+    assert (tmp_path / "lib" / "broken.py").resolve() in {path.resolve() for path in read}
 
 
 def test_only_the_imports_that_classes_and_decorators_are_built_from_count(tmp_path: Path) -> None:

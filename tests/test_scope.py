@@ -94,7 +94,8 @@ def reference_in_scope(project: Project, files: Sequence[Path]) -> List[Path]:
             continue
         name, is_package = project.module_name(path)
         for match in marks._IMPORT.finditer(content):
-            for imported in marks._absolute_names([match], lambda: (name, is_package)):
+            package = name if is_package else name.rpartition(".")[0]
+            for imported in marks._absolute_names([match.groups()], lambda: package):
                 found = scope._resolve_file(project, imported, path)
                 if found is not None:
                     importers.setdefault(found, []).append(path)

@@ -89,14 +89,14 @@ def iter_python_files(
     listing, so this costs no extra system call.
     """
     skip = ExcludeMatcher(excluded)
-    seen: Set[Path] = set()
+    seen: Set[str] = set()  # paths as strings: cheaper to hash than Paths
     join = os.path.join
     for path in paths:
         if path.is_file() or not path.is_dir():
             # Named explicitly: always a target, even when it cannot be read (a missing path
             # is reported like an unreadable file, as flake8 and ruff do, not skipped).
-            if path not in seen:
-                seen.add(path)
+            if str(path) not in seen:
+                seen.add(str(path))
                 yield path
             continue
         top = str(path)
@@ -106,15 +106,14 @@ def iter_python_files(
             ):
                 subdirs[:] = []
                 continue
-            base = Path(directory)
             subdirs[:] = sorted(d for d in subdirs if not skip(d, join(directory, d)))
             for file in sorted(files):
-                if not file.endswith(".py") or skip(file, join(directory, file)):
+                if not file.endswith(".py"):
                     continue
-                candidate = base / file
-                if candidate not in seen:
-                    seen.add(candidate)
-                    yield candidate
+                full = join(directory, file)
+                if full not in seen and not skip(file, full):
+                    seen.add(full)
+                    yield Path(full)
 
 
 class NotRegularFile(OSError):
@@ -142,12 +141,14 @@ def read_regular(path: Path) -> bytes:
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
             raise NotRegularFile(0, "not a regular file (a FIFO, a device, a socket)")
-        chunks = []
-        wanted = status.st_size + 1  # one more: a file that grew is read to its end
-        while True:
-            chunk = os.read(descriptor, max(wanted, 65536))
-            if not chunk:
-                break
+        # One byte more than its size: a read that returns less has reached the end (a regular
+        # file reads short only there), so most files take one read; one that grew is read on.
+        chunk = os.read(descriptor, status.st_size + 1)
+        if len(chunk) <= status.st_size:
+            return chunk
+        chunks = [chunk]
+        while chunk:
+            chunk = os.read(descriptor, 65536)
             chunks.append(chunk)
         return b"".join(chunks)
     finally:

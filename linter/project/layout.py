@@ -60,6 +60,16 @@ class Layout:
             parts = (*prefix, stem)
         return ".".join(parts) if parts else os.path.basename(directory), is_package
 
+    def package_name(self, path: Path) -> str:
+        """The dotted name of the package module ``path`` is in (``""`` at an import root): what
+        its relative imports start from. The package of ``a/b/__init__.py`` is ``a.b`` itself,
+        as for every other module in ``a/b/``."""
+        directory = os.path.dirname(os.path.abspath(path))
+        prefix = self._prefixes.get(directory)
+        if prefix is None:
+            prefix = self._prefixes[directory] = self._prefix(Path(directory))
+        return ".".join(prefix)
+
     def _prefix(self, directory: Path) -> Tuple[str, ...]:
         """The package names of the modules in ``directory``, from the root they import from."""
         if self.is_package_dir(directory):

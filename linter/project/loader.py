@@ -89,12 +89,19 @@ class Loader(Layout):
             self._sources[path] = decode_source(self.read_bytes(path))
         return self._sources[path]
 
-    def read_bytes(self, path: Path) -> bytes:
-        """The bytes of ``path``, read once per run."""
+    def read_bytes(self, path: Path, keep: bool = True) -> bytes:
+        """The bytes of ``path``, read once per run (without ``keep``: read now and not kept,
+        unless they were already; see :meth:`keep_bytes`)."""
         data = self._raw.get(path)
         if data is None:
-            data = self._raw[path] = read_regular(path)
+            data = read_regular(path)
+            if keep:
+                self._raw[path] = data
         return data
+
+    def keep_bytes(self, path: Path, data: bytes) -> None:
+        """Keep ``data``, read with ``keep=False``, as the bytes of ``path`` for this run."""
+        self._raw.setdefault(path, data)
 
     def claim(self, paths: Sequence[Path]) -> None:
         """Make the in-scope ``paths`` the files their module names denote, before any is

@@ -59,15 +59,17 @@ def _import_lines(data: bytes) -> Iterator["re.Match[bytes]"]:
         position = find(b"import", position + 6)
 
 
-def _absolute_names(
-    matches: Sequence["re.Match[bytes]"], naming: Callable[[], Tuple[str, bool]]
-) -> List[str]:
-    """The names of ``matches``; ``naming`` gives the importing module's name and whether it
-    is a package, asked only when a relative import needs it."""
+#: the groups of one match of :data:`_IMPORT`: leading dots, base, what ``from`` imports, what ``import`` does
+Groups = Tuple[Optional[bytes], Optional[bytes], Optional[bytes], Optional[bytes]]
+
+
+def _absolute_names(lines: Sequence[Groups], naming: Callable[[], str]) -> List[str]:
+    """The names of the import ``lines`` (each the groups of a match of :data:`_IMPORT`);
+    ``naming`` gives the package the importing module is in (:meth:`Layout.package_name`),
+    asked only when a relative import needs it."""
     names: List[str] = []
     package: Optional[str] = None
-    for match in matches:
-        dots, base, what, plain = match.groups()
+    for dots, base, what, plain in lines:
         if plain is not None:
             for part in plain.decode("utf-8", "replace").split(","):
                 name = part.strip().split(" as ")[0].strip()
@@ -78,8 +80,7 @@ def _absolute_names(
         level = len(dots)
         if level:
             if package is None:
-                module, is_package = naming()
-                package = module if is_package else module.rpartition(".")[0]
+                package = naming()
             parts = package.split(".") if package else []
             if level - 1 > len(parts):
                 continue
@@ -170,8 +171,7 @@ class Concerns:
         for level, name in names:
             if level:
                 if package is None:
-                    module, is_package = layout.module_name(path)
-                    package = module if is_package else module.rpartition(".")[0]
+                    package = layout.package_name(path)
                 parts = package.split(".") if package else []
                 if level - 1 > len(parts):
                     continue
@@ -201,9 +201,9 @@ class Concerns:
     def _imported(self, root: Path, path: Path, data: bytes) -> List[Path]:
         """The project files that the imports in ``data`` (the text of ``path``) resolve to."""
         layout = self._layout(root)
-        naming: Callable[[], Tuple[str, bool]] = lambda: layout.module_name(path)  # noqa: E731
+        naming: Callable[[], str] = lambda: layout.package_name(path)  # noqa: E731
         found: Dict[Path, None] = {}
-        for name in dict.fromkeys(_absolute_names(list(_import_lines(data)), naming)):
+        for name in dict.fromkeys(_absolute_names([m.groups() for m in _import_lines(data)], naming)):
             if not is_steamship(name):
                 hit = self._find(layout, name, path)
                 if hit is not None:

@@ -19,7 +19,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tupl
 
 from linter.project.files import iter_python_files
 from linter.project.index import Project
-from linter.project.marks import _MARKS, _absolute_names, _import_lines
+from linter.project.marks import _IMPORT, _absolute_names, _import_lines, has_mark
 
 
 def in_scope(project: Project, files: Sequence[Path]) -> List[Path]:
@@ -32,49 +32,56 @@ def in_scope(project: Project, files: Sequence[Path]) -> List[Path]:
     their dotted components, and when a file comes into scope, only the imports holding the
     name it is found under (its stem, or its package's directory name) are resolved.
     """
-    data: Dict[Path, bytes] = {}
+    # Of a file without a mark, only its import lines are kept (one small bytes object), not
+    # its text: on a large tree with little Steamship code, nearly every file is such a file.
+    imports: List[Tuple[Path, bytes]] = []
     relevant: Set[Path] = set()
     for path in files:
         if path in project.overrides:
             content = project.overrides[path].encode("utf-8", "surrogatepass")
         else:
             try:
-                content = project.read_bytes(path)
+                content = project.read_bytes(path, keep=False)
             except OSError:
                 relevant.add(path)  # unreadable: let the loader report it
                 continue
-        data[path] = content
-        if any(mark in content for mark in _MARKS):
+        if has_mark(content):
             relevant.add(path)
+            project.keep_bytes(path, content)  # the loader parses it next: no second read
+        else:
+            lines = b"\n".join(match.group(0) for match in _import_lines(content))
+            if lines:
+                imports.append((path, lines))
     if not relevant:
         return []
-    # name component -> (importing file, absolute imported name), over the files not yet in
-    # scope. A name resolves to a file through its longest prefix that names one, and that
-    # prefix ends with the file's stem or its package's name: a component of the name.
-    by_component: Dict[str, List[Tuple[Path, str]]] = {}
-    for path, content in data.items():
-        if path in relevant:
-            continue
-        matches = list(_import_lines(content))
-        if not matches:
-            continue
-        naming = functools.partial(project.module_name, path)
-        for name in _absolute_names(matches, naming):
-            for component in set(name.split(".")):
-                by_component.setdefault(component, []).append((path, name))
+    # absolute imported name -> the files (indexes into ``imports``) that import it, and
+    # name component -> the names holding it, over the files not yet in scope. A name resolves
+    # to a file through its longest prefix that names one, and that prefix ends with the file's
+    # stem or its package's name: a component of the name.
+    importers: Dict[str, List[int]] = {}
+    for index, (path, lines) in enumerate(imports):
+        naming = functools.partial(project.package_name, path)
+        for name in set(_absolute_names([match.groups() for match in _IMPORT.finditer(lines)], naming)):
+            importers.setdefault(name, []).append(index)
+    by_component: Dict[str, List[str]] = {}
+    for name in importers:
+        for component in set(name.split(".")):
+            by_component.setdefault(component, []).append(name)
     resolved: Dict[Tuple[Path, str], Optional[Path]] = {}
     pending = list(relevant)
     while pending:
         current = pending.pop()
         key = current.parent.name if current.name == "__init__.py" else current.stem
-        for importer, name in by_component.get(key, ()):
-            if importer in relevant:
-                continue
-            if (importer, name) not in resolved:
-                resolved[(importer, name)] = _resolve_file(project, name, importer)
-            if resolved[(importer, name)] == current:
-                relevant.add(importer)
-                pending.append(importer)
+        for name in by_component.get(key, ()):
+            for index in importers[name]:
+                importer = imports[index][0]
+                if importer in relevant:
+                    continue
+                if (importer, name) not in resolved:
+                    resolved[(importer, name)] = _resolve_file(project, name, importer)
+                if resolved[(importer, name)] == current:
+                    relevant.add(importer)
+                    pending.append(importer)
     return [path for path in files if path in relevant]
 
 
@@ -86,7 +93,7 @@ def joins_scope(project: Project, path: Path, content: bytes, chosen: Iterable[P
     module of ``chosen``. When it is not, nothing else changes either (an importer of ``path``
     can only become relevant through it), so the in-scope set stays ``chosen``.
     """
-    if any(mark in content for mark in _MARKS):
+    if has_mark(content):
         return True
     relevant = set(chosen)
     return any(found in relevant for found in _imported_files(project, path, content))
@@ -94,8 +101,8 @@ def joins_scope(project: Project, path: Path, content: bytes, chosen: Iterable[P
 
 def _imported_files(project: Project, path: Path, content: bytes) -> Iterator[Path]:
     """The project files that the imports in ``content`` (the text of ``path``) resolve to."""
-    naming = functools.partial(project.module_name, path)
-    for imported in _absolute_names(list(_import_lines(content)), naming):
+    naming = functools.partial(project.package_name, path)
+    for imported in _absolute_names([match.groups() for match in _import_lines(content)], naming):
         found = _resolve_file(project, imported, path)
         if found is not None:
             yield found
