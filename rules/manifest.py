@@ -181,7 +181,8 @@ class UnloadablePackageModule(ManifestRule):
     beside the package does.
 
     Releases: before 2.2.1b1 the runtime calls ``api.handler`` instead (see SHP505), so only
-    a missing or unparsable ``api.py`` is reported.
+    a missing or unparsable ``api.py`` is reported. Before 2.3.8 the archive was made by
+    another CLI (not in steamship's code), so ``src/api.py`` is accepted as well as ``api.py``.
 
     ## Not reported
     A package module whose classes' kind cannot be known (a base from a module pkgcheck cannot

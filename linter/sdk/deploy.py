@@ -44,8 +44,11 @@ class DeployFacts:
 
     @property
     def api_paths(self) -> Tuple[str, ...]:
-        """Where the package module is looked for, first found wins (``find_api_py``)."""
-        return ("src/api.py", "api.py") if self.python_cli else ("api.py",)
+        """Where the package module is looked for, first found wins (``find_api_py`` from 2.3.8).
+        Before, the archive was made by another CLI whose layout steamship's code does not say
+        (its own templates of the time, such as steamship-core/prompt-package on 2.2.1, keep
+        ``src/api.py``): both places are accepted, so only a package with neither is reported."""
+        return ("src/api.py", "api.py")
 
 
 #: Oldest first. Observed on the wheels of steamship 2.1.0–2.17.34 (152 releases).
