@@ -192,6 +192,26 @@ def test_template_equals_the_runtime_get_config_parameters(fixture: str, version
     assert json.loads(result.stdout) == runtime
 
 
+def test_template_of_a_config_built_on_steamships_own_config() -> None:
+    """The fields a steamship Config class declares (TelegramTransportConfig's bot_token and
+    api_base) are in the template, before the package's own, as the runtime orders them."""
+    try:
+        venv = ensure_oracle_venv(version="2.17.34")
+    except OracleVenvError as error:
+        pytest.skip(str(error))
+    root = FIXTURES / "config_template_steamship_base"
+    proc = subprocess.run(
+        [str(venv.python), str(CONFIG_DUMP), str(root)],
+        capture_output=True, text=True, timeout=300, cwd=str(root),
+    )
+    assert proc.returncode == 0, proc.stderr
+    runtime = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert list(runtime) == ["bot_token", "api_base", "name"]
+    result = invoke(["manifest", str(root), "--steamship-version", "2.17.34"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == runtime
+
+
 def _cached_venv(version: str):
     from oracle.venv import default_venv_dir
 

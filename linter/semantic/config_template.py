@@ -114,8 +114,10 @@ def build_template(project: Project, config: Ref, builder: str = "strict") -> Co
         template.unknown.append(f"a base class of {config.qualname} is not analysed")
     fields: Dict[str, TemplateEntry] = {}
     for ref in reversed(mro):
-        if ref.kind != "class" or project.is_steamship(ref.module):
-            continue  # pydantic's and steamship's own bases declare no Config fields
+        if ref.kind != "class":
+            continue  # pydantic's BaseModel: no Config fields
+        # steamship's own Config and CamelModel declare none either, but its other Config
+        # classes do (2.16's TelegramBotConfig.bot_token): they are read like the project's
         cls = project.class_fact(ref)
         module = project.module(ref.module)
         if cls is None or module is None:
