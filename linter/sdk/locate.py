@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, Optional, Tuple
 
 from linter.sdk.catalogue import load_bundle
 
@@ -31,6 +31,27 @@ class SteamshipSource:
         return f"pkgcheck's bundled catalogue of steamship {self.version}"
 
 
+_SYS_PATH: Dict[Tuple[str, ...], Optional[SteamshipSource]] = {}
+
+
+def _installed_in(site: Path) -> Optional[SteamshipSource]:
+    """The steamship package in site-packages directory ``site``, if there is one."""
+    package = site / "steamship"
+    if (package / "invocable" / "invocable.py").is_file():
+        return SteamshipSource("installed", _installed_version(site), package)
+    return None
+
+
+def _on_sys_path() -> Optional[SteamshipSource]:
+    """The steamship importable by this interpreter, looked for once per ``sys.path`` (a run
+    over many projects asks for every one of them)."""
+    key = tuple(sys.path)
+    if key not in _SYS_PATH:
+        found = (_installed_in(Path(entry)) for entry in key if entry)
+        _SYS_PATH[key] = next((source for source in found if source is not None), None)
+    return _SYS_PATH[key]
+
+
 def locate_steamship(
     explicit: Optional[Path] = None, project_root: Optional[Path] = None, version: Optional[str] = None
 ) -> SteamshipSource:
@@ -42,21 +63,22 @@ def locate_steamship(
     project's requirements choose. Raises :class:`~linter.sdk.releases.ReleaseError` for a
     ``version`` pkgcheck does not know.
     """
-    candidates: List[Path] = []
     if explicit is not None:
         explicit = Path(explicit)
-        candidates.append(explicit.parent if explicit.name == "steamship" else explicit)
-    candidates.extend(Path(entry) for entry in sys.path if entry)
+        found = _installed_in(explicit.parent if explicit.name == "steamship" else explicit)
+        if found is not None:
+            return found
+    found = _on_sys_path()
+    if found is not None:
+        return found
     if project_root is not None:
         for venv in (".venv", "venv", "env"):
             lib = project_root / venv / "lib"
-            if lib.is_dir():
-                candidates.extend(sorted(lib.glob("python3*/site-packages")))
-            candidates.append(project_root / venv / "Lib" / "site-packages")
-    for entry in candidates:
-        package = entry / "steamship"
-        if (package / "invocable" / "invocable.py").is_file():
-            return SteamshipSource("installed", _installed_version(entry), package)
+            sites = sorted(lib.glob("python3*/site-packages")) if lib.is_dir() else []
+            for site in (*sites, project_root / venv / "Lib" / "site-packages"):
+                found = _installed_in(site)
+                if found is not None:
+                    return found
     from linter.sdk.releases import choose_release
 
     choice = choose_release(load_bundle(), project_root, version)
