@@ -55,6 +55,10 @@ sys.path.insert(0, str(HERE))
 from run import Command, Timing, copy_stdlib, find_steamship, flake8_argv, measure_subprocess, shadow_site  # noqa: E402
 
 
+#: plain modules per directory of the big tree
+PER_DIRECTORY = 500
+
+
 def sh(argv: Sequence[str], cwd: Path) -> None:
     subprocess.run(list(argv), cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -67,7 +71,7 @@ def build_tree(root: Path, files: int) -> Tuple[Path, Path]:
     """``files`` plain modules in ``lib/`` plus three packages; (a plain file, a package file)."""
     root.mkdir(parents=True)
     (root / "pyproject.toml").write_text('[project]\nname = "big"\nversion = "0"\n', encoding="utf-8")
-    per_directory = 500
+    per_directory = PER_DIRECTORY
     lib = root / "lib"
     for index in range(files):
         directory = lib / f"d{index // per_directory:04d}"
@@ -118,7 +122,13 @@ def build_tree(root: Path, files: int) -> Tuple[Path, Path]:
             '        self.invoke_later("tool")\n        self.invoke_later("tol")\n        return "g"\n',
             encoding="utf-8",
         )
-    return lib / "d0007" / "m123.py", root / "packages" / "bot1" / "api.py"
+    return tree_files(root, files)
+
+
+def tree_files(root: Path, files: int) -> Tuple[Path, Path]:
+    """(a plain module in the middle of the tree, the package file of bot1) of ``build_tree``."""
+    middle = files // 2
+    return root / "lib" / f"d{middle // PER_DIRECTORY:04d}" / f"m{middle % PER_DIRECTORY:03d}.py", root / "packages" / "bot1" / "api.py"
 
 
 def fixtures(count: int) -> List[Path]:
@@ -234,7 +244,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         build_tree(tree, options.files)
         git_init(tree)
         marker.write_text("", encoding="utf-8")
-    plain_file, package_file = tree / "lib" / "d0007" / "m123.py", tree / "packages" / "bot1" / "api.py"
+    plain_file, package_file = tree_files(tree, options.files)
     inline_file = tree / "packages" / "bot3" / "api.py"
     cache_dirs = [tree / ".pkgcheck_cache", package_file.parent / ".pkgcheck_cache"]
     clear = [sys.executable, "-c", "import shutil, sys; [shutil.rmtree(p, True) for p in sys.argv[1:]]",

@@ -106,3 +106,27 @@ def test_dependants_counts_what_an_edit_can_touch(tmp_path: Path) -> None:
     assert lines[0] == "3 project modules in scope"
     assert lines[1].endswith("(mixin): importers 2, may change 2, to check 2 of 3"), lines
     assert lines[2].endswith("(b): importers 1, may change 1, to check 1 of 3"), lines
+
+
+def test_cost_tree_has_the_shape_the_cost_benchmark_measures(tmp_path: Path) -> None:
+    """bench/cost.py's big tree: plain modules that never reach Steamship, packages with their
+    own manifest, and one without (its project is the whole tree); each package's planted
+    invoke_later typo is found whichever way the file is named."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        import cost
+    finally:
+        sys.path.remove(str(BENCH))
+    from linter.project.marks import Concerns
+    from linter.run import engine
+    from rules import default_codes
+
+    plain, package = cost.build_tree(tmp_path / "tree", 1200)
+    assert len(list((tmp_path / "tree" / "lib").rglob("*.py"))) == 1200 + 4  # with four __init__.py
+    concerns = Concerns()
+    assert not concerns(plain) and concerns(package)
+    inline = tmp_path / "tree" / "packages" / "bot3" / "api.py"
+    for path in (package, inline):
+        report = engine.check([path], default_codes())
+        assert [v.code for v in report.violations] == ["SHP401"], report.violations
+    assert engine.check([plain], default_codes()).violations == []
