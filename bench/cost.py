@@ -128,7 +128,8 @@ def build_tree(root: Path, files: int) -> Tuple[Path, Path]:
 def tree_files(root: Path, files: int) -> Tuple[Path, Path]:
     """(a plain module in the middle of the tree, the package file of bot1) of ``build_tree``."""
     middle = files // 2
-    return root / "lib" / f"d{middle // PER_DIRECTORY:04d}" / f"m{middle % PER_DIRECTORY:03d}.py", root / "packages" / "bot1" / "api.py"
+    plain = root / "lib" / f"d{middle // PER_DIRECTORY:04d}" / f"m{middle % PER_DIRECTORY:03d}.py"
+    return plain, root / "packages" / "bot1" / "api.py"
 
 
 def fixtures(count: int) -> List[Path]:
