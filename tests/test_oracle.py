@@ -204,6 +204,9 @@ class OracleRun:
             cmd = [sys.executable, "-m", "linter", "spec", str(path), "--level", level, *self.spec_args]
             if source == "installed":
                 cmd += ["--steamship-path", str(self.venv.site_packages)]
+            else:  # the catalogue of the oracle's release, whatever the fixture pins (a fixture
+                # pinning another release is compared with that release in test_oracle_releases)
+                cmd += ["--steamship-version", str(self.venv.steamship_version)]
             result: Tuple[Optional[Dict[str, Any]], Optional[str]]
             try:
                 proc = subprocess.run(
