@@ -680,7 +680,8 @@ class UnverifiableInvokeLater(Rule):
     or a call without a route (SHP404), and receivers known not to be packages. A computed
     ``verb=`` is not listed, nor a receiver that no package of the project can be (an abstract base
     without concrete subclasses), nor a package left unchecked only because pkgcheck does not model
-    the routing code of the steamship in use.
+    the routing code of the steamship in use, nor ``self.invoke_later`` in a class that binds an
+    ``invoke_later`` of its own (a method, or a field such as ``invoke_later: Callable``).
 
     ## Example
     ```python
@@ -723,6 +724,8 @@ class UnverifiableInvokeLater(Rule):
                 continue
             if call.packages is None:
                 receiver = call.fact.receiver.source if call.fact.receiver is not None else "?"
+                if receiver == "self" and call.cls and own_invoke_later(context, call.cls):
+                    continue  # the class binds an invoke_later of its own: not steamship's
                 unknown = context.project.unknown_bases(call.cls) if receiver == "self" and call.cls else []
                 if unknown:
                     why = f"on self of {short(call.cls)}, whose kind cannot be known: {', '.join(unknown)}"
@@ -747,6 +750,13 @@ class UnverifiableInvokeLater(Rule):
                         call.where,
                         why=f"reaches {short(package)}, whose routes cannot all be known ({spec.notes[0]})",
                     )
+
+
+def own_invoke_later(context: Context, cls: Ref) -> bool:
+    """Whether ``cls``, or a project class it inherits from, binds ``invoke_later`` itself (a
+    method, or a field such as langchain-production-starter's ``invoke_later: Callable``)."""
+    owner, _, _ = context.project.lookup_attribute(cls, "invoke_later")
+    return owner is not None and not context.project.is_steamship(owner.module)
 
 
 class InvokeLaterServedBySome(Rule):

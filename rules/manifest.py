@@ -100,7 +100,7 @@ class ManifestRule(Rule):
 
 
 def _release_facts(context: Context) -> DeployFacts:
-    return deploy_facts(context.project.steamship.version)
+    return deploy_facts(context.project.steamship.version, context.project.steamship.guessed)
 
 
 class InvalidManifest(ManifestRule):
@@ -240,7 +240,7 @@ class UnloadablePackageModule(ManifestRule):
                 consequence="ship deploy and the runtime fail to import it",
             )
             return
-        if not facts.finds_class or manifest.invocables is None:
+        if not facts.finds_class or not facts.known or manifest.invocables is None:
             return
         found = manifest.invocables
         if len(found) == 1:

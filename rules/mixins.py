@@ -756,8 +756,11 @@ class AddMixinNotListed(Rule):
     ## Not reported
     A mixin listed in the ``USED_MIXIN_CLASSES`` the package has or inherits, a mixin without
     routes (both specs agree), an argument that is not an instance pkgcheck can name, and mixins a
-    library mixin's own ``__init__`` adds (that call is not the project's to change). Nothing before
-    steamship 2.17.8, which has no ``USED_MIXIN_CLASSES``.
+    library mixin's own ``__init__`` adds (that call is not the project's to change). An
+    ``add_mixin`` with ``permit_overwrite_of_existing_methods=True``: the class-level scan of
+    ``USED_MIXIN_CLASSES`` takes no permit flag, so listing a mixin that replaces a route of the
+    package raises ``RouteConflictError`` when the class is defined (seen on dkolas/mycroft-agent's
+    IndexerPipelineMixin). Nothing before steamship 2.17.8, which has no ``USED_MIXIN_CLASSES``.
 
     ## Example
     ```python
@@ -813,8 +816,8 @@ class AddMixinNotListed(Rule):
                 if use.level == "class" and use.mixin is not None
             }
             for use in instance_uses(instance_spec):
-                if use.argument != "instance" or use.mixin is None:
-                    continue
+                if use.argument != "instance" or use.mixin is None or use.permit:
+                    continue  # with a permit flag, listing it could raise RouteConflictError
                 if f"{use.mixin.module}.{use.mixin.qualname}" in listed:
                     continue
                 if not in_project(context, use.site):

@@ -80,9 +80,11 @@ def unmodelled_runtime(project: Project) -> Optional[str]:
         load_bundle()
     except Exception:  # noqa: BLE001 - a broken install: nothing to compare with
         return None
+    steamship = project.steamship
+    if steamship.guessed:  # installed from a URL: which release's code it is cannot be known
+        return f"steamship from {steamship.reason}"
     if project.runtime is not None:
         return None
-    steamship = project.steamship
     return f"steamship {steamship.version}" if steamship.kind == "catalogue" else steamship.describe()
 
 
@@ -102,7 +104,7 @@ def release_notices(
         notices.append(steamship.note)
     elif steamship.kind == "catalogue" and steamship.version != load_bundle().newest:
         notices.append(f"checked against steamship {steamship.version}: {steamship.reason}")
-    if unmodelled:
+    if unmodelled and not steamship.guessed:  # a guess says why in its own note
         modelled = modelled_range(load_bundle())
         notices.append(
             f"{unmodelled} builds a package's routes with code that pkgcheck does not model yet "

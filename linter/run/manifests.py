@@ -41,7 +41,7 @@ def manifest_context(project: Project, path: Path, context: Optional[Context] = 
 
     doc = read_manifest(path)
     release = project.steamship.version or "(unknown release)"
-    facts = deploy_facts(project.steamship.version)
+    facts = deploy_facts(project.steamship.version, project.steamship.guessed)
     context = context or Context(project, [])
     manifest = ManifestContext(context, path, doc, facts, release)
     for relative in facts.api_paths:

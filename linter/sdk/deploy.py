@@ -41,6 +41,9 @@ class DeployFacts:
     #: ``Invocable`` subclass must be defined in ``api``; before, ``api.handler`` is the entry
     #: point and must be a module-level name (``handler = create_handler(MyPackage)``)
     finds_class: bool = True
+    #: False for a stand-in release (steamship installed from a URL): nothing that differs
+    #: between releases is checked
+    known: bool = True
 
     @property
     def api_paths(self) -> Tuple[str, ...]:
@@ -68,8 +71,16 @@ TABLE: Tuple[DeployFacts, ...] = (
 )
 
 
-def deploy_facts(version: Optional[str]) -> DeployFacts:
-    """The facts of release ``version`` (None or unreadable: the newest release's)."""
+#: A release pkgcheck stands in for one it cannot know (``guessed``): no deploy command, no
+#: template builder and no handler to check, and the number of package classes is not checked.
+UNKNOWN = DeployFacts("?", python_cli=False, template_builder=None, finds_class=True, known=False)
+
+
+def deploy_facts(version: Optional[str], guessed: bool = False) -> DeployFacts:
+    """The facts of release ``version`` (None or unreadable: the newest release's; ``guessed``:
+    :data:`UNKNOWN`)."""
+    if guessed:
+        return UNKNOWN
     if not version:
         return TABLE[-1]
     try:

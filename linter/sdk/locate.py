@@ -24,6 +24,8 @@ class SteamshipSource:
     reason: str = ""
     #: said once to the user when the release is not the one the project asked for
     note: Optional[str] = None
+    #: a stand-in for a steamship installed from a URL (see :class:`~linter.sdk.releases.Choice`)
+    guessed: bool = False
 
     def describe(self) -> str:
         if self.kind == "installed":
@@ -82,7 +84,9 @@ def locate_steamship(
     from linter.sdk.releases import choose_release
 
     choice = choose_release(load_bundle(), project_root, version)
-    return SteamshipSource("catalogue", choice.version, reason=choice.reason, note=choice.note)
+    return SteamshipSource(
+        "catalogue", choice.version, reason=choice.reason, note=choice.note, guessed=choice.guessed
+    )
 
 
 def _installed_version(site: Path) -> Optional[str]:

@@ -85,6 +85,42 @@ def steamship_pins(root: Path) -> List[Union[Pin, ExactPin]]:
     return [pin for pin in pins if isinstance(pin, ExactPin) or str(pin.specifier)]
 
 
+@dataclass(frozen=True)
+class UrlPin:
+    """steamship installed from a URL (``git+https://github.com/steamship-core/python-client@main``,
+    ``steamship @ git+...``): which release that is cannot be known from the project."""
+
+    url: str
+    source: str
+
+    def describe(self) -> str:
+        return f"{NAME} from {self.url} ({self.source})"
+
+
+#: a URL requirement that installs steamship: named so, or steamship's own repository
+_STEAMSHIP_URL = re.compile(r"(#egg=steamship\b|^\s*steamship\s*@|/python-client(\.git)?(@|#|$|\s))", re.I)
+_URL = re.compile(r"(?:^|[\s\"'=]|@\s*)((?:git|hg|svn|bzr)\+[^\s\"']+|https?://[^\s\"']+|file:[^\s\"']+)")
+
+
+def steamship_urls(root: Path) -> List[UrlPin]:
+    """The requirements at the project root that install steamship from a URL."""
+    found: List[UrlPin] = []
+    for path in sorted(root.glob("requirements*.txt")):
+        text = _read(path) or ""
+        for line in text.replace("\\\n", "").splitlines():
+            line = re.sub(r"(^|\s)#(?!egg=).*", "", line).strip()
+            url = _URL.search(line)
+            if url and _STEAMSHIP_URL.search(line):
+                found.append(UrlPin(url.group(1), path.name))
+    pyproject = _read(root / "pyproject.toml")
+    if pyproject is not None and NAME in pyproject.lower():
+        for line in pyproject.splitlines():
+            url = _URL.search(line)
+            if url and (_STEAMSHIP_URL.search(line.strip().strip("\"',")) or re.match(r"\s*steamship\s*=", line)):
+                found.append(UrlPin(url.group(1), "pyproject.toml"))
+    return found
+
+
 def _read(path: Path) -> Optional[str]:
     try:
         return path.read_text(encoding="utf-8", errors="replace")

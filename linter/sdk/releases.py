@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from linter.sdk.catalogue import Bundle, is_final, release_key
-from linter.sdk.pins import ExactPin, Pin, steamship_pins
+from linter.sdk.pins import ExactPin, Pin, steamship_pins, steamship_urls
 from linter.sdk.steamship import INVOCABLE, INVOCABLE_MODULE, PACKAGE_SERVICE, VERB
 
 #: The modules whose code builds a package's routes (route collection, mixins, the spec);
@@ -229,6 +229,9 @@ class Choice:
     reason: str
     #: said once when the choice is not what the project asked for
     note: Optional[str] = None
+    #: the project installs steamship from a URL: this release is a stand-in, and verdicts
+    #: that depend on which release it is are withheld
+    guessed: bool = False
 
 
 def choose_release(bundle: Bundle, root: Optional[Path], explicit: Optional[str] = None) -> Choice:
@@ -249,6 +252,18 @@ def choose_release(bundle: Bundle, root: Optional[Path], explicit: Optional[str]
             f"({bundle.versions[0]} to {newest} and their pre-releases)"
         )
     pins = steamship_pins(root) if root is not None else []
+    exact_pins = [pin for pin in pins if _exact_release(pin) is not None]
+    urls = steamship_urls(root) if root is not None and not exact_pins else []
+    if urls:
+        described = urls[0].describe()
+        return Choice(
+            newest,
+            described,
+            f"the project installs {described}, whose release pkgcheck cannot know: it stood in "
+            f"steamship {newest}, and the checks that depend on the release were skipped "
+            "(pin a release, or give --steamship-version)",
+            guessed=True,
+        )
     for pin in pins:
         exact = _exact_release(pin)
         if exact is None:
