@@ -169,7 +169,7 @@ def test_read_json_places_keys() -> None:
 # -- the oracle ------------------------------------------------------------------------------------
 ORACLE_FIXTURES = [
     "config_template_oracle", "shp507_stale_template", "shp506_required_field_defaulted",
-    "shp507_clean_current_template",
+    "shp507_clean_current_template", "shp506_nested_config",
 ]  # fmt: skip
 
 

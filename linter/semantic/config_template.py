@@ -378,7 +378,7 @@ def config_of(project: Project, package: Ref) -> ConfigChoice:
                 return ConfigChoice(False, None, method, ref)
             head, _, rest = dotted.partition(".")
             if head in ("cls", "self") and rest:
-                target, _, _ = project.lookup_attribute(package, rest)
+                target = _nested_class(project, package, rest)
             else:
                 target = project.resolve(module, dotted)
             if target is None or target.kind != "class" or is_config_class(project, target) is not True:
@@ -392,6 +392,27 @@ def config_of(project: Project, package: Ref) -> ConfigChoice:
         config = returned.pop()
         return ConfigChoice(True, config, method, ref)
     return ConfigChoice(complete, None)
+
+
+def _nested_class(project: Project, package: Ref, name: str) -> Optional[Ref]:
+    """The class ``package.<name>`` (``return cls.MyConfig``): a class defined in the body of
+    ``package`` or of a class it inherits from, the nearest first; None when ``name`` is bound
+    otherwise first, or a class on the way cannot be seen."""
+    if "." in name:
+        return None
+    mro, _ = project.mro(package)
+    for item in mro:
+        if item.kind != "class":
+            return None
+        cls = project.class_fact(item)
+        if cls is None:
+            return None
+        nested = Ref("class", item.module, f"{item.qualname}.{name}")
+        if project.class_fact(nested) is not None:
+            return nested
+        if cls.binding(name) is not None:
+            return None  # an attribute, not a class statement: its value is not read
+    return None
 
 
 def returned_names(project: Project, module: ModuleFacts, method: FunctionFact) -> List[Optional[str]]:
