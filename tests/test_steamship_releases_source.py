@@ -1,8 +1,9 @@
 """pkgcheck over steamship's own source, release by release: its agents, invocable (with the
 mixins) and experimental packages, with the default rules and the release's own runtime model.
 
-Every finding must be one the release's runtime confirms. The only ones are real: the
-document-QA example of 2.17.13rc1–2.17.15 lists IndexerPipelineMixin, whose own
+Every finding must be one the release's runtime confirms. The only ones are real:
+SlackTransportConfig's plain-Enum fields, on which ``get_config_parameters()`` (what ``ship
+deploy`` calls) raises (SHP504), and the document-QA example of 2.17.13rc1–2.17.15 lists IndexerPipelineMixin, whose own
 ``USED_MIXIN_CLASSES`` and ``add_mixin`` calls register the importer, blockifier and indexer
 routes twice, so instantiating ``ExampleDocumentQAService`` raises ``RouteConflictError``
 (``test_the_runtime_confirms_each_release`` checks that in the release's venv, and that no
@@ -47,8 +48,20 @@ BROKEN = {"2.17.13rc1", "2.17.13rc2", "2.17.13rc3", "2.17.14", "2.17.15"}
 CI_RELEASES = ("2.2.1", "2.3.13", "2.14.2", "2.16.9", "2.17.0", "2.17.7", "2.17.13", "2.17.14", "2.17.18", "2.17.34")
 
 
-def expected(release: str) -> Counter[Tuple[str, int, str]]:
-    return collections.Counter(DOC_QA if release in BROKEN else {})
+#: SlackTransportConfig's plain-Enum fields: Config.get_config_parameters() raises "Unknown value
+#: type in Config" on them (SHP504; test_the_runtime_confirms_each_release calls it)
+SLACK = "agents/mixins/transports/slack.py"
+_ENUM_FIELD = re.compile(r"^    (threading_behavior: SlackThreadingBehavior|context_behavior: SlackContextBehavior)\b")
+
+
+def expected(release: str, steamship_dir: Path) -> Counter[Tuple[str, int, str]]:
+    found = collections.Counter(DOC_QA if release in BROKEN else {})
+    slack = steamship_dir / SLACK
+    if slack.is_file():
+        for number, line in enumerate(slack.read_text(encoding="utf-8").splitlines(), 1):
+            if _ENUM_FIELD.match(line):
+                found[(SLACK, number, "SHP504")] += 1
+    return found
 
 
 def findings(steamship_dir: Path, release: str) -> Tuple[Counter[Tuple[str, int, str]], List[str]]:
@@ -82,7 +95,14 @@ def venv_of(release: str):
 def test_the_runtime_confirms_each_release(release: str, tmp_path: Path) -> None:
     venv = venv_of(release)
     found, failing = findings(venv.steamship_dir, release)
-    assert found == expected(release)
+    assert found == expected(release, venv.steamship_dir)
+    if any(code == "SHP504" for _, _, code in found):
+        probe = (
+            "from steamship.agents.mixins.transports.slack import SlackTransportConfig\n"
+            "SlackTransportConfig.get_config_parameters()\n"
+        )
+        proc = subprocess.run([str(venv.python), "-c", probe], capture_output=True, text=True, timeout=300)
+        assert proc.returncode != 0 and "Unknown value type in Config" in proc.stderr, proc.stderr[-2000:]
     examples = venv.steamship_dir / "agents" / "examples"
     if not examples.is_dir():
         assert not failing
@@ -145,8 +165,9 @@ def test_every_bundled_release(tmp_path_factory: pytest.TempPathFactory) -> None
     wrong: Dict[str, object] = {}
     checked = releases_to_check()
     for release in checked:
-        found, _ = findings(release_source(release, tmp_path_factory), release)
-        if found != expected(release):
+        source = release_source(release, tmp_path_factory)
+        found, _ = findings(source, release)
+        if found != expected(release, source):
             wrong[release] = dict(found)
     assert BROKEN <= set(checked)
     assert not wrong, wrong
