@@ -167,7 +167,6 @@ PINNED = [
 #: requirements that name no release: the newest is used, and nothing is said
 UNPINNED = [
     ("requirements.txt", "steamship\n"),
-    ("requirements.txt", "steamship @ https://example.com/steamship-2.16.2.tar.gz\n"),
     ("requirements.txt", "-r base.txt\nsteamship-extras==1.0\n# steamship==2.16.2\n"),
     ("pyproject.toml", '[tool.poetry.dependencies]\nsteamship = "*"\n'),
     ("pyproject.toml", "this is [not toml\n"),

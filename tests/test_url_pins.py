@@ -18,6 +18,7 @@ from rules import default_codes
 URLS = [
     ("steamship @ git+https://github.com/steamship-core/python-client@ec/fix", "requirements.txt"),
     ("git+https://github.com/nludb/python-client@dict-mapper", "requirements.txt"),
+    ("steamship @ https://example.com/steamship-2.16.2.tar.gz", "requirements.txt"),
     ("-e git+ssh://git@github.com/nludb/python-client@main#egg=steamship", "requirements.txt"),
     ('[tool.poetry.dependencies]\nsteamship = {git = "https://github.com/steamship-core/python-client.git"}',
      "pyproject.toml"),
