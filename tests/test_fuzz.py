@@ -10,15 +10,18 @@ Three sources of programs:
   inheriting from each other and from ``PackageService`` / ``AgentService`` / ``PackageMixin``,
   relative, aliased and star imports across the modules.
 
-Properties, per program: :func:`collect_facts` returns facts or raises ``SyntaxProblem`` (and
+Properties, per program: :func:`collect_facts_and_tree` returns facts or raises ``SyntaxProblem`` (and
 only for code CPython's parser refuses); every node id in the facts has a position; the facts
 survive the JSON encoding the cache uses. Per project: ``check()`` with every rule, and
 ``package_specs`` at both levels, raise nothing and report no internal error; the specs are JSON;
 the prefilter, a per-file run and a cached re-run report what the plain whole-project run does.
 
 The default run draws the same few hundred examples every time (well under a minute; the
-``repeatable`` profile in conftest.py); the ``slow`` tests draw 10,000 each:
-``pytest -m slow tests/test_fuzz.py``. To look for new failures rather than re-check known
+``repeatable`` profile in conftest.py); the ``slow`` tests draw 10,000 each, split over the
+cores with a fixed seed per process (tests/fuzz_shards.py):
+``pytest -m slow -s tests/test_fuzz.py`` (``-s`` shows the examples run and the minutes;
+``pytest -m slow -s tests/test_fuzz.py`` (``-s`` shows the examples run and the minutes;
+``PKGCHECK_FUZZ_EXAMPLES`` and ``PKGCHECK_FUZZ_SHARDS`` change the count and the processes).
 ground: ``HYPOTHESIS_PROFILE=explore pytest tests/test_fuzz.py``.
 """
 
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import tempfile
 import warnings
 from pathlib import Path
@@ -36,10 +40,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fuzz_shards import assert_sharded
 from linter.run import engine
 
 from linter.source import serial
-from linter.source.collect import collect_facts, collect_node_spans, collect_spans
+from linter.source.collect import collect_facts_and_tree, collect_spans
+from linter.source.positions import node_spans
 from linter.source.parse import SyntaxProblem
 from linter.source.facts import ModuleFacts
 from rules import load_all
@@ -47,7 +53,8 @@ from rules import load_all
 ALL_CODES = sorted(load_all())
 SUPPRESSED = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 FEW = settings(max_examples=50, deadline=None, suppress_health_check=SUPPRESSED)
-SCALE = settings(max_examples=10_000, deadline=None, suppress_health_check=SUPPRESSED)
+#: the slow profile: examples per at-scale test, split over the cores (tests/fuzz_shards.py)
+SCALE_EXAMPLES = int(os.environ.get("PKGCHECK_FUZZ_EXAMPLES", "10000"))
 
 
 # -- properties of one module ----------------------------------------------------------------------
@@ -84,7 +91,8 @@ def check_module(source: str) -> Optional[ModuleFacts]:
     """The collector's properties for one module text; its facts, or None when it does not
     parse."""
     try:
-        facts = collect_facts(source, "fuzzed", "/fuzzed.py")
+        # the engine's own path: facts, and the tree it asks positions of (one parse)
+        facts, tree = collect_facts_and_tree(source, "fuzzed", "/fuzzed.py")
     except SyntaxProblem as problem:
         assert "\n" not in problem.message
         assert not parses_in_cpython(source), f"valid Python refused: {problem.message}"
@@ -94,7 +102,7 @@ def check_module(source: str) -> Optional[ModuleFacts]:
     assert not ids or max(ids) < len(spans), "a fact names a node that has no position"
     some = sorted(set(ids))[::3] + [len(spans)]
     expected = {node: spans[node] if node < len(spans) else None for node in some}
-    assert collect_node_spans(source, some) == expected, "positions of some nodes differ"
+    assert node_spans(tree, some) == expected, "positions of some nodes differ"
     text = json.dumps(serial.encode(facts))
     assert serial.decode(json.loads(text)) == facts, "the facts change through the cache's JSON"
     loaded = serial.loads(text)
@@ -778,14 +786,14 @@ def test_the_generator_makes_valid_python() -> None:
 
 
 @pytest.mark.slow
-@SCALE
-@given(packages())
-def test_steamship_projects_at_scale(files: Dict[str, str]) -> None:
+def test_steamship_projects_at_scale() -> None:
+    assert_sharded("test_steamship_projects_at_scale", packages(), at_scale_project, SCALE_EXAMPLES)
+
+
+def at_scale_project(files: Dict[str, str]) -> None:
     check_project(files, compare=False)
 
 
 @pytest.mark.slow
-@SCALE
-@given(hypothesmith.from_grammar())
-def test_grammar_programs_at_scale(source: str) -> None:
-    check_module(source)
+def test_grammar_programs_at_scale() -> None:
+    assert_sharded("test_grammar_programs_at_scale", hypothesmith.from_grammar(), check_module, SCALE_EXAMPLES)
