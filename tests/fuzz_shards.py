@@ -41,10 +41,16 @@ class ShardedRun:
     examples: int = 0
     minutes: float = 0.0
     shards: int = 1
+    #: the CPU minutes of the busiest shard: the wall-clock time on idle cores (on a shared
+    #: machine ``minutes`` is longer by the time the shards waited for a core)
+    cpu_minutes: float = 0.0
     failures: List[str] = field(default_factory=list)
 
     def summary(self, name: str) -> str:
-        return f"{name}: {self.examples} examples in {self.minutes:.1f} min on {self.shards} processes"
+        return (
+            f"{name}: {self.examples} examples in {self.minutes:.1f} min on {self.shards} processes"
+            f" (busiest process: {self.cpu_minutes:.1f} CPU min)"
+        )
 
 
 def shard_count() -> int:
@@ -55,8 +61,9 @@ def shard_count() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def _run_shard(index: int) -> Tuple[int, Optional[str]]:
+def _run_shard(index: int) -> Tuple[int, float, Optional[str]]:
     assert _JOB is not None
+    started = time.process_time()
     strategy, prop, per_shard, _ = _JOB
     ran = 0
 
@@ -78,8 +85,9 @@ def _run_shard(index: int) -> Tuple[int, Optional[str]]:
     try:
         test()
     except BaseException:  # noqa: B902 - every failure is reported to the parent, with its example
-        return ran, f"shard {index} (seed {index}):\n" + "".join(traceback.format_exception(*sys.exc_info()))
-    return ran, None
+        failure = f"shard {index} (seed {index}):\n" + "".join(traceback.format_exception(*sys.exc_info()))
+        return ran, time.process_time() - started, failure
+    return ran, time.process_time() - started, None
 
 
 def run_in_shards(
@@ -91,7 +99,7 @@ def run_in_shards(
     per_shard = -(-examples // count)
     _JOB = (strategy, prop, per_shard, count)
     start = time.monotonic()
-    results: List[Tuple[int, Optional[str]]]
+    results: List[Tuple[int, float, Optional[str]]]
     try:
         if count > 1 and "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
@@ -102,8 +110,9 @@ def run_in_shards(
     finally:
         _JOB = None
     run = ShardedRun(shards=count, minutes=(time.monotonic() - start) / 60)
-    for ran, failure in results:
+    for ran, cpu, failure in results:
         run.examples += ran
+        run.cpu_minutes = max(run.cpu_minutes, cpu / 60)
         if failure:
             run.failures.append(failure)
     return run
