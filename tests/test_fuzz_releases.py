@@ -52,8 +52,8 @@ RUNTIME_DUMP = Path(__file__).parent / "oracle" / "runtime_dump.py"
 # -- never a crash, under any release ------------------------------------------------------------
 
 
-def check_under_releases(drawn: Tuple[Dict[str, str], List[str]]) -> None:
-    files, versions = drawn
+def check_under_releases(drawn: Tuple[Dict[str, str], List[str], Tuple[str, ...]]) -> None:
+    files, versions, levels = drawn
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
         (root / "steamship.json").write_text("{}\n", encoding="utf-8")
@@ -65,18 +65,24 @@ def check_under_releases(drawn: Tuple[Dict[str, str], List[str]]) -> None:
             report = engine.check([root], ALL_CODES, steamship_version=version)
             assert_no_internal_errors(report)
             assert report.project.steamship.version == version
-            for level in LEVELS:
+            for level in levels:
                 specs, failures, _ = engine.package_specs([root], level=level, steamship_version=version)
                 assert not [f for f in failures if f.internal], (version, failures)
                 json.dumps({name: spec.to_dict() for name, spec in specs.items()})
 
 
-UNDER_RELEASES = st.tuples(packages(), st.lists(st.sampled_from(BUNDLED), min_size=2, max_size=2, unique=True))
+#: a project, two releases, and the spec levels built (one level per example keeps the slow
+#: profile's cost down; the runtime comparison below builds both)
+UNDER_RELEASES = st.tuples(
+    packages(),
+    st.lists(st.sampled_from(BUNDLED), min_size=2, max_size=2, unique=True),
+    st.sampled_from([("class",), ("instance",), LEVELS]),
+)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=SUPPRESSED)
 @given(UNDER_RELEASES)
-def test_projects_under_releases(drawn: Tuple[Dict[str, str], List[str]]) -> None:
+def test_projects_under_releases(drawn: Tuple[Dict[str, str], List[str], Tuple[str, ...]]) -> None:
     check_under_releases(drawn)
 
 
@@ -230,7 +236,7 @@ def test_generated_packages_match_the_runtime_at_scale() -> None:
     def sampled(value: Tuple[Tuple[str, Dict[str, str]], int]) -> None:
         package, lottery = value
         version, files = package
-        check_under_releases((files, [version]))  # every example: no crash under its release
+        check_under_releases((files, [version], LEVELS))  # every example: no crash under its release
         if lottery == 0:
             check_against_runtime(package)
 
