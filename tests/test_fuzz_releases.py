@@ -11,7 +11,9 @@ Two properties:
   ``USED_MIXIN_CLASSES`` and added in ``__init__``, docstrings, typed parameters, one module or
   two) has, under each release drawn, the spec that release itself builds — class level and
   instance level, compared field by field as the oracle compares the fixtures
-  (``tests/oracle/compare.py``), in the oracle venv of that release.
+  (``tests/oracle/compare.py``), in the oracle venv of that release; and where the release
+  fails on it (a route conflict, a permit flag its ``add_mixin`` does not take), pkgcheck
+  reports that failure (SHP301, SHP304), and reports neither where the release does not fail.
 
 Default run: a few dozen projects, each under two releases, and a handful of runtime
 comparisons. Slow profile (``pytest -m slow -s tests/test_fuzz_releases.py``): 10,000 projects on
@@ -121,12 +123,16 @@ def route(draw, owner: str) -> List[str]:
 
 
 @st.composite
-def importable_packages(draw, mixins_allowed: bool) -> Dict[str, str]:
+def importable_packages(draw, mixins_allowed: bool, agents_allowed: bool = False) -> Dict[str, str]:
     """A project steamship can import: ``api.py`` (and ``base.py`` for the first package)."""
     mixins = [f"M{i}" for i in range(draw(st.integers(0, 2)) if mixins_allowed else 0)]
     header = ["from steamship.invocable import PackageService, get, post"]
     if mixins:
         header.append("from steamship.invocable.package_mixin import PackageMixin")
+    roots = ["PackageService"]
+    if agents_allowed and draw(st.booleans()):
+        header.append("from steamship.agents.service.agent_service import AgentService")
+        roots.append("AgentService")
     classes: List[List[str]] = []
     for mixin in mixins:
         body = []
@@ -138,8 +144,8 @@ def importable_packages(draw, mixins_allowed: bool) -> Dict[str, str]:
     packages_: List[List[str]] = []
     for index in range(count):
         name = f"P{index}"
-        bases = ["PackageService", *[f"P{i}" for i in range(index)]]
-        base = bases[0] if index == 0 else draw(st.sampled_from(bases))
+        bases = [*roots, *[f"P{i}" for i in range(index)]]
+        base = draw(st.sampled_from(roots if index == 0 else bases))
         body: List[str] = []
         listed = draw(st.lists(st.sampled_from(mixins), unique=True)) if mixins else []
         if listed:
@@ -147,7 +153,9 @@ def importable_packages(draw, mixins_allowed: bool) -> Dict[str, str]:
         added = draw(st.lists(st.sampled_from(mixins), unique=True)) if mixins else []
         if added:
             body += ["def __init__(self, **kwargs):", "    super().__init__(**kwargs)"]
-            body += [f"    self.add_mixin({mixin}())" for mixin in added]
+            permit = ", permit_overwrite_of_existing_methods=True"
+            body += [f"    self.add_mixin({mixin}(){permit if draw(st.integers(0, 3)) == 0 else ''})"
+                     for mixin in added]
         for _ in range(draw(st.integers(0, 3))):
             body += draw(route(name))
         if draw(st.booleans()):
@@ -165,7 +173,15 @@ def importable_packages(draw, mixins_allowed: bool) -> Dict[str, str]:
 @st.composite
 def release_and_package(draw, versions: Tuple[str, ...] = ORACLE_RELEASES) -> Tuple[str, Dict[str, str]]:
     version = draw(st.sampled_from(versions))
-    return version, draw(importable_packages(has_mixins(version)))
+    agents = "steamship.agents.service.agent_service" in load_bundle().table(version)
+    return version, draw(importable_packages(has_mixins(version), agents))
+
+
+#: (text of a runtime error, the code pkgcheck reports it with)
+RUNTIME_FAILURES = (
+    ("RouteConflictError", "SHP301"),  # a route taken twice, by the package and a mixin or two mixins
+    ("permit_overwrite_of_existing_methods", "SHP304"),  # add_mixin's permit flag before 2.17.7
+)
 
 
 def runtime_dump(version: str, root: Path) -> Dict[str, Any]:
@@ -190,9 +206,8 @@ def check_against_runtime(drawn: Tuple[str, Dict[str, str]]) -> None:
             (root / relative).write_text(text, encoding="utf-8")
         runtime = runtime_dump(version, root)
         source = "\n".join(f"--- {name}\n{text}" for name, text in files.items())
-        # the only failure the generator allows the runtime is a route conflict (a mixin's route
-        # that a package's own route or another mixin's has already taken): pkgcheck must say so
-        # (SHP301) exactly when the release raises it, at import or at instantiation
+        # the failures the generator allows the runtime, at import or at instantiation, each
+        # with the finding pkgcheck must give exactly when the release raises it
         errors = [entry["error"] for entry in runtime.get("errors", [])]
         errors += [
             entry[level]["error"]
@@ -200,11 +215,14 @@ def check_against_runtime(drawn: Tuple[str, Dict[str, str]]) -> None:
             for level in LEVELS
             if isinstance(entry.get(level), dict) and "error" in entry[level]
         ]
-        assert all("RouteConflictError" in error for error in errors), (version, errors, source)
-        conflicts = engine.check([root], ["SHP301"], steamship_version=version).violations
-        assert bool(conflicts) == bool(errors), (
+        expected = {code for error in errors for marker, code in RUNTIME_FAILURES if marker in error}
+        unexpected = [error for error in errors if not any(marker in error for marker, _ in RUNTIME_FAILURES)]
+        assert not unexpected, f"steamship {version} fails on the generated package: {unexpected}\n{source}"
+        codes = sorted({code for _, code in RUNTIME_FAILURES})
+        found = engine.check([root], codes, steamship_version=version).violations
+        assert {v.code for v in found} == expected, (
             f"steamship {version} raises {errors or 'nothing'}; pkgcheck reports "
-            f"{[v.message for v in conflicts] or 'nothing'}\n{source}"
+            f"{[f'{v.code} {v.message}' for v in found] or 'nothing'}\n{source}"
         )
         for level in LEVELS:
             specs, failures, _ = engine.package_specs([root], level=level, steamship_version=version)
