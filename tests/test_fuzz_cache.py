@@ -9,7 +9,8 @@ run without it reports.
 
 Real processes, for what only processes can do to a cache directory:
 
-- two ``pkgcheck check`` runs started at once on the same project (both fill the cache);
+- two ``pkgcheck check`` runs started at once on the same project, on a machine where pkgcheck
+  never ran (both make the cache's signing key and fill the cache);
 - a run killed with SIGKILL at a random moment (perhaps while writing an entry);
 
 after which each run's findings, and a later cached run's, equal a cold run's.
@@ -168,8 +169,8 @@ def test_edit_sequences_at_scale() -> None:
 # -- processes side by side, processes killed ---------------------------------------------------------
 
 
-def cli_run(root: Path) -> "subprocess.Popen[str]":
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+def cli_run(root: Path, xdg: Path) -> "subprocess.Popen[str]":
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", XDG_CACHE_HOME=str(xdg))
     return subprocess.Popen(
         [sys.executable, "-m", "linter", "check", "--format", "json", "."],
         cwd=str(root), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -190,27 +191,33 @@ def cli_findings(process: "subprocess.Popen[str]") -> List[Tuple[str, int, int, 
 def check_race(drawn: Tuple[Dict[str, str], List[Edit]], fraction: float) -> None:
     files, edits = drawn
     codes = sorted(default_codes())
-    with tempfile.TemporaryDirectory() as directory:
+    with tempfile.TemporaryDirectory() as directory, tempfile.TemporaryDirectory() as xdg:
         root = Path(directory)
         write_project(root, files)
         cold = [row for row in findings(root, cache=False, codes=codes) if row[3] != "SHP001"]
-        # two runs at once, on an empty cache: both write every entry
+        # two runs at once, on a machine where pkgcheck never ran (no signing key yet) and an
+        # empty cache: both make the key and write every entry
         start = time.monotonic()
-        first, second = cli_run(root), cli_run(root)
+        first, second = cli_run(root, Path(xdg)), cli_run(root, Path(xdg))
         assert cli_findings(first) == cold and cli_findings(second) == cold, "a run beside another differs"
         duration = time.monotonic() - start
         # an edit, then a run killed at a random moment, perhaps while it writes an entry
         for edit in edits[:1]:
             apply(root, edit)
         cold = [row for row in findings(root, cache=False, codes=codes) if row[3] != "SHP001"]
-        killed = cli_run(root)
+        killed = cli_run(root, Path(xdg))
         time.sleep(duration * fraction)
         killed.send_signal(signal.SIGKILL)
         killed.communicate(timeout=60)
         # whatever it left, the next runs (two at once again, and one here) report what a cold run does
-        first, second = cli_run(root), cli_run(root)
+        first, second = cli_run(root, Path(xdg)), cli_run(root, Path(xdg))
         assert cli_findings(first) == cold and cli_findings(second) == cold, "a run after a killed run differs"
-        assert [row for row in findings(root, cache=True, codes=codes) if row[3] != "SHP001"] == cold
+        saved = os.environ["XDG_CACHE_HOME"]
+        os.environ["XDG_CACHE_HOME"] = xdg  # the processes' key: their entries are read, not refused
+        try:
+            assert [row for row in findings(root, cache=True, codes=codes) if row[3] != "SHP001"] == cold
+        finally:
+            os.environ["XDG_CACHE_HOME"] = saved
 
 
 MOMENTS = st.one_of(st.floats(0.0, 1.2), st.floats(0.6, 1.0))
