@@ -86,6 +86,8 @@ def _run_shard(index: int) -> Tuple[int, float, Optional[str]]:
         test()
     except BaseException:  # noqa: B902 - every failure is reported to the parent, with its example
         failure = f"shard {index} (seed {index}):\n" + "".join(traceback.format_exception(*sys.exc_info()))
+        if len(failure) > 12_000:  # a huge example (a 100,000-level manifest) would bury the report
+            failure = failure[:6_000] + "\n[... cut ...]\n" + failure[-6_000:]
         return ran, time.process_time() - started, failure
     return ran, time.process_time() - started, None
 

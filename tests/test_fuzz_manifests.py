@@ -28,9 +28,10 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import Any, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 import pytest
 from click.testing import CliRunner
@@ -213,13 +214,42 @@ def check_manifest(manifest: bytes) -> None:
             assert result.exit_code == 2 and result.output.strip(), result.output
             assert after == manifest, "a refused --write changed the file"
             return
-        old, new = pairs_of(manifest), pairs_of(after)
-        assert old is not None and new is not None, "--write accepted or wrote something that is not a JSON object"
-        assert [pair for pair in new if pair[0] != "configTemplate"] == [
-            pair for pair in old if pair[0] != "configTemplate"
-        ], "--write changed more than configTemplate"
-        written = [plain(value) for key, value in new if key == "configTemplate"]
-        assert written and written[-1] == json.loads(template.stdout)
+        deeply(compare_written, manifest, after, json.loads(template.stdout))
+
+
+def compare_written(manifest: bytes, after: bytes, template: Any) -> None:
+    old, new = pairs_of(manifest), pairs_of(after)
+    assert old is not None and new is not None, "--write accepted or wrote something that is not a JSON object"
+    assert [pair for pair in new if pair[0] != "configTemplate"] == [
+        pair for pair in old if pair[0] != "configTemplate"
+    ], "--write changed more than configTemplate"
+    written = [plain(value) for key, value in new if key == "configTemplate"]
+    assert written and written[-1] == template
+
+
+def deeply(function: Callable[..., None], *args: Any) -> None:
+    """``function(*args)`` on a thread with a deep stack and recursion limit: the manifests
+    nest up to 100,000 levels, which ``json.loads`` and ``==`` walk recursively."""
+    failure: List[BaseException] = []
+
+    def run() -> None:
+        try:
+            function(*args)
+        except BaseException as error:  # noqa: B902 - re-raised in the caller's thread
+            failure.append(error)
+
+    limit, size = sys.getrecursionlimit(), threading.stack_size()
+    sys.setrecursionlimit(1_000_000)
+    threading.stack_size(1 << 29)
+    try:
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(size)
+        sys.setrecursionlimit(limit)
+    if failure:
+        raise failure[0]
 
 
 def test_found_manifests(tmp_path: Path) -> None:
@@ -233,6 +263,9 @@ FOUND: List[bytes] = [
     b'{"type": "package", "configTemplate": NaN}',
     b'{"configTemplate": {}, "configTemplate": {}}',
     b'{"handle": "h"}\r\n',
+    # nested deeper than the test's own == could compare (a harness bug, found at scale)
+    b'{"type": ' + b'{"a": ' * 1500 + b"1" + b"}" * 1500 + b', "configTemplate": {}}',
+    b'{"type": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
 ]
 
 
