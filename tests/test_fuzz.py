@@ -734,6 +734,14 @@ def check_project(files: Dict[str, str], compare: bool = True) -> None:
 
 #: Examples the fuzzer found, kept as regressions.
 FOUND = [
+    # a class naming itself twice among its bases (through a module that star-imports the
+    # module importing it): find_route_methods followed the cycle once per path, 2 ** 50 calls;
+    # test_steamship_projects_at_scale sat on it for 40 minutes in both processes
+    {
+        "a.py": "from steamship.invocable import PackageService\nimport b\n\n\n"
+        "class Beta(b.Alpha, PackageService):\n    pass\n",
+        "b.py": "from a import *\n\n\nclass Alpha(Alpha, b.Alpha):\n    pass\n",
+    },
     # packages inheriting from each other, both listing a mixin: RecursionError in
     # share_used_mixins (class level)
     {
