@@ -28,8 +28,10 @@ ground: ``HYPOTHESIS_PROFILE=explore pytest tests/test_fuzz.py``.
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import os
+import signal
 import tempfile
 import warnings
 from pathlib import Path
@@ -777,7 +779,26 @@ FOUND = [
 
 @pytest.mark.parametrize("files", FOUND, ids=range(len(FOUND)))
 def test_found_examples(files: Dict[str, str]) -> None:
-    check_project(files)
+    with time_limit(120):  # one of them once hung the engine: fail, do not hang CI
+        check_project(files)
+
+
+@contextlib.contextmanager
+def time_limit(seconds: int) -> Iterator[None]:
+    if not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise AssertionError(f"still running after {seconds} s: a hang")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=SUPPRESSED)
