@@ -176,3 +176,27 @@ def test_positions_in_unchanged_modules_come_from_the_cache(
     assert again.violations == first.violations
     monkeypatch.undo()
     assert again.violations == engine.check([root], CODES, cache=False).violations
+
+
+def test_a_key_still_being_written_is_never_the_key(tmp_path: Path) -> None:
+    """Two first runs at once (test_fuzz_cache.py's race, on a fresh machine): the second must
+    not take the first one's key file while it is still empty and sign with an empty key."""
+    from linter.run.cache import _secret
+
+    key = tmp_path / "xdg" / "pkgcheck" / "secret"
+    key.parent.mkdir(parents=True)
+    key.write_bytes(b"")  # created by the other run, not written yet
+    assert _secret() is None
+    key.write_bytes(b"k" * 32)
+    assert _secret() == b"k" * 32
+
+
+def test_the_key_is_made_whole_and_private(tmp_path: Path) -> None:
+    from linter.run.cache import _secret
+
+    first = _secret()
+    key = tmp_path / "xdg" / "pkgcheck" / "secret"
+    assert first is not None and len(first) == 32 and key.read_bytes() == first
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in key.parent.iterdir()] == ["secret"]  # no temporary file left
+    assert _secret() == first

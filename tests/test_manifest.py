@@ -230,3 +230,25 @@ def test_every_output_format_carries_manifest_findings(fmt: str) -> None:
     if fmt == "sarif":
         region = json.loads(result.stdout)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
         assert (region["startLine"], region["startColumn"]) == (7, 77)
+
+
+def test_too_deep_for_json_loads_does_not_depend_on_the_caller() -> None:
+    """Whether json.loads of steamship's deploy can read a manifest is judged as a fresh
+    interpreter judges it: a harness that raised the recursion limit (Hypothesis does) saw
+    ``--write`` accept a manifest that the CLI refuses (found by test_manifests_at_scale)."""
+    import sys
+
+    deep = b'{"a": ' + b"[" * 1500 + b"]" * 1500 + b"}"
+    shallow = b'{"a": ' + b"[" * 600 + b"]" * 600 + b"}"
+    limit = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(50_000)
+        assert isinstance(read_json(deep), JsonError)
+    finally:
+        sys.setrecursionlimit(limit)
+
+    def nested(levels: int):  # called 600 frames down, where 600 levels more pass the limit
+        return nested(levels - 1) if levels else read_json(shallow)
+
+    assert isinstance(nested(600), JsonDoc)
+    assert isinstance(read_json(deep), JsonError) and isinstance(read_json(shallow), JsonDoc)

@@ -215,28 +215,50 @@ class Cache:
 
 def _secret() -> Optional[bytes]:
     """A per-user key kept outside any project (``$XDG_CACHE_HOME/pkgcheck/secret``), created
-    on first use; None when it cannot be had (then there is no cache)."""
+    on first use; None when it cannot be had (then there is no cache).
+
+    The key appears whole or not at all: it is written to a temporary file that is then linked
+    to its name, which fails if another run linked its key first. Created in place, a run
+    started beside the first one could read the file while it is still empty and sign (and
+    trust) entries with an empty key. A key file shorter than a key is never used.
+    """
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pkgcheck"
     path = base / "secret"
-    try:
-        data = path.read_bytes()
-        if len(data) >= 32:
-            return data
-    except OSError:
-        pass
+    found = _read_secret(path)
+    if found is not None:
+        return found
     try:
         base.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(os.urandom(32))
-        return path.read_bytes()
-    except FileExistsError:
-        try:
-            return path.read_bytes()
-        except OSError:
-            return None
+        descriptor, temporary = tempfile.mkstemp(dir=str(base), prefix=".secret-")  # mode 0600
     except OSError:
         return None
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(os.urandom(32))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another run made the key first: use it
+        except OSError:
+            # no hard links here: move the key into place unless a key is there by now
+            if not path.exists():
+                os.replace(temporary, path)
+    except OSError:
+        return None
+    finally:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> Optional[bytes]:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data if len(data) >= 32 else None
 
 
 def _write(path: Path, text: str) -> None:

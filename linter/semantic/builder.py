@@ -13,7 +13,7 @@ and marks the spec incomplete, so rules can stay quiet rather than guess.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 from linter.project.index import Project, Ref, class_namespace
 from linter.sdk.steamship import PACKAGE_MIXIN, ROUTE_VERBS
@@ -201,14 +201,21 @@ class SpecBuilder:
 
     def find_route_methods(
         self, ref: Ref, events: Optional[List[Tuple[str, RouteDecl, RouteDecl]]] = None,
-        notes: Optional[List[str]] = None, depth: int = 0,
+        notes: Optional[List[str]] = None, depth: int = 0, path: FrozenSet[Tuple[str, str]] = frozenset(),
     ) -> List[RouteDecl]:
         """``find_route_methods(cls)``: this class's routes, then its bases' routes whose raw
-        path and verb this class does not have."""
+        path and verb this class does not have.
+
+        A base that is already on the way down (``path``: ``class Alpha(Alpha, b.Alpha)``, two
+        modules' classes inheriting from each other) is skipped: no such class can be created
+        at run time, and following it again would walk the cycle once per path through it —
+        2 ** 50 calls for a class that names itself twice (found by
+        test_steamship_projects_at_scale, which never finished)."""
         if depth > 50 or ref.kind != "class":
             return []
         if not self.project.behaviour.routes_from_every_ancestor:
             return self._direct_route_methods(ref, events, notes)
+        here = path | {(ref.module, ref.qualname)}
         base_routes: List[RouteDecl] = []
         bases = self.project.bases(ref)
         for base in bases:
@@ -216,8 +223,8 @@ class SpecBuilder:
                 if notes is not None:
                     notes.append(f"{ref.qualname}: a base class cannot be resolved")
                 continue
-            if base.kind == "class":
-                base_routes.extend(self.find_route_methods(base, events, notes, depth + 1))
+            if base.kind == "class" and (base.module, base.qualname) not in here:
+                base_routes.extend(self.find_route_methods(base, events, notes, depth + 1, here))
         own = self._own_route_methods(ref, events, notes)
         this = list(own)
         for decl in base_routes:
