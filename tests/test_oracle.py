@@ -275,8 +275,6 @@ def oracle(oracle_venv: OracleVenv, tmp_path_factory) -> OracleRun:
         oracle_venv,
         workdir=tmp_path_factory.mktemp("oracle-cwd"),
         debugdir=tmp_path_factory.mktemp("oracle-specs"),
-        # the release the runtime is, whatever a fixture pins (shp505_clean_handler_defined pins 2.2.0)
-        spec_args=("--steamship-version", oracle_venv.steamship_version),
     )
 
 
