@@ -284,14 +284,17 @@ def build_model(run: Run, overrides: Dict[Path, str]) -> Model:
                 by_key[key] = site
                 model.routes.append(site)
             sites.append(site)
-        for use in spec.mixin_uses:
-            where = place(use.site.module, use.site.node)
-            target = None
-            if use.mixin is not None:
-                cls = context.class_where(use.mixin)
-                if cls is not None:
-                    target = place(cls.module, cls.node)
-            if where is not None:
+        class_spec = context.class_spec(package)
+        uses = list(class_spec.mixin_uses if class_spec is not None else []) + list(spec.mixin_uses)
+        for use in uses:
+            # a USED_MIXIN_CLASSES entry, or add_mixin's argument; else the whole add_mixin call
+            node = use.construct.node if use.construct is not None else use.site.node
+            where = place(use.site.module, node)
+            if where is None or use.mixin is None or any(m.place == where for m in model.mixins):
+                continue
+            cls = context.class_where(use.mixin)
+            target = place(cls.module, cls.node) if cls is not None else None
+            if target is not None:
                 model.mixins.append(MixinSite(where, target))
     for module, cls, ref in context.classes():
         here = place(module.name, cls.node)
