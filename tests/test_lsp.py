@@ -148,7 +148,7 @@ async def test_related_locations_become_related_information(project: Path) -> No
     api = project / "api.py"
     # A second route POST /greet in the mixin: SHP301 in the package, pointing at both routes.
     mixin = project / "mixin.py"
-    mixin.write_text(mixin.read_text() + '\n    @post("greet")\n    def hello(self, name: str) -> str:\n        return name\n')
+    mixin.write_text(mixin.read_text() + GRET_ROUTE.replace('"gret"', '"greet"'))
     cli = subprocess.run(
         [sys.executable, "-m", "linter", "--format", "sarif", "--no-cache", str(api)],
         capture_output=True, text=True, cwd=project, env={**os.environ, "PYTHONPATH": str(REPO)},

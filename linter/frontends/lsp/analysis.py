@@ -10,11 +10,12 @@ results cache makes a run after an edit re-check only what the edit can change.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from linter.frontends.cli.common import rule_infos
 from linter.frontends.cli.settings import Options, Run, SettingsFinder, merge_options, plan_runs
@@ -22,7 +23,9 @@ from linter.frontends.config import per_file_ignored
 from linter.frontends.reporters import RuleInfo
 from linter.project.files import iter_python_files
 from linter.project.index import Project, Ref
+from linter.run.cache import Cache
 from linter.run.checker import PARSE_ERROR, Violation
+from linter.run.engine import ROOT_MARKERS
 from linter.semantic.model import Route, Spec, clean_path
 from linter.source.facts import ModuleFacts, Span
 from linter.source.noqa import NoqaIndex
@@ -53,6 +56,64 @@ def parse_error_message(info: Optional[RuleInfo], problem: str) -> str:
         return problem
 
 
+class MemoryCache(Cache):
+    """The engine's cache kept in memory for the server's life, over the on-disk one when the
+    CLI would use that (a marked project, ``cache`` on), else alone (nothing written).
+
+    Between two edits only the edited buffer's facts change: the other modules' facts are
+    taken from here without reading or decoding an entry, and the results entry of the last
+    run (what :mod:`linter.run.incremental` plans from) is the previous analysis's. Facts are
+    never changed once made (positions are kept by the project, not in them), so sharing them
+    between the projects of successive runs is safe.
+    """
+
+    def __init__(self, project_root: Path, disk: bool) -> None:
+        super().__init__(project_root)
+        self.disk = disk
+        self.facts: Dict[str, ModuleFacts] = {}
+        self.spans: Dict[str, Dict[int, Optional[Span]]] = {}
+        self.results: Dict[str, str] = {}
+
+    def _usable(self) -> bool:
+        return self.disk and super()._usable()
+
+    def get_facts(self, text: str, name: str, path: str, is_package: bool) -> Optional[ModuleFacts]:
+        key = self.facts_key(text, name, path, is_package)
+        found = self.facts.get(key)
+        if found is None:
+            found = super().get_facts(text, name, path, is_package)
+            if found is not None:
+                self.facts[key] = found
+        return found
+
+    def put_facts(self, text: str, facts: ModuleFacts) -> None:
+        self.facts[self.facts_key(text, facts.name, facts.path, facts.is_package)] = facts
+        super().put_facts(text, facts)
+
+    def get_spans(self, text: str) -> Dict[int, Optional[Span]]:
+        key = self.spans_key(text)
+        if key not in self.spans:
+            self.spans[key] = super().get_spans(text)
+        return dict(self.spans[key])
+
+    def put_spans(self, text: str, spans: Dict[int, Optional[Span]]) -> None:
+        known = self.spans.setdefault(self.spans_key(text), {})
+        if any(node not in known for node in spans):
+            known.update(spans)
+            super().put_spans(text, spans)
+
+    def get_results(self, key: str) -> Optional[Any]:
+        body = self.results.get(key)
+        if body is None:
+            return super().get_results(key)
+        return json.loads(body)
+
+    def put_results(self, key: str, data: Any) -> None:
+        # Kept as text (the planner of the next run must get its own copy), and in memory
+        # only: an entry made with unsaved buffers is of no use to a later ``pkgcheck check``.
+        self.results = {key: json.dumps(data, separators=(",", ":"))}
+
+
 @dataclass
 class FileFindings:
     """The findings to show in one open file, and what produced them."""
@@ -68,6 +129,15 @@ class Analyser:
 
     def __init__(self) -> None:
         self.infos = rule_infos()
+        self.caches: Dict[Tuple[Path, bool], MemoryCache] = {}
+
+    def cache_for(self, root: Path, options: Options) -> MemoryCache:
+        """The project's cache: on disk too where ``pkgcheck check`` would keep one."""
+        disk = bool(options.cache) and any((root / marker).exists() for marker in ROOT_MARKERS)
+        cache = self.caches.get((root, disk))
+        if cache is None:
+            cache = self.caches[(root, disk)] = MemoryCache(root, disk)
+        return cache
 
     def runs(self, paths: Sequence[Path]) -> List[Run]:
         return plan_runs([Path(os.path.abspath(p)) for p in paths], settings_finder(self.infos))
@@ -91,7 +161,7 @@ class Analyser:
                 steamship_path=options.steamship_path,
                 steamship_version=options.steamship_version,
                 overrides=dict(buffers),
-                cache=options.cache,
+                cache=self.cache_for(run.group.root, options),  # type: ignore[arg-type]
                 walk=run.walk,
             )
             violations = list(report.violations)

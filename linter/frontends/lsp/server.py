@@ -14,10 +14,11 @@ import io
 import os
 import re
 import threading
+import time
 import tokenize
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, TypeVar
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
@@ -41,7 +42,7 @@ from linter.frontends.lsp.analysis import (
 from linter.frontends.reporters import rule_url
 from linter.run.checker import PARSE_ERROR, Violation
 
-#: seconds a didChange waits for the next one before the buffers are analysed
+#: seconds of quiet a burst of didChange waits for before the buffers are analysed
 DEBOUNCE = float(os.environ.get("PKGCHECK_LSP_DEBOUNCE", "0.05"))
 #: a handler named here raises (the tests' way to check that a crash is survived)
 FAULT = os.environ.get("PKGCHECK_LSP_FAULT", "")
@@ -89,6 +90,15 @@ class PkgcheckServer(LanguageServer):
         self.last_good: Dict[Path, str] = {}
         self.lock = threading.Lock()
         self.pending: Optional[asyncio.Task] = None  # type: ignore[type-arg]
+        #: when the last didChange came (time.monotonic())
+        self.last_change = 0.0
+        #: the buffers opened, edited or saved since the last analysis
+        self.touched: Set[Path] = set()
+
+    def touch(self, uri: str) -> None:
+        path = path_of(uri)
+        if path is not None:
+            self.touched.add(path)
 
     # -- buffers -------------------------------------------------------------------------
     def buffers(self) -> Dict[Path, str]:
@@ -118,10 +128,13 @@ class PkgcheckServer(LanguageServer):
                     if self.last_good.get(path) != text:
                         self.last_good[path] = text
                         self.model_stale = True
+            touched, self.touched = self.touched, set()
             for path in buffers:
                 file = found.get(path)
                 diagnostics = [self.diagnostic(v) for v in file.violations] if file else []
-                if self.published.get(path) != diagnostics:
+                # an edited buffer always gets its diagnostics (the client waits for them);
+                # another open file only when the edit changed its findings
+                if path in touched or self.published.get(path) != diagnostics:
                     self.published[path] = diagnostics
                     self.text_document_publish_diagnostics(
                         types.PublishDiagnosticsParams(uri=uri_of(path), diagnostics=diagnostics)
@@ -228,18 +241,26 @@ def _position(params: Any) -> Tuple[Optional[Path], int, int]:
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 @guarded("didOpen")
 async def did_open(ls: PkgcheckServer, params: types.DidOpenTextDocumentParams) -> None:
+    ls.touch(params.text_document.uri)
     await ls.schedule(0)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 @guarded("didChange")
 async def did_change(ls: PkgcheckServer, params: types.DidChangeTextDocumentParams) -> None:
-    await ls.schedule(DEBOUNCE)
+    ls.touch(params.text_document.uri)
+    # The first change after a pause is analysed at once; changes that follow it closely (typing)
+    # wait until DEBOUNCE seconds pass without one, and are analysed together.
+    now = time.monotonic()
+    quiet = now - ls.last_change >= DEBOUNCE
+    ls.last_change = now
+    await ls.schedule(0 if quiet else DEBOUNCE)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 @guarded("didSave")
 async def did_save(ls: PkgcheckServer, params: types.DidSaveTextDocumentParams) -> None:
+    ls.touch(params.text_document.uri)
     await ls.schedule(0)
 
 
@@ -576,4 +597,11 @@ def code_action(ls: PkgcheckServer, params: types.CodeActionParams) -> Optional[
 
 
 def serve() -> None:
+    from linter.run import workers
+
+    # The engine forks worker processes to parse a cold project; forking this process, whose
+    # other threads (the event loop, the executor) may hold locks, can leave a child hung for
+    # ever. The server analyses in this process alone, as a process of the engine's project
+    # pool does (after the first analysis, an edit re-parses one buffer anyway).
+    workers.IN_PROJECT_POOL = True
     server.start_io()
