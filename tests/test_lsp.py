@@ -432,3 +432,42 @@ def test_without_pygls_the_command_says_to_install_the_extra(tmp_path: Path) -> 
     assert done.returncode == 2
     assert "pip install 'steamship-pkgcheck[lsp]'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_importing_linter_or_asking_the_version_does_not_import_pygls() -> None:
+    probe = (
+        "import sys\n"
+        "import linter, linter.frontends.cli.main as cli\n"
+        "try:\n"
+        "    cli.main(['--version'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pygls', 'lsprotocol')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
+    assert "pkgcheck" in done.stdout
+
+
+def test_a_warm_analyser_finds_what_a_fresh_one_finds(project: Path) -> None:
+    """The in-memory cache between edits changes nothing but the time: after edits to a mixin
+    buffer, the warm analyser's findings are a fresh one's."""
+    from linter.frontends.lsp.analysis import Analyser
+
+    api, mixin = project / "api.py", project / "mixin.py"
+    warm = Analyser()
+    texts = [mixin.read_text(), mixin.read_text() + GRET_ROUTE, mixin.read_text()]
+
+    def summary(analyser: Analyser, text: str) -> List[tuple]:
+        found = analyser.findings({api: api.read_text(), mixin: text})
+        return [(str(p), v.code, v.line, v.column, v.message) for p in (api, mixin) for v in found[p].violations]
+
+    results = [summary(warm, text) for text in texts]
+    assert results == [summary(Analyser(), text) for text in texts]
+    assert [code for _, code, *_ in results[0]] == ["SHP401"] and results[1] == []
+    cache = next(iter(warm.caches.values()))
+    assert cache.facts and cache.results  # what the next edit plans from
