@@ -304,8 +304,9 @@ def contains(place: Place, path: Path, line: int, column: int) -> bool:
     return (line, column) <= (span.end_line, span.end_column)
 
 
-def build_model(run: Run, overrides: Dict[Path, str]) -> Model:
-    """The route model of ``run``'s project, the buffers in ``overrides`` in place."""
+def build_model(run: Run, overrides: Dict[Path, str], cache: Optional[Cache] = None) -> Model:
+    """The route model of ``run``'s project, the buffers in ``overrides`` in place; ``cache`` is
+    the analyser's (the facts the last analysis made), else the CLI's on-disk cache."""
     from linter.run.engine import load_files, open_project
     from linter.semantic.calls import memo_calls, route_path, verb_of
     from linter.semantic.context import Context
@@ -315,7 +316,7 @@ def build_model(run: Run, overrides: Dict[Path, str]) -> Model:
         run.group.paths,
         options.steamship_path,
         overrides,
-        True if options.cache else None,
+        cache if cache is not None else (True if options.cache else None),
         run.group.root,
         options.steamship_version,
     )

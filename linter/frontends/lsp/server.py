@@ -13,6 +13,7 @@ import functools
 import io
 import os
 import re
+import sys
 import threading
 import time
 import tokenize
@@ -90,6 +91,7 @@ class PkgcheckServer(LanguageServer):
         self.last_good: Dict[Path, str] = {}
         self.lock = threading.Lock()
         self.pending: Optional[asyncio.Task] = None  # type: ignore[type-arg]
+        self.shut_down = False
         #: when the last didChange came (time.monotonic())
         self.last_change = 0.0
         #: the buffers opened, edited or saved since the last analysis
@@ -192,7 +194,7 @@ class PkgcheckServer(LanguageServer):
             root = runs[0].group.root
             if root not in self.models:
                 overrides = {p: t for p, t in self.last_good.items()}
-                self.models[root] = build_model(runs[0], overrides)
+                self.models[root] = build_model(runs[0], overrides, self.analyser.cache_for(root, runs[0].options))
             return self.models[root]
 
 
@@ -274,6 +276,23 @@ async def did_close(ls: PkgcheckServer, params: types.DidCloseTextDocumentParams
             types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
         )
     await ls.schedule(0)
+
+
+@server.feature(types.SHUTDOWN)
+def shutdown(ls: PkgcheckServer, params: None) -> None:
+    ls.shut_down = True
+    if ls.pending is not None:
+        ls.pending.cancel()
+
+
+@server.feature(types.EXIT)
+def exit_now(ls: PkgcheckServer, params: None) -> None:
+    """Leave at once: nothing is left to write (every cache entry is written whole when made),
+    and tearing down an interpreter that holds a project's analysis can take a second."""
+    try:
+        sys.stdout.flush()
+    finally:
+        os._exit(0 if ls.shut_down else 1)
 
 
 # -- navigation ------------------------------------------------------------------------------
