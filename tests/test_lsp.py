@@ -360,6 +360,52 @@ async def test_code_actions_offer_the_fix_and_noqa(project: Path) -> None:
     assert noqa.new_text == "  # noqa: SHP401"
 
 
+def apply(text: str, edits: List[types.TextEdit]) -> str:
+    """``text`` with LSP ``edits`` (none overlapping) applied."""
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+
+    def offset(position: types.Position) -> int:
+        return min(offsets[min(position.line, len(lines))] + position.character, len(text))
+
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        text = text[:offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end):]
+    return text
+
+
+@pytest.mark.asyncio
+async def test_a_fix_that_adds_an_import_is_the_fix_of_the_cli(project: Path, tmp_path: Path) -> None:
+    """SHP404's fix (``verb="GET"`` -> ``Verb.GET``) also imports Verb: the quick fix, applied to
+    the unsaved buffer, gives what ``pkgcheck --fix`` writes for the same text."""
+    api = project / "api.py"
+    text = api.read_text().replace(
+        'self.invoke_later("greet", arguments=', 'self.invoke_later("greet", verb="POST", arguments='
+    )
+    async with session(project) as client:
+        open_file(client, api, text)
+        found = await diagnostics_for(client, api, lambda d: any(x.code == "SHP404" for x in d))
+        wanted = [d for d in found if d.code == "SHP404"]
+        actions = await client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=doc(api), range=wanted[0].range, context=types.CodeActionContext(diagnostics=wanted),
+            )
+        )
+    fix = next(a for a in actions if a.title.startswith("Replace") and "SHP404" in a.title)
+    fixed = apply(text, list(fix.edit.changes[uri(api)]))
+    copy = tmp_path / "cli"
+    shutil.copytree(project, copy)
+    (copy / "api.py").write_text(text)
+    subprocess.run(
+        [sys.executable, "-m", "linter", "--fix", "--no-cache", "--select", "SHP404", str(copy / "api.py")],
+        capture_output=True, text=True, cwd=copy, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert fixed == (copy / "api.py").read_text()
+    assert "verb=Verb.POST" in fixed and "import Verb" in fixed
+    assert api.read_text() != fixed  # the server wrote nothing
+
+
 def test_noqa_edit_appends_to_an_existing_noqa() -> None:
     from linter.frontends.lsp.analysis import noqa_edit
 

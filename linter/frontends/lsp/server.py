@@ -515,7 +515,9 @@ def _literal_at(text: str, line: int, column: int) -> Optional[Tuple[str, types.
     return None
 
 
-def _fix_edits(ls: PkgcheckServer, file: FileFindings, text: str) -> Dict[Violation, Tuple[str, types.TextEdit]]:
+def _fix_edits(
+    ls: PkgcheckServer, file: FileFindings, text: str
+) -> Dict[Violation, Tuple[str, List[types.TextEdit]]]:
     """The fixes ``--fix`` (and, for SHP401, ``--unsafe-fixes``) would make, as text edits."""
     from linter.tools.fix import _planner, string_literal
     from linter.tools.fixplan import Edit
@@ -530,12 +532,19 @@ def _fix_edits(ls: PkgcheckServer, file: FileFindings, text: str) -> Dict[Violat
     result = {}
     for violation in file.violations:
         plan = planner.plan(violation, violation.code == "SHP401")
-        if not isinstance(plan, Edit) or plan.needs_import is not None:
+        if not isinstance(plan, Edit):
             continue
         found = _literal_at(text, plan.line, plan.column)
         if found is None:
             continue
         literal, where = found
+        if plan.needs_import is not None:
+            # --fix adds the import too: take its whole rewrite of the buffer, as line edits
+            edits = _rewrite_edits(text, plan)
+            if edits:
+                title = f"Replace {literal} with {plan.expression} ({violation.code})"
+                result[violation] = (title, edits)
+            continue
         if plan.new is not None:
             start = re.match(r"[rRuUbB]*", literal)
             prefix = start.group(0) if start else ""
@@ -548,8 +557,36 @@ def _fix_edits(ls: PkgcheckServer, file: FileFindings, text: str) -> Dict[Violat
         else:
             new_text = plan.expression or ""
             title = f"Replace {literal} with {new_text} ({violation.code})"
-        result[violation] = (title, types.TextEdit(range=where, new_text=new_text))
+        result[violation] = (title, [types.TextEdit(range=where, new_text=new_text)])
     return result
+
+
+def _rewrite_edits(text: str, plan: Any) -> List[types.TextEdit]:
+    """The line edits that turn ``text`` into what ``--fix`` makes of it with ``plan``."""
+    import difflib
+
+    from linter.source.parse import SyntaxProblem
+    from linter.tools.fix import apply_edits
+
+    try:
+        updated, applied = apply_edits(text.encode("utf-8"), [plan])
+    except SyntaxProblem:
+        return []
+    if not applied:
+        return []
+    old, new = text.splitlines(keepends=True), updated.decode("utf-8").splitlines(keepends=True)
+    edits = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag != "equal":
+            edits.append(
+                types.TextEdit(
+                    range=types.Range(
+                        start=types.Position(line=i1, character=0), end=types.Position(line=i2, character=0)
+                    ),
+                    new_text="".join(new[j1:j2]),
+                )
+            )
+    return edits
 
 
 @server.feature(
@@ -574,13 +611,13 @@ def code_action(ls: PkgcheckServer, params: types.CodeActionParams) -> Optional[
     for violation in chosen:
         diagnostic = ls.diagnostic(violation)
         if violation in fixes:
-            title, edit = fixes[violation]
+            title, edits = fixes[violation]
             actions.append(
                 types.CodeAction(
                     title=title,
                     kind=types.CodeActionKind.QuickFix,
                     diagnostics=[diagnostic],
-                    edit=types.WorkspaceEdit(changes={uri: [edit]}),
+                    edit=types.WorkspaceEdit(changes={uri: edits}),
                     is_preferred=violation.code != "SHP401",
                 )
             )
