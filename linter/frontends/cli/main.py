@@ -3,7 +3,8 @@ paths' files grouped by project, each group checked with its own settings).
 
 ``pkgcheck [OPTIONS] PATH...`` is short for ``pkgcheck check [OPTIONS] PATH...``; the other
 subcommands are ``spec`` (static PackageSpecs as JSON), ``rule CODE`` (a rule's documentation),
-``rules`` (the catalogue) and ``manifest`` (the configTemplate ``ship deploy`` would write).
+``rules`` (the catalogue), ``manifest`` (the configTemplate ``ship deploy`` would write) and
+``lsp`` (the language server).
 
 Exit status: 0 clean, 1 findings (SHP001, unparsable files, included), 2 a usage or settings
 error, or an internal error (a rule that crashed, a file pkgcheck failed to analyse). A Python
@@ -31,6 +32,7 @@ from linter.frontends.cli.status import EXIT_ERROR, EXIT_FINDINGS, VERBOSE
 COMMANDS: Dict[str, Tuple[str, str]] = {
     "check": ("linter.frontends.cli.check", "check"),
     "diff": ("linter.frontends.cli.diff", "diff_command"),
+    "lsp": ("linter.frontends.cli.lsp", "lsp_command"),
     "manifest": ("linter.frontends.cli.manifest", "manifest_command"),
     "rule": ("linter.frontends.cli.rules", "rule_command"),
     "rules": ("linter.frontends.cli.rules", "rules_command"),

@@ -1,0 +1,1 @@
+"""The language server front end (``pkgcheck lsp``); needs the ``lsp`` extra (pygls)."""
