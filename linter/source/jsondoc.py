@@ -104,7 +104,7 @@ def _key_places(text: str) -> Dict[KeyPath, Tuple[int, int]]:
             i += 1
             continue
         if char == '"':
-            end = _string_end(text, i)
+            end = string_end(text, i)
             top = stack[-1] if stack else None
             if top is not None and top[0] and top[3]:
                 key = json.loads(text[i:end])
@@ -129,7 +129,7 @@ def _key_places(text: str) -> Dict[KeyPath, Tuple[int, int]]:
     return places
 
 
-def _string_end(text: str, start: int) -> int:
+def string_end(text: str, start: int) -> int:
     """The index just past the JSON string literal starting at ``start`` (a valid one)."""
     i = start + 1
     while True:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from linter.source.jsondoc import JsonDoc, JsonError, read_json
+from linter.source.jsondoc import JsonDoc, JsonError, read_json, string_end
 
 
 class ManifestError(ValueError):
@@ -146,7 +146,7 @@ def _top_level_value(text: str, wanted: str) -> Optional[Tuple[int, int]]:
     while i < n:
         char = text[i]
         if char == '"':
-            end = _string_end(text, i)
+            end = string_end(text, i)
             if depth == 1 and expecting_key:
                 key = json.loads(text[i:end])
                 expecting_key = False
@@ -175,14 +175,14 @@ def _top_level_value(text: str, wanted: str) -> Optional[Tuple[int, int]]:
 def _value_end(text: str, start: int) -> int:
     char = text[start]
     if char == '"':
-        return _string_end(text, start)
+        return string_end(text, start)
     if char in "{[":
         depth = 0
         i = start
         while True:
             char = text[i]
             if char == '"':
-                i = _string_end(text, i)
+                i = string_end(text, i)
                 continue
             if char in "{[":
                 depth += 1
@@ -195,15 +195,3 @@ def _value_end(text: str, start: int) -> int:
     while i < len(text) and text[i] not in ",}] \t\r\n":
         i += 1
     return i
-
-
-def _string_end(text: str, start: int) -> int:
-    i = start + 1
-    while True:
-        char = text[i]
-        if char == "\\":
-            i += 2
-        elif char == '"':
-            return i + 1
-        else:
-            i += 1
