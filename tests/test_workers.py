@@ -139,6 +139,7 @@ def test_projects_checked_side_by_side_report_what_one_process_reports(monkeypat
         return pools[-1]
 
     monkeypatch.setattr(engine, "_project_pool", project_pool)
+    monkeypatch.setattr(engine, "PROJECT_POOL_MIN_FILES", 0)
     pooled = engine.check([FIXTURES], ALL_CODES)
     if pools != [] and pools[0] is None:
         pytest.skip("no worker processes on this machine")
@@ -153,6 +154,7 @@ def test_projects_checked_side_by_side_report_what_one_process_reports(monkeypat
 
 def test_a_project_the_pool_fails_on_is_checked_here(monkeypatch: pytest.MonkeyPatch) -> None:
     serial = engine.check([FIXTURES], ALL_CODES)
+    monkeypatch.setattr(engine, "PROJECT_POOL_MIN_FILES", 0)
 
     def broken(group: object, options: object) -> object:
         raise MemoryError("a pool process died")
