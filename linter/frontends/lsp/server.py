@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlparse
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path
+from pygls.workspace import PositionCodec
 
 from linter import __version__
 from linter.frontends.lsp.analysis import (
@@ -62,22 +63,45 @@ def uri_of(path: Path) -> str:
     return from_fs_path(str(path)) or path.as_uri()
 
 
-def lsp_range(line: int, column: int, end_line: int, end_column: int) -> types.Range:
-    """1-based (exclusive end) positions as an LSP range."""
-    start = types.Position(line=max(line - 1, 0), character=max(column - 1, 0))
-    end = types.Position(line=max(end_line - 1, 0), character=max(end_column - 1, 0))
-    if (end.line, end.character) < (start.line, start.character):
-        end = start
-    return types.Range(start=start, end=end)
+#: where Python (and LSP) end a line; str.splitlines also splits at \f, \x1c, \u2028...
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def place_range(place: Place) -> types.Range:
-    span = place.span
-    return lsp_range(span.line, span.column, span.end_line, span.end_column)
+class Columns:
+    """One text's lines, to turn the engine's positions (1-based, columns counted in characters)
+    into the client's (0-based, characters counted in the position encoding agreed at
+    ``initialize``: UTF-16 code units unless the client offered another) and back. A character
+    outside the Basic Multilingual Plane is one column to the engine and two UTF-16 units."""
 
+    def __init__(self, text: Optional[str], codec: PositionCodec) -> None:
+        self.lines = _LINE_BREAK.split(text) if text is not None else []
+        self.codec = codec
 
-def location(place: Place) -> types.Location:
-    return types.Location(uri=uri_of(place.path), range=place_range(place))
+    def line(self, row: int) -> str:
+        """The text of 0-based line ``row`` ("" past the end)."""
+        return self.lines[row] if 0 <= row < len(self.lines) else ""
+
+    def to_client(self, line: int, column: int) -> types.Position:
+        row, index = max(line - 1, 0), max(column - 1, 0)
+        text = self.line(row)
+        return types.Position(line=row, character=self.codec.client_num_units(text[:index]) + max(0, index - len(text)))
+
+    def from_client(self, position: types.Position) -> Tuple[int, int]:
+        """The 1-based (line, column) of an LSP position (past a line's end: counted on)."""
+        text = self.line(position.line)
+        units = 0
+        for index, char in enumerate(text):
+            if units >= position.character:
+                return position.line + 1, index + 1
+            units += self.codec.client_num_units(char)
+        return position.line + 1, len(text) + 1 + max(0, position.character - units)
+
+    def range(self, line: int, column: int, end_line: int, end_column: int) -> types.Range:
+        """1-based (exclusive end) positions as an LSP range."""
+        start, end = self.to_client(line, column), self.to_client(end_line, end_column)
+        if (end.line, end.character) < (start.line, start.character):
+            end = start
+        return types.Range(start=start, end=end)
 
 
 class PkgcheckServer(LanguageServer):
@@ -111,6 +135,24 @@ class PkgcheckServer(LanguageServer):
                 result[path] = document.source
         return result
 
+    def columns(self, path: Path, text: Optional[str] = None) -> Columns:
+        """The columns of ``path``: ``text``, else its buffer, else the file on disk."""
+        if text is None:
+            text = self.buffers().get(path)
+        if text is None:
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = None
+        return Columns(text, self.workspace.position_codec)
+
+    def place_range(self, place: Place) -> types.Range:
+        span = place.span
+        return self.columns(place.path).range(span.line, span.column, span.end_line, span.end_column)
+
+    def location(self, place: Place) -> types.Location:
+        return types.Location(uri=uri_of(place.path), range=self.place_range(place))
+
     def log(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
         try:
             self.window_log_message(types.LogMessageParams(type=kind, message=message))
@@ -131,9 +173,15 @@ class PkgcheckServer(LanguageServer):
                         self.last_good[path] = text
                         self.model_stale = True
             touched, self.touched = self.touched, set()
+            # A buffer closed while the analysis ran gets nothing: didClose cleared its
+            # diagnostics, and what was found with its text must not reappear in the editor.
+            still_open = set(self.buffers())
             for path in buffers:
+                if path not in still_open:
+                    continue
                 file = found.get(path)
-                diagnostics = [self.diagnostic(v) for v in file.violations] if file else []
+                columns = self.columns(path, buffers[path])
+                diagnostics = [self.diagnostic(v, columns) for v in file.violations] if file else []
                 # an edited buffer always gets its diagnostics (the client waits for them);
                 # another open file only when the edit changed its findings
                 if path in touched or self.published.get(path) != diagnostics:
@@ -141,8 +189,17 @@ class PkgcheckServer(LanguageServer):
                     self.text_document_publish_diagnostics(
                         types.PublishDiagnosticsParams(uri=uri_of(path), diagnostics=diagnostics)
                     )
+            # A buffer closed just after the check above may have had its stale diagnostics sent
+            # after didClose's empty ones: every analysis clears what a closed file still shows
+            # (didClose schedules one, so one always runs after the close).
+            for path in [p for p in self.published if p not in still_open]:
+                del self.published[path]
+                self.text_document_publish_diagnostics(
+                    types.PublishDiagnosticsParams(uri=uri_of(path), diagnostics=[])
+                )
 
-    def diagnostic(self, violation: Violation) -> types.Diagnostic:
+    def diagnostic(self, violation: Violation, columns: Columns) -> types.Diagnostic:
+        """The finding as an LSP diagnostic; ``columns`` are those of the text it was found in."""
         info = self.analyser.infos.get(violation.code)
         severity = types.DiagnosticSeverity.Error
         if info is not None and getattr(info, "severity", "error") == "warning":
@@ -151,14 +208,17 @@ class PkgcheckServer(LanguageServer):
             types.DiagnosticRelatedInformation(
                 location=types.Location(
                     uri=uri_of(Path(os.path.abspath(path))),
-                    range=lsp_range(line, 1, line, 1),
+                    range=types.Range(
+                        start=types.Position(line=max(line - 1, 0), character=0),
+                        end=types.Position(line=max(line - 1, 0), character=0),
+                    ),
                 ),
                 message=label,
             )
             for path, line, label in violation.related
         ]
         return types.Diagnostic(
-            range=lsp_range(violation.line, violation.column, violation.end_line, violation.end_column),
+            range=columns.range(violation.line, violation.column, violation.end_line, violation.end_column),
             message=violation.message,
             severity=severity,
             code=violation.code,
@@ -234,10 +294,13 @@ def guarded(name: str) -> Callable[[F], F]:
     return wrap
 
 
-def _position(params: Any) -> Tuple[Optional[Path], int, int]:
-    """(path, 1-based line, 1-based column) of a text document position."""
+def _position(ls: PkgcheckServer, params: Any) -> Tuple[Optional[Path], int, int]:
+    """(path, 1-based line, 1-based column in characters) of a text document position."""
     path = path_of(params.text_document.uri)
-    return path, params.position.line + 1, params.position.character + 1
+    if path is None:
+        return None, params.position.line + 1, params.position.character + 1
+    line, column = ls.columns(path).from_client(params.position)
+    return path, line, column
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
@@ -269,12 +332,9 @@ async def did_save(ls: PkgcheckServer, params: types.DidSaveTextDocumentParams) 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 @guarded("didClose")
 async def did_close(ls: PkgcheckServer, params: types.DidCloseTextDocumentParams) -> None:
-    path = path_of(params.text_document.uri)
-    if path is not None:
-        ls.published.pop(path, None)
-        ls.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
-        )
+    # Cleared at once; ``published`` is left to the analysis scheduled here, which (under the
+    # lock, after any analysis still running with the buffer) clears it again if need be.
+    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
     await ls.schedule(0)
 
 
@@ -301,7 +361,7 @@ def exit_now(ls: PkgcheckServer, params: None) -> None:
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)
 @guarded("definition")
 def definition(ls: PkgcheckServer, params: types.DefinitionParams) -> Optional[List[types.Location]]:
-    path, line, column = _position(params)
+    path, line, column = _position(ls, params)
     if path is None:
         return None
     model = ls.model_for(path)
@@ -309,33 +369,33 @@ def definition(ls: PkgcheckServer, params: types.DefinitionParams) -> Optional[L
         return None
     call = model.call_at(path, line, column)
     if call is not None:
-        return [location(t.def_name) for t in call.targets if t.def_name is not None] or None
+        return [ls.location(t.def_name) for t in call.targets if t.def_name is not None] or None
     mixin = model.mixin_at(path, line, column)
     if mixin is not None and mixin.target is not None:
-        return [location(mixin.target)]
+        return [ls.location(mixin.target)]
     return None
 
 
 @server.feature(types.TEXT_DOCUMENT_REFERENCES)
 @guarded("references")
 def references(ls: PkgcheckServer, params: types.ReferenceParams) -> Optional[List[types.Location]]:
-    path, line, column = _position(params)
+    path, line, column = _position(ls, params)
     if path is None:
         return None
     model = ls.model_for(path)
     site = model.route_at(path, line, column) if model else None
     if model is None or site is None:
         return None
-    found = [location(c.method_string) for c in model.callers(site) if c.method_string is not None]
+    found = [ls.location(c.method_string) for c in model.callers(site) if c.method_string is not None]
     if params.context.include_declaration and site.path_string is not None:
-        found.insert(0, location(site.path_string))
+        found.insert(0, ls.location(site.path_string))
     return found
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 @guarded("hover")
 def hover(ls: PkgcheckServer, params: types.HoverParams) -> Optional[types.Hover]:
-    path, line, column = _position(params)
+    path, line, column = _position(ls, params)
     if path is None:
         return None
     model = ls.model_for(path)
@@ -369,11 +429,14 @@ def completion(ls: PkgcheckServer, params: types.CompletionParams) -> Optional[t
     path = path_of(params.text_document.uri)
     if path is None:
         return None
-    document = ls.workspace.get_text_document(params.text_document.uri)
-    lines = document.lines
-    row, character = params.position.line, params.position.character
-    before_line = lines[row][:character] if row < len(lines) else ""
-    before = "".join(lines[max(0, row - 10):row]) + before_line
+    text = ls.buffers().get(path)
+    if text is None:  # closed (perhaps deleted) since the request was sent: nothing is typed there
+        return None
+    columns = ls.columns(path, text)
+    line, column = columns.from_client(params.position)
+    row, character = line - 1, column - 1
+    before_line = columns.line(row)[:character]
+    before = "\n".join(columns.lines[max(0, row - 10):row] + [before_line])
     model = ls.model_for(path)
     if model is None:
         return None
@@ -381,8 +444,8 @@ def completion(ls: PkgcheckServer, params: types.CompletionParams) -> Optional[t
     items: List[types.CompletionItem] = []
     opened = _CALL_OPEN.search(before_line)
     if opened is not None:
-        start = types.Position(line=row, character=character - len(opened.group("typed")))
-        replace = types.Range(start=start, end=params.position)
+        start = columns.to_client(line, column - len(opened.group("typed")))
+        replace = types.Range(start=start, end=columns.to_client(line, column))
         for site in routes:
             route = site.route
             label = route.raw_path if route.raw_path else route.path
@@ -428,23 +491,19 @@ def _string_range(ls: PkgcheckServer, place: Place) -> Optional[types.Range]:
             text = place.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return None
-    lines = text.splitlines()
+    columns = ls.columns(place.path, text)
     span = place.span
-    if span.line != span.end_line or span.line > len(lines):
+    if span.line != span.end_line or span.line > len(columns.lines):
         return None
-    source = lines[span.line - 1][span.column - 1:span.end_column - 1]
+    source = columns.line(span.line - 1)[span.column - 1:span.end_column - 1]
     inner = string_content(source)
     if inner is None:
         return None
-    row = span.line - 1
-    return types.Range(
-        start=types.Position(line=row, character=span.column - 1 + inner[0]),
-        end=types.Position(line=row, character=span.column - 1 + inner[1]),
-    )
+    return columns.range(span.line, span.column + inner[0], span.line, span.column + inner[1])
 
 
 def _rename_target(ls: PkgcheckServer, params: Any) -> Tuple[Optional[Model], Optional[RouteSite], Optional[Place]]:
-    path, line, column = _position(params)
+    path, line, column = _position(ls, params)
     if path is None:
         return None, None, None
     model = ls.model_for(path)
@@ -501,14 +560,13 @@ def rename(ls: PkgcheckServer, params: types.RenameParams) -> Optional[types.Wor
 # -- code actions ----------------------------------------------------------------------------
 
 
-def _literal_at(text: str, line: int, column: int) -> Optional[Tuple[str, types.Range]]:
+def _literal_at(text: str, line: int, column: int, columns: Columns) -> Optional[Tuple[str, types.Range]]:
     """The string token starting at 1-based (line, column), with its range."""
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
             if token.type == tokenize.STRING and token.start == (line, column - 1):
-                return token.string, types.Range(
-                    start=types.Position(line=token.start[0] - 1, character=token.start[1]),
-                    end=types.Position(line=token.end[0] - 1, character=token.end[1]),
+                return token.string, columns.range(
+                    token.start[0], token.start[1] + 1, token.end[0], token.end[1] + 1
                 )
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return None
@@ -534,7 +592,7 @@ def _fix_edits(
         plan = planner.plan(violation, violation.code == "SHP401")
         if not isinstance(plan, Edit):
             continue
-        found = _literal_at(text, plan.line, plan.column)
+        found = _literal_at(text, plan.line, plan.column, ls.columns(file.path, text))
         if found is None:
             continue
         literal, where = found
@@ -574,7 +632,7 @@ def _rewrite_edits(text: str, plan: Any) -> List[types.TextEdit]:
         return []
     if not applied:
         return []
-    old, new = text.splitlines(keepends=True), updated.decode("utf-8").splitlines(keepends=True)
+    old, new = _lines_with_ends(text), _lines_with_ends(updated.decode("utf-8"))
     edits = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         if tag != "equal":
@@ -589,6 +647,11 @@ def _rewrite_edits(text: str, plan: Any) -> List[types.TextEdit]:
     return edits
 
 
+def _lines_with_ends(text: str) -> List[str]:
+    """``text``'s lines as LSP counts them (ended by \\r\\n, \\r or \\n), each with its end."""
+    return [found.group(0) for found in re.finditer(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", text)]
+
+
 @server.feature(
     types.TEXT_DOCUMENT_CODE_ACTION,
     types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
@@ -600,7 +663,7 @@ def code_action(ls: PkgcheckServer, params: types.CodeActionParams) -> Optional[
     if path is None or file is None:
         return None
     text = ls.buffers().get(path, "")
-    lines = text.splitlines()
+    columns = ls.columns(path, text)
     wanted_lines = range(params.range.start.line + 1, params.range.end.line + 2)
     chosen = [v for v in file.violations if v.line in wanted_lines]
     if not chosen:
@@ -609,7 +672,7 @@ def code_action(ls: PkgcheckServer, params: types.CodeActionParams) -> Optional[
     uri = params.text_document.uri
     actions: List[types.CodeAction] = []
     for violation in chosen:
-        diagnostic = ls.diagnostic(violation)
+        diagnostic = ls.diagnostic(violation, columns)
         if violation in fixes:
             title, edits = fixes[violation]
             actions.append(
@@ -621,14 +684,13 @@ def code_action(ls: PkgcheckServer, params: types.CodeActionParams) -> Optional[
                     is_preferred=violation.code != "SHP401",
                 )
             )
-        if violation.code == PARSE_ERROR or violation.line > len(lines):
+        if violation.code == PARSE_ERROR or violation.line > len(columns.lines):
             continue
-        line_text = lines[violation.line - 1]
+        line_text = columns.line(violation.line - 1)
         noqa = noqa_edit(line_text, violation.code)
         if noqa is None:
             continue
         start, end, new = noqa
-        row = violation.line - 1
         actions.append(
             types.CodeAction(
                 title=f"Suppress {violation.code} with # noqa: {violation.code}",
@@ -638,10 +700,7 @@ def code_action(ls: PkgcheckServer, params: types.CodeActionParams) -> Optional[
                     changes={
                         uri: [
                             types.TextEdit(
-                                range=types.Range(
-                                    start=types.Position(line=row, character=start),
-                                    end=types.Position(line=row, character=end),
-                                ),
+                                range=columns.range(violation.line, start + 1, violation.line, end + 1),
                                 new_text=new,
                             )
                         ]
