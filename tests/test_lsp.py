@@ -598,3 +598,25 @@ async def test_a_request_for_a_document_closed_and_deleted_since_is_answered_qui
         await asyncio.sleep(0.2)
     assert answer is None
     assert not [m.message for m in client.log_messages if "failed" in m.message]
+
+
+@pytest.mark.asyncio
+async def test_a_rename_to_something_that_is_not_a_route_path_is_refused_with_an_error(project: Path) -> None:
+    """The refusal used to be a ValueError that the handler's guard logged as a crash
+    ("rename failed" and a traceback) while the client got no answer but null."""
+    from pygls.exceptions import JsonRpcException
+
+    api = project / "api.py"
+    async with session(project) as client:
+        open_file(client, api)
+        with pytest.raises(JsonRpcException, match="not a route path"):
+            await client.text_document_rename_async(
+                types.RenameParams(
+                    text_document=doc(api), position=position_of(api, '"report", arg', 2), new_name='bad"quote'
+                )
+            )
+        good = await client.text_document_rename_async(
+            types.RenameParams(text_document=doc(api), position=position_of(api, '"report", arg', 2), new_name="daily")
+        )
+    assert good is not None and good.changes
+    assert not [m.message for m in client.log_messages if "failed" in m.message]

@@ -23,6 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple, TypeVar
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path
 
@@ -221,7 +222,8 @@ server = PkgcheckServer()
 
 
 def guarded(name: str) -> Callable[[F], F]:
-    """Catch, log and swallow what a handler raises."""
+    """Catch, log and swallow what a handler raises (a JSON-RPC error, which is an answer to
+    the client, passes: pygls sends it as the request's error response)."""
 
     def wrap(handler: F) -> F:
         if asyncio.iscoroutinefunction(handler):
@@ -232,6 +234,8 @@ def guarded(name: str) -> Callable[[F], F]:
                     if FAULT == name:
                         raise RuntimeError(f"fault injected into {name}")
                     return await handler(*args)
+                except JsonRpcException:
+                    raise  # a refusal meant for the client: pygls sends it as an error response
                 except Exception:
                     server.log(f"pkgcheck: {name} failed:\n{traceback.format_exc()}")
                     return None
@@ -244,6 +248,8 @@ def guarded(name: str) -> Callable[[F], F]:
                 if FAULT == name:
                     raise RuntimeError(f"fault injected into {name}")
                 return handler(*args)
+            except JsonRpcException:
+                raise  # a refusal meant for the client: pygls sends it as an error response
             except Exception:
                 server.log(f"pkgcheck: {name} failed:\n{traceback.format_exc()}")
                 return None
@@ -503,7 +509,7 @@ def rename(ls: PkgcheckServer, params: types.RenameParams) -> Optional[types.Wor
         return None
     new = params.new_name
     if not new or any(ch in new for ch in "'\"\\\n\r"):
-        raise ValueError(f"not a route path: {new!r}")
+        raise JsonRpcInvalidParams(message=f"not a route path: {new!r}")
     changes: Dict[str, List[types.TextEdit]] = {}
     places = [site.path_string] + [c.method_string for c in model.callers(site) if c.method_string]
     for item in places:
