@@ -517,3 +517,106 @@ def test_a_warm_analyser_finds_what_a_fresh_one_finds(project: Path) -> None:
     assert [code for _, code, *_ in results[0]] == ["SHP401"] and results[1] == []
     cache = next(iter(warm.caches.values()))
     assert cache.facts and cache.results  # what the next edit plans from
+
+
+# -- found by tests/test_fuzz_lsp.py -------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_a_file_closed_during_its_analysis_keeps_no_diagnostics(project: Path) -> None:
+    """Opened and closed at once: the analysis that didOpen started, still running when didClose
+    cleared the file, used to publish the file's findings after the clearing, and the editor
+    showed them for a file no longer open."""
+    api, mixin = project / "api.py", project / "mixin.py"
+    async with session(project) as client:
+        open_file(client, api)
+        client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=doc(api)))
+        open_file(client, mixin)  # analysed after the close: its diagnostics come after all of api's
+        await diagnostics_for(client, mixin)
+        await asyncio.sleep(0.5)
+        cleared = client.diagnostics.get(uri(api))
+    assert cleared is not None and list(cleared) == []
+
+
+@pytest.mark.asyncio
+async def test_positions_count_utf16_units_as_lsp_does(project: Path) -> None:
+    """LSP counts characters in UTF-16 code units: one astral character (an emoji) is two.
+    The server used to count code points both ways, so after an emoji its ranges ended one
+    unit short and the cursor positions it read landed to the right of where the client meant."""
+    api = project / "api.py"
+    text = (
+        api.read_text()
+        .replace('return self.invoke_later("/gret"', 'return "😀é" and self.invoke_later("/gret"')
+        .replace('self.invoke_later("report"', '"😀😀😀" and self.invoke_later("report"')
+    )
+    api.write_text(text, encoding="utf-8")
+    cli = subprocess.run(
+        [sys.executable, "-m", "linter", "--format", "json", "--no-cache", str(api)],
+        capture_output=True, text=True, cwd=project, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    (expected,) = json.loads(cli.stdout)
+    line = text.splitlines()[expected["line"] - 1]
+
+    def units(column: int) -> int:
+        return len(line[: column - 1].encode("utf-16-le")) // 2
+
+    row = position_of(api, '"report"', 0, text).line
+    line_text = text.splitlines()[row]
+    before_t = line_text[: line_text.index('"report"') + len('"repor')]  # the cursor on the t of report
+    async with session(project) as client:
+        open_file(client, api)
+        found = await diagnostics_for(client, api, lambda d: len(d) > 0)
+        on_report = await client.text_document_hover_async(
+            types.HoverParams(
+                text_document=doc(api),
+                position=types.Position(line=row, character=len(before_t.encode("utf-16-le")) // 2),
+            )
+        )
+    assert [(d.code, d.range.start.character, d.range.end.character) for d in found] == [
+        ("SHP401", units(expected["column"]), units(expected["end_column"]))
+    ]
+    assert units(expected["column"]) == expected["column"]  # one more than the code points before it
+    assert on_report is not None and "**POST /report**" in on_report.contents.value
+
+
+@pytest.mark.asyncio
+async def test_a_request_for_a_document_closed_and_deleted_since_is_answered_quietly(project: Path) -> None:
+    """A completion request the editor sent just before closing a file that is then deleted
+    (a rename): the server read the missing file and logged a FileNotFoundError traceback."""
+    mixin = project / "mixin.py"
+    async with session(project) as client:
+        open_file(client, mixin)
+        await diagnostics_for(client, mixin)
+        client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=doc(mixin)))
+        mixin.unlink()
+        answer = await asyncio.wait_for(
+            client.text_document_completion_async(
+                types.CompletionParams(text_document=doc(mixin), position=types.Position(line=11, character=11))
+            ),
+            TIMEOUT,
+        )
+        await asyncio.sleep(0.2)
+    assert answer is None
+    assert not [m.message for m in client.log_messages if "failed" in m.message]
+
+
+@pytest.mark.asyncio
+async def test_a_rename_to_something_that_is_not_a_route_path_is_refused_with_an_error(project: Path) -> None:
+    """The refusal used to be a ValueError that the handler's guard logged as a crash
+    ("rename failed" and a traceback) while the client got no answer but null."""
+    from pygls.exceptions import JsonRpcException
+
+    api = project / "api.py"
+    async with session(project) as client:
+        open_file(client, api)
+        with pytest.raises(JsonRpcException, match="not a route path"):
+            await client.text_document_rename_async(
+                types.RenameParams(
+                    text_document=doc(api), position=position_of(api, '"report", arg', 2), new_name='bad"quote'
+                )
+            )
+        good = await client.text_document_rename_async(
+            types.RenameParams(text_document=doc(api), position=position_of(api, '"report", arg', 2), new_name="daily")
+        )
+    assert good is not None and good.changes
+    assert not [m.message for m in client.log_messages if "failed" in m.message]

@@ -23,6 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple, TypeVar
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path
 
@@ -40,6 +41,7 @@ from linter.frontends.lsp.analysis import (
     signature,
     string_content,
 )
+from linter.frontends.lsp.columns import Columns, lines_with_ends
 from linter.frontends.reporters import rule_url
 from linter.run.checker import PARSE_ERROR, Violation
 
@@ -60,24 +62,6 @@ def path_of(uri: str) -> Optional[Path]:
 
 def uri_of(path: Path) -> str:
     return from_fs_path(str(path)) or path.as_uri()
-
-
-def lsp_range(line: int, column: int, end_line: int, end_column: int) -> types.Range:
-    """1-based (exclusive end) positions as an LSP range."""
-    start = types.Position(line=max(line - 1, 0), character=max(column - 1, 0))
-    end = types.Position(line=max(end_line - 1, 0), character=max(end_column - 1, 0))
-    if (end.line, end.character) < (start.line, start.character):
-        end = start
-    return types.Range(start=start, end=end)
-
-
-def place_range(place: Place) -> types.Range:
-    span = place.span
-    return lsp_range(span.line, span.column, span.end_line, span.end_column)
-
-
-def location(place: Place) -> types.Location:
-    return types.Location(uri=uri_of(place.path), range=place_range(place))
 
 
 class PkgcheckServer(LanguageServer):
@@ -111,6 +95,24 @@ class PkgcheckServer(LanguageServer):
                 result[path] = document.source
         return result
 
+    def columns(self, path: Path, text: Optional[str] = None) -> Columns:
+        """The columns of ``path``: ``text``, else its buffer, else the file on disk."""
+        if text is None:
+            text = self.buffers().get(path)
+        if text is None:
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = None
+        return Columns(text, self.workspace.position_codec)
+
+    def place_range(self, place: Place) -> types.Range:
+        span = place.span
+        return self.columns(place.path).range(span.line, span.column, span.end_line, span.end_column)
+
+    def location(self, place: Place) -> types.Location:
+        return types.Location(uri=uri_of(place.path), range=self.place_range(place))
+
     def log(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
         try:
             self.window_log_message(types.LogMessageParams(type=kind, message=message))
@@ -131,9 +133,15 @@ class PkgcheckServer(LanguageServer):
                         self.last_good[path] = text
                         self.model_stale = True
             touched, self.touched = self.touched, set()
+            # A buffer closed while the analysis ran gets nothing: didClose cleared its
+            # diagnostics, and what was found with its text must not reappear in the editor.
+            still_open = set(self.buffers())
             for path in buffers:
+                if path not in still_open:
+                    continue
                 file = found.get(path)
-                diagnostics = [self.diagnostic(v) for v in file.violations] if file else []
+                columns = self.columns(path, buffers[path])
+                diagnostics = [self.diagnostic(v, columns) for v in file.violations] if file else []
                 # an edited buffer always gets its diagnostics (the client waits for them);
                 # another open file only when the edit changed its findings
                 if path in touched or self.published.get(path) != diagnostics:
@@ -141,8 +149,17 @@ class PkgcheckServer(LanguageServer):
                     self.text_document_publish_diagnostics(
                         types.PublishDiagnosticsParams(uri=uri_of(path), diagnostics=diagnostics)
                     )
+            # A buffer closed just after the check above may have had its stale diagnostics sent
+            # after didClose's empty ones: every analysis clears what a closed file still shows
+            # (didClose schedules one, so one always runs after the close).
+            for path in [p for p in self.published if p not in still_open]:
+                del self.published[path]
+                self.text_document_publish_diagnostics(
+                    types.PublishDiagnosticsParams(uri=uri_of(path), diagnostics=[])
+                )
 
-    def diagnostic(self, violation: Violation) -> types.Diagnostic:
+    def diagnostic(self, violation: Violation, columns: Columns) -> types.Diagnostic:
+        """The finding as an LSP diagnostic; ``columns`` are those of the text it was found in."""
         info = self.analyser.infos.get(violation.code)
         severity = types.DiagnosticSeverity.Error
         if info is not None and getattr(info, "severity", "error") == "warning":
@@ -151,14 +168,17 @@ class PkgcheckServer(LanguageServer):
             types.DiagnosticRelatedInformation(
                 location=types.Location(
                     uri=uri_of(Path(os.path.abspath(path))),
-                    range=lsp_range(line, 1, line, 1),
+                    range=types.Range(
+                        start=types.Position(line=max(line - 1, 0), character=0),
+                        end=types.Position(line=max(line - 1, 0), character=0),
+                    ),
                 ),
                 message=label,
             )
             for path, line, label in violation.related
         ]
         return types.Diagnostic(
-            range=lsp_range(violation.line, violation.column, violation.end_line, violation.end_column),
+            range=columns.range(violation.line, violation.column, violation.end_line, violation.end_column),
             message=violation.message,
             severity=severity,
             code=violation.code,
@@ -202,7 +222,8 @@ server = PkgcheckServer()
 
 
 def guarded(name: str) -> Callable[[F], F]:
-    """Catch, log and swallow what a handler raises."""
+    """Catch, log and swallow what a handler raises (a JSON-RPC error, which is an answer to
+    the client, passes: pygls sends it as the request's error response)."""
 
     def wrap(handler: F) -> F:
         if asyncio.iscoroutinefunction(handler):
@@ -213,6 +234,8 @@ def guarded(name: str) -> Callable[[F], F]:
                     if FAULT == name:
                         raise RuntimeError(f"fault injected into {name}")
                     return await handler(*args)
+                except JsonRpcException:
+                    raise  # a refusal meant for the client: pygls sends it as an error response
                 except Exception:
                     server.log(f"pkgcheck: {name} failed:\n{traceback.format_exc()}")
                     return None
@@ -225,6 +248,8 @@ def guarded(name: str) -> Callable[[F], F]:
                 if FAULT == name:
                     raise RuntimeError(f"fault injected into {name}")
                 return handler(*args)
+            except JsonRpcException:
+                raise  # a refusal meant for the client: pygls sends it as an error response
             except Exception:
                 server.log(f"pkgcheck: {name} failed:\n{traceback.format_exc()}")
                 return None
@@ -234,10 +259,13 @@ def guarded(name: str) -> Callable[[F], F]:
     return wrap
 
 
-def _position(params: Any) -> Tuple[Optional[Path], int, int]:
-    """(path, 1-based line, 1-based column) of a text document position."""
+def _position(ls: PkgcheckServer, params: Any) -> Tuple[Optional[Path], int, int]:
+    """(path, 1-based line, 1-based column in characters) of a text document position."""
     path = path_of(params.text_document.uri)
-    return path, params.position.line + 1, params.position.character + 1
+    if path is None:
+        return None, params.position.line + 1, params.position.character + 1
+    line, column = ls.columns(path).from_client(params.position)
+    return path, line, column
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
@@ -269,12 +297,9 @@ async def did_save(ls: PkgcheckServer, params: types.DidSaveTextDocumentParams) 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 @guarded("didClose")
 async def did_close(ls: PkgcheckServer, params: types.DidCloseTextDocumentParams) -> None:
-    path = path_of(params.text_document.uri)
-    if path is not None:
-        ls.published.pop(path, None)
-        ls.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
-        )
+    # Cleared at once; ``published`` is left to the analysis scheduled here, which (under the
+    # lock, after any analysis still running with the buffer) clears it again if need be.
+    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
     await ls.schedule(0)
 
 
@@ -301,7 +326,7 @@ def exit_now(ls: PkgcheckServer, params: None) -> None:
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)
 @guarded("definition")
 def definition(ls: PkgcheckServer, params: types.DefinitionParams) -> Optional[List[types.Location]]:
-    path, line, column = _position(params)
+    path, line, column = _position(ls, params)
     if path is None:
         return None
     model = ls.model_for(path)
@@ -309,33 +334,33 @@ def definition(ls: PkgcheckServer, params: types.DefinitionParams) -> Optional[L
         return None
     call = model.call_at(path, line, column)
     if call is not None:
-        return [location(t.def_name) for t in call.targets if t.def_name is not None] or None
+        return [ls.location(t.def_name) for t in call.targets if t.def_name is not None] or None
     mixin = model.mixin_at(path, line, column)
     if mixin is not None and mixin.target is not None:
-        return [location(mixin.target)]
+        return [ls.location(mixin.target)]
     return None
 
 
 @server.feature(types.TEXT_DOCUMENT_REFERENCES)
 @guarded("references")
 def references(ls: PkgcheckServer, params: types.ReferenceParams) -> Optional[List[types.Location]]:
-    path, line, column = _position(params)
+    path, line, column = _position(ls, params)
     if path is None:
         return None
     model = ls.model_for(path)
     site = model.route_at(path, line, column) if model else None
     if model is None or site is None:
         return None
-    found = [location(c.method_string) for c in model.callers(site) if c.method_string is not None]
+    found = [ls.location(c.method_string) for c in model.callers(site) if c.method_string is not None]
     if params.context.include_declaration and site.path_string is not None:
-        found.insert(0, location(site.path_string))
+        found.insert(0, ls.location(site.path_string))
     return found
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 @guarded("hover")
 def hover(ls: PkgcheckServer, params: types.HoverParams) -> Optional[types.Hover]:
-    path, line, column = _position(params)
+    path, line, column = _position(ls, params)
     if path is None:
         return None
     model = ls.model_for(path)
@@ -369,11 +394,14 @@ def completion(ls: PkgcheckServer, params: types.CompletionParams) -> Optional[t
     path = path_of(params.text_document.uri)
     if path is None:
         return None
-    document = ls.workspace.get_text_document(params.text_document.uri)
-    lines = document.lines
-    row, character = params.position.line, params.position.character
-    before_line = lines[row][:character] if row < len(lines) else ""
-    before = "".join(lines[max(0, row - 10):row]) + before_line
+    text = ls.buffers().get(path)
+    if text is None:  # closed (perhaps deleted) since the request was sent: nothing is typed there
+        return None
+    columns = ls.columns(path, text)
+    line, column = columns.from_client(params.position)
+    row, character = line - 1, column - 1
+    before_line = columns.line(row)[:character]
+    before = "\n".join(columns.lines[max(0, row - 10):row] + [before_line])
     model = ls.model_for(path)
     if model is None:
         return None
@@ -381,8 +409,8 @@ def completion(ls: PkgcheckServer, params: types.CompletionParams) -> Optional[t
     items: List[types.CompletionItem] = []
     opened = _CALL_OPEN.search(before_line)
     if opened is not None:
-        start = types.Position(line=row, character=character - len(opened.group("typed")))
-        replace = types.Range(start=start, end=params.position)
+        start = columns.to_client(line, column - len(opened.group("typed")))
+        replace = types.Range(start=start, end=columns.to_client(line, column))
         for site in routes:
             route = site.route
             label = route.raw_path if route.raw_path else route.path
@@ -428,23 +456,19 @@ def _string_range(ls: PkgcheckServer, place: Place) -> Optional[types.Range]:
             text = place.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return None
-    lines = text.splitlines()
+    columns = ls.columns(place.path, text)
     span = place.span
-    if span.line != span.end_line or span.line > len(lines):
+    if span.line != span.end_line or span.line > len(columns.lines):
         return None
-    source = lines[span.line - 1][span.column - 1:span.end_column - 1]
+    source = columns.line(span.line - 1)[span.column - 1:span.end_column - 1]
     inner = string_content(source)
     if inner is None:
         return None
-    row = span.line - 1
-    return types.Range(
-        start=types.Position(line=row, character=span.column - 1 + inner[0]),
-        end=types.Position(line=row, character=span.column - 1 + inner[1]),
-    )
+    return columns.range(span.line, span.column + inner[0], span.line, span.column + inner[1])
 
 
 def _rename_target(ls: PkgcheckServer, params: Any) -> Tuple[Optional[Model], Optional[RouteSite], Optional[Place]]:
-    path, line, column = _position(params)
+    path, line, column = _position(ls, params)
     if path is None:
         return None, None, None
     model = ls.model_for(path)
@@ -485,7 +509,7 @@ def rename(ls: PkgcheckServer, params: types.RenameParams) -> Optional[types.Wor
         return None
     new = params.new_name
     if not new or any(ch in new for ch in "'\"\\\n\r"):
-        raise ValueError(f"not a route path: {new!r}")
+        raise JsonRpcInvalidParams(message=f"not a route path: {new!r}")
     changes: Dict[str, List[types.TextEdit]] = {}
     places = [site.path_string] + [c.method_string for c in model.callers(site) if c.method_string]
     for item in places:
@@ -501,14 +525,13 @@ def rename(ls: PkgcheckServer, params: types.RenameParams) -> Optional[types.Wor
 # -- code actions ----------------------------------------------------------------------------
 
 
-def _literal_at(text: str, line: int, column: int) -> Optional[Tuple[str, types.Range]]:
+def _literal_at(text: str, line: int, column: int, columns: Columns) -> Optional[Tuple[str, types.Range]]:
     """The string token starting at 1-based (line, column), with its range."""
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
             if token.type == tokenize.STRING and token.start == (line, column - 1):
-                return token.string, types.Range(
-                    start=types.Position(line=token.start[0] - 1, character=token.start[1]),
-                    end=types.Position(line=token.end[0] - 1, character=token.end[1]),
+                return token.string, columns.range(
+                    token.start[0], token.start[1] + 1, token.end[0], token.end[1] + 1
                 )
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return None
@@ -534,7 +557,7 @@ def _fix_edits(
         plan = planner.plan(violation, violation.code == "SHP401")
         if not isinstance(plan, Edit):
             continue
-        found = _literal_at(text, plan.line, plan.column)
+        found = _literal_at(text, plan.line, plan.column, ls.columns(file.path, text))
         if found is None:
             continue
         literal, where = found
@@ -574,7 +597,7 @@ def _rewrite_edits(text: str, plan: Any) -> List[types.TextEdit]:
         return []
     if not applied:
         return []
-    old, new = text.splitlines(keepends=True), updated.decode("utf-8").splitlines(keepends=True)
+    old, new = lines_with_ends(text), lines_with_ends(updated.decode("utf-8"))
     edits = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         if tag != "equal":
@@ -600,7 +623,7 @@ def code_action(ls: PkgcheckServer, params: types.CodeActionParams) -> Optional[
     if path is None or file is None:
         return None
     text = ls.buffers().get(path, "")
-    lines = text.splitlines()
+    columns = ls.columns(path, text)
     wanted_lines = range(params.range.start.line + 1, params.range.end.line + 2)
     chosen = [v for v in file.violations if v.line in wanted_lines]
     if not chosen:
@@ -609,7 +632,7 @@ def code_action(ls: PkgcheckServer, params: types.CodeActionParams) -> Optional[
     uri = params.text_document.uri
     actions: List[types.CodeAction] = []
     for violation in chosen:
-        diagnostic = ls.diagnostic(violation)
+        diagnostic = ls.diagnostic(violation, columns)
         if violation in fixes:
             title, edits = fixes[violation]
             actions.append(
@@ -621,14 +644,13 @@ def code_action(ls: PkgcheckServer, params: types.CodeActionParams) -> Optional[
                     is_preferred=violation.code != "SHP401",
                 )
             )
-        if violation.code == PARSE_ERROR or violation.line > len(lines):
+        if violation.code == PARSE_ERROR or violation.line > len(columns.lines):
             continue
-        line_text = lines[violation.line - 1]
+        line_text = columns.line(violation.line - 1)
         noqa = noqa_edit(line_text, violation.code)
         if noqa is None:
             continue
         start, end, new = noqa
-        row = violation.line - 1
         actions.append(
             types.CodeAction(
                 title=f"Suppress {violation.code} with # noqa: {violation.code}",
@@ -638,10 +660,7 @@ def code_action(ls: PkgcheckServer, params: types.CodeActionParams) -> Optional[
                     changes={
                         uri: [
                             types.TextEdit(
-                                range=types.Range(
-                                    start=types.Position(line=row, character=start),
-                                    end=types.Position(line=row, character=end),
-                                ),
+                                range=columns.range(violation.line, start + 1, violation.line, end + 1),
                                 new_text=new,
                             )
                         ]
