@@ -29,10 +29,10 @@ costs what its analyses cost, not a Python start-up. Each session gets a new ser
 server module is reloaded) so that sessions do not depend on one another.
 
 Default run: 30 sessions, the same every time. Slow profile (``pytest -m slow -s
-tests/test_fuzz_lsp.py``): :data:`SCALE_EXAMPLES` sessions split over every core
-(tests/fuzz_shards.py). It is 5,000, not 10,000: a session is a server's life of up to a dozen
-analyses plus a CLI run (~0.25 s a core), and 5,000 is what finishes in about 20 minutes on the
-shared 2-core machine (``PKGCHECK_FUZZ_LSP_EXAMPLES=10000`` asks for more).
+tests/test_fuzz_lsp.py``): :data:`SCALE_EXAMPLES` (10,000) sessions split over every core
+(tests/fuzz_shards.py). A session is a server's life of up to a dozen analyses plus a CLI run
+(~0.2 s of a core): 10,000 took 20.3 minutes on the 2-core machine (docs/SECURITY.md);
+``PKGCHECK_FUZZ_LSP_EXAMPLES`` asks for another count.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ from test_fuzz import module_source  # noqa: E402
 
 FIXTURE = Path(__file__).parent / "fixtures" / "lsp_routes"
 #: sessions in the slow profile (see docs/SECURITY.md for what one run measured)
-SCALE_EXAMPLES = int(os.environ.get("PKGCHECK_FUZZ_LSP_EXAMPLES", os.environ.get("PKGCHECK_FUZZ_EXAMPLES", "5000")))
+SCALE_EXAMPLES = int(os.environ.get("PKGCHECK_FUZZ_LSP_EXAMPLES", os.environ.get("PKGCHECK_FUZZ_EXAMPLES", "10000")))
 #: seconds any answer may take (an analysis of this project takes well under one)
 TIMEOUT = 60.0
 
