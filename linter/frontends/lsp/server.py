@@ -628,7 +628,8 @@ def code_action(ls: PkgcheckServer, params: types.CodeActionParams) -> Optional[
     chosen = [v for v in file.violations if v.line in wanted_lines]
     if not chosen:
         return []
-    fixes = _fix_edits(ls, FileFindings(path, chosen, file.options, file.root), text)
+    with ls.lock:  # the fix planner parses: never beside an analysis (CPython 3.11's parser is not thread-safe)
+        fixes = _fix_edits(ls, FileFindings(path, chosen, file.options, file.root), text)
     uri = params.text_document.uri
     actions: List[types.CodeAction] = []
     for violation in chosen:
