@@ -45,6 +45,9 @@ class ManifestContext:
     api: Optional[Union[ModuleFacts, ParseFailure]] = None
     #: the Invocable subclasses defined at the top of ``api``; None when pkgcheck cannot tell
     invocables: Optional[List[Ref]] = None
+    #: without a package module: whether some module of the project defines a class that is
+    #: (or may be) an Invocable, i.e. whether there is a package here to deploy at all
+    has_packages: bool = True
     _template: Any = field(default=None, repr=False)
 
     @property
@@ -187,8 +190,11 @@ class UnloadablePackageModule(ManifestRule):
     ## Not reported
     A package module whose classes' kind cannot be known (a base from a module pkgcheck cannot
     see): it may well hold exactly one Invocable. A directory with a ``steamship.json`` and no
-    Python file at all, unless the manifest is named on the command line. Before 2.2.1b1, the
-    number of package classes (the runtime calls ``api.handler`` then).
+    Python file at all, unless the manifest is named on the command line. A missing package
+    module where no module of the project defines a class that is (or may be) a package or
+    plugin: the manifest has nothing to deploy (a copy in a client of a package, a leftover of a
+    package rewritten as another kind of app), and nobody runs ``ship deploy`` there. Before
+    2.2.1b1, the number of package classes (the runtime calls ``api.handler`` then).
 
     ## Example
     ```json
@@ -224,6 +230,8 @@ class UnloadablePackageModule(ManifestRule):
     def check_manifest(self, manifest: ManifestContext) -> Iterator[JsonFinding]:
         facts = manifest.facts
         if manifest.api_path is None:
+            if not manifest.has_packages:
+                return  # a manifest with nothing to deploy (see "Not reported")
             where = " or ".join(facts.api_paths)
             yield self.at(
                 problem=f"there is no {where} beside steamship.json",

@@ -252,3 +252,40 @@ def test_too_deep_for_json_loads_does_not_depend_on_the_caller() -> None:
 
     assert isinstance(nested(600), JsonDoc)
     assert isinstance(read_json(deep), JsonError) and isinstance(read_json(shallow), JsonDoc)
+
+
+def test_a_config_cls_inherited_from_steamship_is_not_taken_for_the_empty_config(tmp_path: Path) -> None:
+    """TelegramAgentService.config_cls (steamship 2.17.0) returns TelegramBotConfig. The
+    catalogue does not record return values, so the Config is unknown: pkgcheck says why and
+    --write leaves the file alone (it used to print {} and empty a correct template; found on
+    devwdougherty/joel-fireship-bot-telegram-agent)."""
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "shp507_clean_steamship_config_cls", root)
+    before = (root / "steamship.json").read_bytes()
+    for args in (["manifest", str(root)], ["manifest", "--write", str(root)]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, result.output
+        assert "TelegramAgentService.config_cls" in result.output and "--steamship-path" in result.output
+    assert (root / "steamship.json").read_bytes() == before
+
+
+def test_a_config_cls_inherited_from_an_installed_steamship_is_read_from_its_source() -> None:
+    """With steamship 2.17.0 installed, TelegramAgentService.config_cls's return is read from its
+    source: the template equals the runtime's get_config_parameters()."""
+    try:
+        venv = ensure_oracle_venv(version="2.17.0")
+    except OracleVenvError as error:
+        pytest.skip(str(error))
+    root = FIXTURES / "shp507_clean_steamship_config_cls"
+    proc = subprocess.run(
+        [str(venv.python), str(CONFIG_DUMP), str(root)],
+        capture_output=True, text=True, timeout=300, cwd=str(root),
+    )
+    assert proc.returncode == 0, proc.stderr
+    runtime = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert list(runtime) == ["bot_token"]
+    result = invoke(["manifest", str(root), "--steamship-path", str(venv.site_packages)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == runtime
+    checked = CliRunner().invoke(main, ["--no-cache", "--steamship-path", str(venv.site_packages), str(root)])
+    assert checked.exit_code == 0, checked.output  # the template is the runtime's: no SHP507

@@ -494,3 +494,23 @@ def test_an_override_spelled_otherwise_as_the_release_does(version: str, codes: 
     if report.project.steamship.kind != "catalogue":
         pytest.skip("a steamship is installed next to pkgcheck: the catalogue is not used")
     assert [v.code for v in report.violations] == codes
+
+
+def test_a_steamship_in_the_projects_own_virtualenv_is_named(tmp_path: Path) -> None:
+    """A steamship read from a virtualenv inside the project (several public packages commit
+    theirs) is said, with its release and where it is, as the catalogue's release is."""
+    from linter.sdk import locate
+
+    site = tmp_path / "venv" / "lib" / "python3.10" / "site-packages"
+    (site / "steamship" / "invocable").mkdir(parents=True)
+    (site / "steamship" / "__init__.py").write_text("", encoding="utf-8")
+    (site / "steamship" / "invocable" / "__init__.py").write_text("", encoding="utf-8")
+    (site / "steamship" / "invocable" / "invocable.py").write_text("class Invocable:\n    pass\n", encoding="utf-8")
+    (site / "steamship-2.16.5.dist-info").mkdir()
+    (site / "steamship-2.16.5.dist-info" / "METADATA").write_text("Name: steamship\nVersion: 2.16.5\n", encoding="utf-8")
+    (tmp_path / "requirements.txt").write_text("steamship==2.16.5\n", encoding="utf-8")
+    (tmp_path / "api.py").write_text("from steamship.invocable import PackageService\n", encoding="utf-8")
+    if locate._on_sys_path() is not None:
+        pytest.skip("a steamship is installed beside pkgcheck: it comes first")
+    report = engine.check([tmp_path], default_codes())
+    assert "checked against steamship 2.16.5 installed in venv/lib/python3.10/site-packages" in report.notices

@@ -4,6 +4,7 @@ ticket-tagging-api, whose git branches predate the newest release's constructors
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -84,3 +85,30 @@ def test_release_dependent_findings_are_withheld_and_the_note_says_why(tmp_path:
     # the same project checked against a release named explicitly: each of them is reported
     named = engine.check([tmp_path], default_codes(), steamship_version=load_bundle().newest)
     assert {v.code for v in named.violations} == {"SHP309", "SHP501", "SHP503"}
+
+
+def test_manifest_names_the_url_and_the_way_out(tmp_path: Path) -> None:
+    """``pkgcheck manifest`` cannot know the template builder of a steamship installed from a
+    URL: it says so, and how to name a release (found on GirlfriendGPT and five other public
+    repositories, where it said that steamship 2.17.34 had no builder)."""
+    from click.testing import CliRunner
+
+    from linter.frontends.cli.main import main
+
+    (tmp_path / "requirements.txt").write_text(
+        "steamship @ git+https://github.com/steamship-core/python-client@main\n", encoding="utf-8"
+    )
+    (tmp_path / "steamship.json").write_text(
+        '{"type": "package", "handle": "p", "version": "1", "public": false, "steamshipRegistry": {"tags": []}}',
+        encoding="utf-8",
+    )
+    (tmp_path / "api.py").write_text(
+        "from steamship.invocable import PackageService\n\n\nclass P(PackageService):\n    pass\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["manifest", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "python-client@main" in result.output and "--steamship-version" in result.output
+    assert "no configTemplate builder" not in result.output
+    named = CliRunner().invoke(main, ["manifest", str(tmp_path), "--steamship-version", "2.17.34"])
+    assert named.exit_code == 0, named.output
+    assert json.loads(named.stdout) == {}

@@ -22,6 +22,13 @@ ROOT_MARKERS = (
 )
 _MARKER_NAMES = frozenset(ROOT_MARKERS)
 
+#: what a walk leaves out unless told otherwise (``--exclude`` replaces it)
+DEFAULT_EXCLUDES = (
+    ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", ".env", "__pycache__",
+    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".pkgcheck_cache", "build", "dist",
+    "*.egg-info", "node_modules", "site-packages",
+)  # fmt: skip
+
 
 def find_project_root(path: Path) -> Path:
     """The nearest directory at or above ``path`` holding a root marker."""

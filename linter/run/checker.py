@@ -95,6 +95,7 @@ def release_notices(
 ) -> List[str]:
     """What to tell the user about the steamship release the run used: which one, when it is
     not the newest pkgcheck knows, and why checks were skipped, when they were."""
+    from linter.project.files import is_within
     from linter.sdk.catalogue import load_bundle
     from linter.sdk.releases import modelled_range
 
@@ -104,6 +105,10 @@ def release_notices(
         notices.append(steamship.note)
     elif steamship.kind == "catalogue" and steamship.version != load_bundle().newest:
         notices.append(f"checked against steamship {steamship.version}: {steamship.reason}")
+    elif steamship.kind == "installed" and steamship.directory and is_within(steamship.directory, project.root):
+        # a virtualenv inside the project (perhaps committed with it): say which one was used
+        where = steamship.directory.parent.relative_to(project.root).as_posix()
+        notices.append(f"checked against steamship {steamship.version or '(unknown version)'} installed in {where}")
     if unmodelled and not steamship.guessed:  # a guess says why in its own note
         modelled = modelled_range(load_bundle())
         notices.append(

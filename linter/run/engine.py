@@ -7,19 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
-from linter.project.files import ROOT_MARKERS, find_project_root, iter_python_files
+from linter.project.files import DEFAULT_EXCLUDES, ROOT_MARKERS, find_project_root, iter_python_files
 from linter.project.index import Project
 from linter.run.checker import Analysis, Violation, analyse
 from linter.sdk.locate import SteamshipSource, locate_steamship
 from linter.semantic.builder import SpecBuilder, iter_package_specs
 from linter.semantic.model import Spec
 from linter.source.facts import ModuleFacts, ParseFailure
-
-DEFAULT_EXCLUDES = (
-    ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", ".env", "__pycache__",
-    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".pkgcheck_cache", "build", "dist",
-    "*.egg-info", "node_modules", "site-packages",
-)  # fmt: skip
 
 
 def open_project(

@@ -49,7 +49,9 @@ def manifest_context(project: Project, path: Path, context: Optional[Context] = 
         if candidate.is_file():
             manifest.api_path = candidate
             break
-    if manifest.api_path is not None:
+    if manifest.api_path is None:
+        manifest.has_packages = _may_define_a_package(project, context)
+    else:
         loaded = project.load_path(manifest.api_path)
         manifest.api = loaded
         if isinstance(loaded, ModuleFacts):
@@ -66,6 +68,22 @@ def manifest_context(project: Project, path: Path, context: Optional[Context] = 
                     found.append(ref)
             manifest.invocables = found if known or len(found) > 1 else None
     return manifest
+
+
+def _may_define_a_package(project: Project, context: Context) -> bool:
+    """Whether a module of the project defines a class that is, or may be, a package or plugin
+    (an Invocable): the prefilter's walk of the project, then the classes of what it keeps."""
+    from linter.project.scope import in_scope, project_files
+    from linter.project.files import DEFAULT_EXCLUDES
+
+    for path in in_scope(project, project_files(project, DEFAULT_EXCLUDES)):
+        loaded = project.load_path(path)
+        if not isinstance(loaded, ModuleFacts):
+            return True  # unreadable or unparsable: it may
+        for cls in loaded.classes:
+            if not cls.local and context.builder.is_invocable(Ref("class", loaded.name, cls.qualname)) is not False:
+                return True
+    return False
 
 
 def read_manifest(path: Path):  # type: ignore[no-untyped-def]

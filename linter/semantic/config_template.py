@@ -32,6 +32,9 @@ from linter.source.facts import AssignFact, ClassFact, Expr, FunctionFact, Modul
 
 #: steamship's Config (every release with a template builder)
 CONFIG = ("steamship.invocable.config", "Config")
+#: the class whose ``config_cls`` returns :data:`CONFIG`; steamship's other classes that
+#: define one (TelegramAgentService, TelegramBot, ...) return their own Config
+INVOCABLE = ("steamship.invocable.invocable", "Invocable")
 _FIELD_FUNCTIONS = {"pydantic.Field", "pydantic.fields.Field"}
 _OPTIONAL = {"typing.Optional", "typing_extensions.Optional"}
 _UNION = {"typing.Union", "typing_extensions.Union"}
@@ -114,8 +117,8 @@ def build_template(project: Project, config: Ref, builder: str = "strict") -> Co
         template.unknown.append(f"a base class of {config.qualname} is not analysed")
     fields: Dict[str, TemplateEntry] = {}
     for ref in reversed(mro):
-        if ref.kind != "class":
-            continue  # pydantic's BaseModel: no Config fields
+        if ref.kind != "class" or ref.module.split(".")[0] == "pydantic":
+            continue  # pydantic's BaseModel (unread, or read from an installed pydantic): no Config fields
         # steamship's own Config and CamelModel declare none either, but its other Config
         # classes do (2.16's TelegramBotConfig.bot_token): they are read like the project's
         cls = project.class_fact(ref)
@@ -368,7 +371,13 @@ def config_of(project: Project, package: Ref) -> ConfigChoice:
                 return ConfigChoice(False, None)
             continue
         if project.is_steamship(ref.module):
-            return ConfigChoice(True, None, method, ref)  # Invocable.config_cls: Config
+            if ref.key == INVOCABLE:
+                return ConfigChoice(True, None, method, ref)  # Invocable.config_cls: Config
+            if project.steamship.kind != "installed":
+                # Another steamship class's config_cls (TelegramAgentService's returns
+                # TelegramBotConfig): its return is read from the source, which the catalogue
+                # does not keep.
+                return ConfigChoice(False, None, method, ref)
         module = project.module(ref.module)
         if module is None:
             return ConfigChoice(False, None, method, ref)

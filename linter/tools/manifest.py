@@ -44,6 +44,11 @@ def deploy_template(directory: Path, steamship_version: Optional[str] = None,
     facts = manifest.facts  # type: ignore[attr-defined]
     release = project.steamship.version or "(unknown release)"
     if facts.template_builder is None:
+        if project.steamship.guessed:
+            raise ManifestError(
+                f"{project.steamship.reason}: its release is unknown, and so is the configTemplate its deploy "
+                "writes; name the release with --steamship-version RELEASE"
+            )
         raise ManifestError(
             f"steamship {release} has no configTemplate builder (ship deploy writes one from 2.3.8 on)"
         )
@@ -60,9 +65,7 @@ def deploy_template(directory: Path, steamship_version: Optional[str] = None,
         raise ManifestError(f"the package module must define exactly one Invocable subclass, it defines: {names}")
     template = manifest.template()  # type: ignore[attr-defined]
     if template is None:
-        raise ManifestError(
-            f"cannot tell statically which Config class {found[0].qualname}.config_cls() returns"
-        )
+        raise ManifestError(_unknown_config(project, found[0], release))
     problems = template.problems
     if problems:
         raise ManifestError(
@@ -73,6 +76,20 @@ def deploy_template(directory: Path, steamship_version: Optional[str] = None,
         raise ManifestError("cannot build the template statically: " + "; ".join(template.unknown))
     config = None if template.config.module.startswith("steamship.") else template.config.qualname
     return TemplateResult(template.as_json(), found[0].qualname, config, release)
+
+
+def _unknown_config(project: Any, package: Any, release: str) -> str:
+    """Why the Config class of ``package`` is not known (see :func:`config_of`)."""
+    from linter.semantic.config_template import config_of
+
+    owner = config_of(project, package).method_owner
+    said = f"cannot tell statically which Config class {package.qualname}.config_cls() returns"
+    if owner is not None and project.is_steamship(owner.module) and project.steamship.kind != "installed":
+        return (
+            f"{said}: it is steamship's {owner.qualname}.config_cls, whose return value pkgcheck's catalogue "
+            f"does not record; pass --steamship-path to a site-packages holding steamship {release}"
+        )
+    return said
 
 
 def render_template(template: Dict[str, Any]) -> str:
