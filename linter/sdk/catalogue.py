@@ -123,7 +123,7 @@ class Bundle:
         self.versions: List[str] = sorted(self._columns, key=release_key)
         self._tables: Dict[str, Dict[str, str]] = {}
 
-    @property
+    @functools.cached_property
     def newest(self) -> str:
         """The newest final release (pre-releases are chosen only when asked for)."""
         return [v for v in self.versions if is_final(v)][-1]
