@@ -10,7 +10,6 @@ parse.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from linter.run import engine
 from linter.source.collect import collect_facts, collect_spans
 from linter.source.parse import decode_source
 from linter.project.index import Project
-from linter.sdk.catalogue import Catalogue, load_bundle, load_catalogue
+from linter.sdk.catalogue import Catalogue, decode_entry, encode_entry, load_bundle, load_catalogue
 from linter.sdk.locate import SteamshipSource
 from rules import load_all
 from oracle.venv import OracleVenvError, ensure_steamship_wheel
@@ -52,7 +51,7 @@ def test_bundled_catalogue_is_what_the_script_builds(version: str) -> None:
     assert bundled.table(version) == {name: digest for name, (digest, _, _) in built.items()}, stale
     for name, (digest, is_package, text) in built.items():
         assert bundled.holds(name, digest, is_package), (name, stale)
-        assert bundled.entry(name, digest) == json.loads(text), (name, stale)
+        assert bundled.entry(name, digest) == decode_entry(text), (name, stale)
 
 
 def test_the_bundle_knows_every_release_on_the_index() -> None:
@@ -140,6 +139,26 @@ def test_catalogue_loads_modules_lazily() -> None:
     assert not fresh.decoded
     fresh.get("steamship.invocable.package_service")
     assert list(fresh.decoded) == ["steamship.invocable.package_service"]
+
+
+def test_an_entry_naming_any_other_class_or_callable_is_refused(tmp_path: Path) -> None:
+    """The catalogue's unpickler builds fact records and plain data only: a pickle that would
+    call something (here ``os.system``) or build another class is refused before it runs."""
+    import os
+    import pickle
+
+    marker = tmp_path / "ran"
+
+    class Calls:
+        def __reduce__(self):  # type: ignore[no-untyped-def]
+            return (os.system, (f"touch {marker}",))
+
+    for hostile in (pickle.dumps((Calls(), ())), pickle.dumps((Path("x"), ()))):
+        with pytest.raises(pickle.UnpicklingError, match="may not name"):
+            decode_entry(hostile)
+    assert not marker.exists()
+    facts = collect_facts("class A:\n    pass\n", "m", "m.py", False)
+    assert decode_entry(encode_entry(facts, (1, 0, 2, 8))) == (facts, (1, 0, 2, 8))
 
 
 def test_two_releases_hold_their_own_texts() -> None:

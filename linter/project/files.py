@@ -4,10 +4,11 @@ patterns, and what counts as a readable file.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence, Set
+from typing import Callable, Iterable, Iterator, Optional, Sequence, Set, Tuple
 
 #: Markers of a project's root directory, nearest first wins.
 ROOT_MARKERS = (
@@ -69,20 +70,24 @@ class ExcludeMatcher:
     """
 
     def __init__(self, patterns: Iterable[str]) -> None:
-        import fnmatch
-
         self.patterns = tuple(patterns)
-        self._match = (
-            re.compile("|".join(fnmatch.translate(os.path.normcase(p)) for p in self.patterns)).match
-            if self.patterns
-            else None
-        )
+        self._match = _compiled(self.patterns)
 
     def __call__(self, name: str, full: str) -> bool:
         match = self._match
         if match is None:
             return False
         return match(os.path.normcase(name)) is not None or match(os.path.normcase(full)) is not None
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled(patterns: Tuple[str, ...]) -> Optional[Callable[[str], Optional["re.Match[str]"]]]:
+    """One regular expression for ``patterns`` (each project of a run has the same ones, mostly)."""
+    import fnmatch
+
+    if not patterns:
+        return None
+    return re.compile("|".join(fnmatch.translate(os.path.normcase(p)) for p in patterns)).match
 
 
 def iter_python_files(

@@ -17,9 +17,11 @@ The releases share most of their files, so facts are kept once per distinct (mod
   the position (from 1) in ``index.json`` of the text the release has for each module of
   ``modules``, 0 where it has none — a column of small numbers per release, where a table of
   digests would cost more than all the facts;
-- ``modules/<module name>``: the facts of every distinct text of that module, one after the
-  other (``offset``/``length`` find one), LZMA-compressed: consecutive versions of a file
-  differ little, so a module costs hardly more than one of its versions.
+- ``modules/<module name>``: the entries (facts and spans, :func:`linter.sdk.catalogue.encode_entry`)
+  of every distinct text of that module, one after the other (``offset``/``length`` find one),
+  as one .xz stream stored in the zip: consecutive versions of a file differ little, so a
+  module costs hardly more than one of its versions, and reading one entry decompresses the
+  stream up to its end only.
 
 Loading a release reads its table; a module's facts are decompressed when first asked for
 (:mod:`linter.sdk.catalogue`). A test rebuilds the entries of a few releases from their wheels
@@ -38,8 +40,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
 import click
 
-from linter.sdk.catalogue import BUNDLE_PATH, release_key, text_digest
-from linter.source import serial
+from linter.sdk.catalogue import BUNDLE_PATH, compress_chunk, encode_entry, release_key, text_digest
 from linter.source.collect import collect_facts, collect_spans
 from linter.source.parse import decode_source
 
@@ -67,18 +68,11 @@ def wheel_version(wheel: Path) -> str:
     return match.group(1)
 
 
-def entry(name: str, member: str, is_package: bool, source: str) -> str:
-    """One module text's facts and the positions of their nodes, as compact JSON."""
+def entry(name: str, member: str, is_package: bool, source: str) -> bytes:
+    """One module text's facts and the positions of their nodes (:func:`linter.sdk.catalogue.encode_entry`)."""
     spans = collect_spans(source)
-    flat = [value for span in spans for value in (span.line, span.column, span.end_line, span.end_column)]
-    return compact(
-        {
-            # JSON text inside the JSON: only a module that is asked for is decoded
-            "facts": compact(serial.encode(collect_facts(source, name, member, is_package))),
-            # flat [line, column, end_line, end_column, ...] so findings can name lines
-            "spans": compact(flat),
-        }
-    )
+    flat = tuple(value for span in spans for value in (span.line, span.column, span.end_line, span.end_column))
+    return encode_entry(collect_facts(source, name, member, is_package), flat)
 
 
 @dataclass
@@ -97,7 +91,7 @@ def read_release(wheel: Path) -> Release:
     return Release(wheel_version(wheel), modules)
 
 
-def entries_of(release: Release) -> Dict[str, Tuple[str, bool, str]]:
+def entries_of(release: Release) -> Dict[str, Tuple[str, bool, bytes]]:
     """module name -> (digest, is_package, entry): what the bundle must hold for ``release``."""
     return {
         name: (digest, is_package, entry(name, member, is_package, source))
@@ -117,7 +111,7 @@ def build(wheels: Iterable[Path]) -> bytes:
             if digest in known:
                 known[digest] = (known[digest][0], known[digest][1], position)
             else:
-                known[digest] = (is_package, entry(name, member, is_package, source).encode("utf-8"), position)
+                known[digest] = (is_package, entry(name, member, is_package, source), position)
     # A module's texts newest first: reading one stops where it ends, and most projects use
     # recent releases.
     chunks: Dict[str, List[bytes]] = {}
@@ -149,7 +143,8 @@ def build(wheels: Iterable[Path]) -> bytes:
         put("index.json", compact(index).encode("utf-8"), zipfile.ZIP_DEFLATED)
         put("releases.json", compact({"modules": names, "releases": columns}).encode("utf-8"), zipfile.ZIP_DEFLATED)
         for name in names:
-            put(f"modules/{name}", b"".join(chunks[name]), zipfile.ZIP_LZMA)
+            # compressed here and stored: lzma reads a prefix of it faster than zipfile's LZMA member
+            put(f"modules/{name}", compress_chunk(b"".join(chunks[name])), zipfile.ZIP_STORED)
     return buffer.getvalue()
 
 

@@ -13,7 +13,8 @@ from typing import Any, Dict, Type
 
 from linter.source import facts
 
-_TYPES: Dict[str, Type[Any]] = {
+#: the fact records, by class name (what an encoding may name)
+RECORD_TYPES: Dict[str, Type[Any]] = {
     cls.__name__: cls
     for cls in (
         facts.Span,
@@ -28,7 +29,7 @@ _TYPES: Dict[str, Type[Any]] = {
         facts.ParseFailure,
     )
 }
-_FIELDS = {name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in _TYPES.items()}
+_FIELDS = {name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in RECORD_TYPES.items()}
 
 
 class FormatError(ValueError):
@@ -54,7 +55,7 @@ def decode(data: Any) -> Any:
     if isinstance(data, dict):
         if "@b" in data:
             return base64.b64decode(data["@b"])
-        cls = _TYPES.get(data.get("@"))  # type: ignore[arg-type]
+        cls = RECORD_TYPES.get(data.get("@"))  # type: ignore[arg-type]
         values = data.get("v")
         if cls is None or not isinstance(values, list):
             raise FormatError(f"unknown record {data.get('@')!r}")
@@ -81,7 +82,7 @@ def _tuples(items: list) -> tuple:
 def _record(data: Dict[str, Any]) -> Any:
     if "@b" in data:
         return base64.b64decode(data["@b"])
-    cls = _TYPES.get(data.get("@"))  # type: ignore[arg-type]
+    cls = RECORD_TYPES.get(data.get("@"))  # type: ignore[arg-type]
     values = data.get("v")
     if cls is None or type(values) is not list:
         raise FormatError(f"unknown record {data.get('@')!r}")
