@@ -13,7 +13,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from typing import List
+from typing import Any, List
 
 import pytest
 
@@ -144,16 +144,22 @@ def test_flake8_reports_in_a_file_that_reaches_steamship_through_imports(tmp_pat
 def test_a_named_file_without_steamship_is_checked_without_walking_its_project(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from linter.project import loader
+    from linter.project import loader, scan
 
     read: List[Path] = []
     original = loader.read_regular
+    original_scan = scan._read
 
     def recording(path: Path) -> bytes:
         read.append(Path(path))
         return original(path)
 
+    def recording_scan(name: str) -> Any:
+        read.append(Path(name))
+        return original_scan(name)
+
     monkeypatch.setattr(loader, "read_regular", recording)
+    monkeypatch.setattr(scan, "_read", recording_scan)  # the prefilter's reads of a walk
     write(tmp_path, {
         "pyproject.toml": "[project]\nname = 'big'\n",
         "lib/__init__.py": "",

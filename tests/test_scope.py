@@ -111,13 +111,18 @@ def reference_in_scope(project: Project, files: Sequence[Path]) -> List[Path]:
 
 MODULES = ["a", "b", "api", "base", "pkg/__init__", "pkg/a", "pkg/api", "pkg/sub/__init__",
            "pkg/sub/b", "pkg/sub/api", "plain/a", "plain/c", "src/app/__init__", "src/app/api",
-           "src/lib"]  # fmt: skip
+           "src/lib", "données", "pkg/sub/pkg", "plain/plain"]  # fmt: skip
 IMPORTS = [
     "import a", "import pkg.a", "import pkg.sub.b as alias", "from pkg import a", "from pkg import api",
     "from pkg.sub import b, api", "from . import a", "from .sub import b", "from .. import api",
     "from .a import thing", "from ..sub.api import Name", "from app import api", "import lib",
     "from base import (Base,", "import c", "from plain import c", "import os, base",
     "    from api import x  # indented", "from a import *", "from steamship import Steamship",
+    # relative imports of a name in a package's __init__ (the package's name is not in the text)
+    "from . import Name", "from .. import Name", "from ... import Name", "from .sub import Name",
+    # names next to characters that are not ASCII: a non-breaking space, a name that is not ASCII
+    "import a\u00a0", "from pkg import\tapi\u00a0", "import données", "from . import données",
+    "import pkg.sub.pkg", "from plain import plain", "import pkg\u00a0.sub",
 ]  # fmt: skip
 
 
@@ -147,6 +152,13 @@ def test_prefilter_keeps_what_resolving_every_import_keeps(files: Dict[str, str]
         walked = [Path(os.path.abspath(p)) for p in iter_python_files([root], engine.DEFAULT_EXCLUDES)]
         expected = reference_in_scope(Project(root, locate_steamship(project_root=root)), walked)
         assert scope.in_scope(Project(root, locate_steamship(project_root=root)), walked) == expected
+        # the same with the words of every file indexed from the first key on
+        searches = scope._Importers.SEARCHES
+        scope._Importers.SEARCHES = 0
+        try:
+            assert scope.in_scope(Project(root, locate_steamship(project_root=root)), walked) == expected
+        finally:
+            scope._Importers.SEARCHES = searches
         if marked:  # one project root for every file: file by file, the same verdicts
             concerns = marks.Concerns()
             assert [path for path in walked if concerns(path)] == expected
@@ -172,6 +184,47 @@ def test_prefilter_follows_imports_back_through_packages(tmp_path: Path) -> None
     kept = {p.relative_to(tmp_path).as_posix() for p in scope.in_scope(project, walked)}
     # tool.py imports bot.helpers, which resolves to bot/helpers.py, not to the package
     assert kept == {"bot/__init__.py", "bot/mixins.py", "app.py", "other.py"}
+
+
+def test_relative_imports_reach_a_package_whose_name_they_do_not_spell(tmp_path: Path) -> None:
+    (tmp_path / "steamship.json").write_text("{}", encoding="utf-8")
+    files = {
+        "outer/__init__.py": "def later(p):\n    p.invoke_later('x')\n",
+        "outer/inner/__init__.py": "",
+        "outer/inner/deep.py": "from .. import later\n",  # outer, outer.later: outer/__init__.py
+        "outer/inner/near.py": "from . import deep\n",  # outer.inner.deep: deep.py, in scope through it
+        "outer/inner/name.py": "from . import other\n",  # outer.inner(.other): outer/inner/__init__.py
+        "other/__init__.py": "",
+        "other/outer.py": "from . import nothing\n",  # other/__init__.py: not in scope
+    }
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    walked = list(iter_python_files([tmp_path], engine.DEFAULT_EXCLUDES))
+    expected = reference_in_scope(Project(tmp_path, locate_steamship(project_root=tmp_path)), walked)
+    kept = scope.in_scope(Project(tmp_path, locate_steamship(project_root=tmp_path)), walked)
+    assert kept == expected
+    assert {p.relative_to(tmp_path).as_posix() for p in kept} == {
+        "outer/__init__.py", "outer/inner/deep.py", "outer/inner/near.py"
+    }
+
+
+def test_import_lines_of_the_scan_are_the_regular_expressions_lines() -> None:
+    from linter.project.scan import import_lines
+
+    for text in ["import os\nfrom . import a\n", "x = 'import'\n  import a, b # c\nfrom .x import (y,\n", ""]:
+        data = text.encode("utf-8")
+        assert import_lines(data) == b"\n".join(m.group(0) for m in marks._IMPORT.finditer(data))
+
+
+@FEW
+@given(st.lists(LINE_PIECES, max_size=40).map("".join))
+def test_import_lines_of_the_scan_match_as_the_regular_expression(text: str) -> None:
+    from linter.project.scan import import_lines
+
+    data = text.encode("utf-8")
+    assert import_lines(data) == b"\n".join(m.group(0) for m in marks._IMPORT.finditer(data))
 
 
 def test_a_walk_passed_in_is_the_walk_the_engine_does(tmp_path: Path) -> None:

@@ -506,8 +506,9 @@ def test_a_steamship_in_the_projects_own_virtualenv_is_named(tmp_path: Path) -> 
     (site / "steamship" / "__init__.py").write_text("", encoding="utf-8")
     (site / "steamship" / "invocable" / "__init__.py").write_text("", encoding="utf-8")
     (site / "steamship" / "invocable" / "invocable.py").write_text("class Invocable:\n    pass\n", encoding="utf-8")
-    (site / "steamship-2.16.5.dist-info").mkdir()
-    (site / "steamship-2.16.5.dist-info" / "METADATA").write_text("Name: steamship\nVersion: 2.16.5\n", encoding="utf-8")
+    meta = site / "steamship-2.16.5.dist-info"
+    meta.mkdir()
+    (meta / "METADATA").write_text("Name: steamship\nVersion: 2.16.5\n", encoding="utf-8")
     (tmp_path / "requirements.txt").write_text("steamship==2.16.5\n", encoding="utf-8")
     (tmp_path / "api.py").write_text("from steamship.invocable import PackageService\n", encoding="utf-8")
     if locate._on_sys_path() is not None:

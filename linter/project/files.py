@@ -71,13 +71,18 @@ class ExcludeMatcher:
 
     def __init__(self, patterns: Iterable[str]) -> None:
         self.patterns = tuple(patterns)
+        #: ``os.path.normcase``, where it changes anything (not on POSIX: a call per entry saved)
+        self._fold = os.path.normcase if os.path.normcase("A") != "A" else None
         self._match = _compiled(self.patterns)
 
     def __call__(self, name: str, full: str) -> bool:
         match = self._match
         if match is None:
             return False
-        return match(os.path.normcase(name)) is not None or match(os.path.normcase(full)) is not None
+        fold = self._fold
+        if fold is not None:
+            name, full = fold(name), fold(full)
+        return match(name) is not None or match(full) is not None
 
 
 @functools.lru_cache(maxsize=32)
@@ -100,9 +105,7 @@ def iter_python_files(
     :func:`linter.run.engine.group_by_project`). The markers are looked for in the directory's own
     listing, so this costs no extra system call.
     """
-    skip = ExcludeMatcher(excluded)
     seen: Set[str] = set()  # paths as strings: cheaper to hash than Paths
-    join = os.path.join
     for path in paths:
         if path.is_file() or not path.is_dir():
             # Named explicitly: always a target, even when it cannot be read (a missing path
@@ -111,21 +114,32 @@ def iter_python_files(
                 seen.add(str(path))
                 yield path
             continue
-        top = str(path)
-        for directory, subdirs, files in os.walk(top, followlinks=False):
-            if not nested_projects and directory != top and not (
-                _MARKER_NAMES.isdisjoint(files) and _MARKER_NAMES.isdisjoint(subdirs)
-            ):
-                subdirs[:] = []
+        for full in iter_python_names(str(path), excluded, nested_projects=nested_projects):
+            if full not in seen:
+                seen.add(full)
+                yield Path(full)
+
+
+def iter_python_names(top: str, excluded: Iterable[str] = (), *, nested_projects: bool = True) -> Iterator[str]:
+    """The walk of :func:`iter_python_files` under directory ``top``, as strings: a walk of a
+    large tree builds no :class:`Path` for the files nobody asks about again."""
+    skip = ExcludeMatcher(excluded)
+    join = os.path.join
+    for directory, subdirs, files in os.walk(top, followlinks=False):
+        if not nested_projects and directory != top and not (
+            _MARKER_NAMES.isdisjoint(files) and _MARKER_NAMES.isdisjoint(subdirs)
+        ):
+            subdirs[:] = []
+            continue
+        subdirs[:] = sorted(d for d in subdirs if not skip(d, join(directory, d)))
+        # os.path.join(directory, file) for a file name (no separator in it), without a call
+        prefix = directory if directory.endswith(os.sep) else directory + os.sep
+        for file in sorted(files):
+            if not file.endswith(".py"):
                 continue
-            subdirs[:] = sorted(d for d in subdirs if not skip(d, join(directory, d)))
-            for file in sorted(files):
-                if not file.endswith(".py"):
-                    continue
-                full = join(directory, file)
-                if full not in seen and not skip(file, full):
-                    seen.add(full)
-                    yield Path(full)
+            full = prefix + file
+            if not skip(file, full):
+                yield full
 
 
 class NotRegularFile(OSError):

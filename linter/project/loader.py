@@ -99,6 +99,14 @@ class Loader(Layout):
                 self._raw[path] = data
         return data
 
+    def texts_in_hand(self) -> Dict[str, bytes]:
+        """The bytes of the files this run has without reading them again (an override's text,
+        bytes kept), by path as a string."""
+        found = {str(path): data for path, data in self._raw.items()}
+        for path, text in self.overrides.items():
+            found[str(path)] = text.encode("utf-8", "surrogatepass")
+        return found
+
     def keep_bytes(self, path: Path, data: bytes) -> None:
         """Keep ``data``, read with ``keep=False``, as the bytes of ``path`` for this run."""
         self._raw.setdefault(path, data)

@@ -27,6 +27,11 @@ _IMPORT = re.compile(
     rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+([^\n#;]*)|import[ \t]+([^\n#;]*))",
     re.MULTILINE,
 )
+#: :data:`_IMPORT` without its groups: the same matches, found faster where only the lines count
+_IMPORT_LINE = re.compile(
+    rb"^[ \t]*(?:from[ \t]+\.*[\w.]*[ \t]+import[ \t]+[^\n#;]*|import[ \t]+[^\n#;]*)",
+    re.MULTILINE,
+)
 _MARKS = (b"steamship", b"invoke_later")
 
 

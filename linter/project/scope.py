@@ -12,77 +12,169 @@ holds (:func:`linter.run.checker.analyse`'s ``named``): the prefilter is for the
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import os
+import re
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
-from linter.project.files import iter_python_files
+from linter.project.files import iter_python_files, iter_python_names
 from linter.project.index import Project
 from linter.project.marks import _IMPORT, _absolute_names, _import_lines, has_mark
+from linter.project.scan import Record, scan
 
 
 def in_scope(project: Project, files: Sequence[Path]) -> List[Path]:
-    """The subset of ``files`` that is in scope, in the given order.
+    """The subset of ``files`` that is in scope, in the given order (see :func:`in_scope_names`)."""
+    return [files[index] for index in in_scope_names(project, [str(path) for path in files])]
+
+
+def in_scope_names(project: Project, names: Sequence[str]) -> List[int]:
+    """The indexes of the files ``names`` (paths as strings, as a walk makes them) that are in
+    scope, in order.
 
     A file is in scope when it has a mark, or when one of its imports resolves (as
     :func:`_resolve_file` resolves it) to a file in scope. Resolving every import of every
     file costs more than everything else here on a large tree with little Steamship code, so
-    it runs backwards from the files in scope: the names a file imports are indexed by each of
-    their dotted components, and when a file comes into scope, only the imports holding the
-    name it is found under (its stem, or its package's directory name) are resolved.
+    it runs backwards from the files in scope, and only through the files that may import one
+    (:class:`_Importers`): when a file comes into scope, the names it is found under (its stem,
+    or its package's directory name) are looked for in the import lines of the others, and
+    only the files where one is found have their imports resolved, as before.
+
+    With the project's on-disk cache, what each file holds is remembered beside its status, and
+    a file whose status has not changed is not read again (:mod:`linter.project.scan`).
     """
-    # Of a file without a mark, only its import lines are kept (one small bytes object), not
-    # its text: on a large tree with little Steamship code, nearly every file is such a file.
-    imports: List[Tuple[Path, bytes]] = []
-    relevant: Set[Path] = set()
-    for path in files:
-        if path in project.overrides:
-            content = project.overrides[path].encode("utf-8", "surrogatepass")
-        else:
-            try:
-                content = project.read_bytes(path, keep=False)
-            except OSError:
-                relevant.add(path)  # unreadable: let the loader report it
-                continue
-        if has_mark(content):
-            relevant.add(path)
-            project.keep_bytes(path, content)  # the loader parses it next: no second read
-        else:
-            lines = b"\n".join(match.group(0) for match in _import_lines(content))
-            if lines:
-                imports.append((path, lines))
+    store = project.cache
+    record = Record(store, str(project.root)) if store is not None and hasattr(store, "get_scan") else None
+    found = scan(names, project.texts_in_hand(), record)
+    if record is not None:
+        record.save()
+    relevant: Set[str] = {names[index] for index in found.marked}
+    for index, content in found.texts.items():
+        project.keep_bytes(Path(names[index]), content)  # the loader parses it next: no second read
     if not relevant:
         return []
-    # absolute imported name -> the files (indexes into ``imports``) that import it, and
-    # name component -> the names holding it, over the files not yet in scope. A name resolves
-    # to a file through its longest prefix that names one, and that prefix ends with the file's
-    # stem or its package's name: a component of the name.
-    importers: Dict[str, List[int]] = {}
-    for index, (path, lines) in enumerate(imports):
-        naming = functools.partial(project.package_name, path)
-        for name in set(_absolute_names([match.groups() for match in _IMPORT.finditer(lines)], naming)):
-            importers.setdefault(name, []).append(index)
-    by_component: Dict[str, List[str]] = {}
-    for name in importers:
-        for component in set(name.split(".")):
-            by_component.setdefault(component, []).append(name)
-    resolved: Dict[Tuple[Path, str], Optional[Path]] = {}
+    importers = _Importers(names, found.imports)
+    absolute: Dict[int, Tuple[Path, Set[str]]] = {}
+    resolved: Dict[Tuple[int, str], Optional[Path]] = {}
     pending = list(relevant)
     while pending:
-        current = pending.pop()
+        current = Path(pending.pop())
         key = current.parent.name if current.name == "__init__.py" else current.stem
-        for name in by_component.get(key, ()):
-            for index in importers[name]:
-                importer = imports[index][0]
-                if importer in relevant:
+        if not key.isidentifier():
+            continue  # a name resolves to a file through identifiers only (Layout.find)
+        for index in importers.naming(key):
+            importer = names[index]
+            if importer in relevant:
+                continue
+            if index not in absolute:
+                lines = found.imports[index]
+                naming = functools.partial(project.package_name, importer)
+                every = _absolute_names([match.groups() for match in _IMPORT.finditer(lines)], naming)
+                absolute[index] = (Path(importer), set(every))
+            near, every = absolute[index]
+            for name in every:
+                if key not in name.split("."):
                     continue
-                if (importer, name) not in resolved:
-                    resolved[(importer, name)] = _resolve_file(project, name, importer)
-                if resolved[(importer, name)] == current:
+                if (index, name) not in resolved:
+                    resolved[(index, name)] = _resolve_file(project, name, near)
+                if resolved[(index, name)] == current:
                     relevant.add(importer)
                     pending.append(importer)
-    return [path for path in files if path in relevant]
+                    break
+    return [index for index, name in enumerate(names) if name in relevant]
+
+
+class _Importers:
+    """The files of a scan that may import a module found under a given name, over-approximated
+    from their import lines' text and their directories, never missing one.
+
+    A name resolves to a file through its longest prefix that names one, and that prefix ends
+    with the file's stem or its package's directory name (*key*): a component of the name. A
+    component comes from the text of an import line, where it stands between characters that
+    are not ASCII letters, digits or ``_`` (dots, commas, white space, brackets, ``as``, the
+    line's ends), or, for a relative import, from the importing module's package: a directory
+    on the file's path. So the files to resolve for a key are those whose import lines hold it
+    as a word, and those with a relative import in a directory with it on the path.
+
+    Looking for a word reads the lines of every file (one ``bytes.find`` through them all, in C);
+    past :data:`SEARCHES` keys, an index of the words of every file is built once instead.
+    """
+
+    SEARCHES = 24
+    _WORD = re.compile(rb"[A-Za-z0-9_]+")
+    _RELATIVE = re.compile(rb"^[ \t]*from[ \t]+\.", re.MULTILINE)
+
+    def __init__(self, names: Sequence[str], imports: Dict[int, bytes]) -> None:
+        self.names = names
+        self.imports = imports
+        self.order = list(imports)
+        # the lines of every file, one after another, each after a line break
+        self.text = b"\n" + b"\n".join(imports.values())
+        self.starts = list(itertools.accumulate((len(imports[index]) + 1 for index in self.order), initial=0))
+        self.searches = 0
+        self.words: Optional[Dict[bytes, List[int]]] = None
+        self.directories: Optional[Dict[str, List[int]]] = None
+
+    def naming(self, key: str) -> List[int]:
+        """The files that may import a module found under ``key`` (an identifier)."""
+        word = key.encode("utf-8")
+        found = dict.fromkeys(self._holding(word))
+        for index in self._relative_below(key):
+            found[index] = None
+        return list(found)
+
+    def _holding(self, word: bytes) -> List[int]:
+        if word.isascii():
+            if self.words is None and self.searches >= self.SEARCHES:
+                self.words = self._index_words()
+            if self.words is not None:
+                return self.words.get(word, [])
+            self.searches += 1
+        text, starts, order = self.text, self.starts, self.order
+        size = len(word)
+        found: List[int] = []
+        position = text.find(word)
+        while position != -1:
+            end = position + size
+            if not (_is_word_byte(text, position - 1) or _is_word_byte(text, end)):
+                index = order[bisect.bisect_right(starts, position) - 1]
+                if not found or found[-1] != index:
+                    found.append(index)
+            position = text.find(word, position + 1)
+        return found
+
+    def _index_words(self) -> Dict[bytes, List[int]]:
+        words: Dict[bytes, List[int]] = {}
+        findall = self._WORD.findall
+        for index in self.order:
+            for word in set(findall(self.imports[index])):
+                words.setdefault(word, []).append(index)
+        return words
+
+    def _relative_below(self, key: str) -> List[int]:
+        """The files with a relative import whose directory's path holds ``key``."""
+        if self.directories is None:
+            by_directory: Dict[str, List[int]] = {}
+            for index in self.order:  # grouped by what precedes the name: a call per directory
+                by_directory.setdefault(self.names[index].rpartition(os.sep)[0], []).append(index)
+            self.directories = {}
+            for indexes in by_directory.values():
+                directory = os.path.abspath(os.path.dirname(self.names[indexes[0]]))
+                for part in set(Path(directory).parts):
+                    self.directories.setdefault(part, []).extend(indexes)
+        search = self._RELATIVE.search
+        return [index for index in self.directories.get(key, ()) if search(self.imports[index])]
+
+
+def _is_word_byte(text: bytes, position: int) -> bool:
+    """Whether ``text[position]`` is an ASCII letter, digit or ``_`` (False out of range)."""
+    if position < 0 or position >= len(text):
+        return False
+    byte = text[position]
+    return 48 <= byte <= 57 or 65 <= byte <= 90 or 97 <= byte <= 122 or byte == 95
 
 
 def joins_scope(project: Project, path: Path, content: bytes, chosen: Iterable[Path]) -> bool:
@@ -127,3 +219,8 @@ def project_files(project: Project, excludes: Iterable[str]) -> List[Path]:
     says)."""
     # the root is absolute and normal (see Layout), so is every path of a walk from it
     return list(iter_python_files([project.root], excludes, nested_projects=False))
+
+
+def project_file_names(project: Project, excludes: Iterable[str]) -> List[str]:
+    """:func:`project_files` as strings."""
+    return list(iter_python_names(str(project.root), excludes, nested_projects=False))

@@ -29,6 +29,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Dict, Optional
 
@@ -174,6 +175,38 @@ class Cache:
 
     def put_results(self, key: str, data: Any) -> None:
         self._store(self.base / "results" / f"{key}.json", data)
+
+    # -- the prefilter's record -------------------------------------------------------------
+    def get_scan(self) -> Optional[Any]:
+        """What the last scan of the project's files recorded of each (see
+        :mod:`linter.project.scan`), else None."""
+        return self._read(self.base / "scan.json")
+
+    def put_scan(self, data: Any) -> None:
+        self._store(self.base / "scan.json", data)
+
+    def scan_clock(self) -> Optional[int]:
+        """The time now (ns), as the file system under the cache stamps a file it writes, when
+        that is not later than this machine's clock; None when the cache cannot be written (no
+        record of a scan is kept then). A file system's clock may lag the machine's (a network
+        share): a file changed "now" there must not look older than it is."""
+        if not self._prepare():
+            return None
+        try:
+            descriptor, temporary = tempfile.mkstemp(dir=str(self.base), prefix=".clock-")
+        except OSError:
+            return None
+        try:
+            status = os.fstat(descriptor)
+            return min(status.st_mtime_ns, status.st_ctime_ns, time.time_ns())
+        except OSError:
+            return None
+        finally:
+            os.close(descriptor)
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
 
     # -- io --------------------------------------------------------------------------------
     def _mac(self, body: str) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Seq
 
 from linter.project.index import Project
 from linter.project.loader import Loaded
-from linter.project.scope import in_scope, project_files
+from linter.project.scope import in_scope_names, project_file_names
 from linter.run import incremental
 from linter.run.workers import Workers, collect_in_parallel, few_collections, outcome
 from linter.semantic.context import Context, PackageSummary
@@ -62,9 +62,9 @@ class Analysis:
     notices: List[str] = field(default_factory=list)
     #: the in-scope files (those that were parsed and checked)
     analysed: List[Path] = field(default_factory=list)
-    #: every file of the project's own walk, before ``extra_files``: a file outside it is
+    #: every file of the project's own walk (as strings), before ``extra_files``: a file outside it is
     #: analysed only as an extra file (see :func:`linter.run.engine.check_source`)
-    walked: FrozenSet[Path] = frozenset()
+    walked: FrozenSet[str] = frozenset()
     #: the in-scope files whose rules ran in this run (with the cache: those an edit touched)
     checked: List[Path] = field(default_factory=list)
 
@@ -152,20 +152,23 @@ def _analyse(
 
     registry = load_all()
     analysis = Analysis(project)
-    files = list(files) if files is not None else project_files(project, excludes)
-    known = set(files)
-    analysis.walked = frozenset(known)
+    # The walk as strings: on a large tree, a Path for each of its files costs more than the
+    # prefilter's own work; only the files in scope become Paths.
+    names = [str(path) for path in files] if files is not None else project_file_names(project, excludes)
+    analysis.walked = walked = frozenset(names)
+    added: Set[str] = set()
     for extra in extra_files:
-        extra = Path(os.path.abspath(extra))
-        if extra not in known:
-            files.append(extra)
-            known.add(extra)
-    chosen = in_scope(project, files) if prefilter else files
+        name = os.path.abspath(extra)
+        if name not in walked and name not in added:
+            names.append(name)
+            added.add(name)
+    chosen = [Path(names[index]) for index in in_scope_names(project, names)] if prefilter else [Path(n) for n in names]
     if prefilter and named:
         kept = set(chosen)
         always = {Path(os.path.abspath(p)) for p in named} - kept
         if always:
-            chosen = [p for p in files if p in kept or p in always]
+            wanted = {str(p) for p in kept | always}
+            chosen = [Path(name) for name in names if name in wanted]
     analysis.analysed = list(chosen)
     enabled = set(enabled)
     pinned = unmodelled_runtime(project)
@@ -174,7 +177,7 @@ def _analyse(
     plan: Optional[incremental.Plan] = None
     digests: Dict[Path, str] = {}
     if cache is not None:
-        key = results_key(project, files, chosen, enabled, excludes, prefilter, pinned)
+        key = results_key(project, names, chosen, enabled, excludes, prefilter, pinned)
         for path in chosen:
             found = incremental.file_digest(project, path)
             if found is None:

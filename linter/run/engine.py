@@ -587,7 +587,7 @@ def check_source(
     root = root_of_file(path)
     where = (steamship_path, steamship_version)
     analysis = _memoised(path, root, enabled, excludes, where, None, cache)
-    if path not in analysis.walked and joins_scope(analysis.project, path, on_disk, analysis.analysed):
+    if str(path) not in analysis.walked and joins_scope(analysis.project, path, on_disk, analysis.analysed):
         analysis = _memoised(path, root, enabled, excludes, where, path, cache)
     return _findings_in(analysis, path), analysis
 

@@ -1,0 +1,195 @@
+"""What the prefilter reads of each file of a walk: whether its text holds a mark, and its
+import lines (:mod:`linter.project.marks`); from the file itself, or from the record an earlier
+scan left in the on-disk cache when the file's status says it has not changed since.
+
+A record's entry holds a file's size, ``st_mtime_ns``, ``st_ctime_ns`` and inode beside what
+was read; a file is trusted to be unchanged only when all four are what they were. Timestamps
+are coarse (a file system ticks every few milliseconds, some every second or two), so a file
+written again within the tick it was read in, to the same size, would keep all four: a file
+whose mtime or ctime is less than :data:`RACY_NS` before the scan started is never recorded
+(git's "racily clean" entries, avoided rather than re-checked). ``ctime`` cannot be set back by
+``touch`` or ``os.utime``, and a file replaced by another (a rename, an editor's save through a
+temporary file) has another inode. What "now" is for that test is the file system's own
+clock where the cache can say it (:meth:`linter.run.cache.Cache.scan_clock`), never later than
+this machine's.
+
+This module imports the standard library, :mod:`linter.project.files` and
+:mod:`linter.project.marks` only.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from linter.project.files import _READ_FLAGS, NotRegularFile, read_regular
+from linter.project.marks import _IMPORT_LINE, has_mark
+
+#: a file changed less than this long before a scan began is read, never recorded
+RACY_NS = 3_000_000_000
+
+
+class Scanned:
+    """One scan's answer for files given by index: those in scope whatever their imports (a
+    mark, or unreadable: the loader reports why), and the import lines of the others."""
+
+    def __init__(self) -> None:
+        #: files with a mark, or that cannot be read
+        self.marked: List[int] = []
+        #: files without a mark that have import lines -> those lines (``\n``-separated)
+        self.imports: Dict[int, bytes] = {}
+        #: files with a mark read in this scan -> their bytes (for the loader: no second read)
+        self.texts: Dict[int, bytes] = {}
+        #: files read in this scan (the others were known from the record)
+        self.read = 0
+
+
+def import_lines(content: bytes) -> bytes:
+    """The lines of ``content`` that :data:`linter.project.marks._IMPORT` matches, joined by
+    ``\n``: :func:`linter.project.marks._import_lines` unrolled (once per file of a walk)."""
+    find = content.find
+    position = find(b"import")
+    if position == -1:
+        return b""
+    rfind = content.rfind
+    match = _IMPORT_LINE.match
+    found: List[bytes] = []
+    tried = -1
+    while position != -1:
+        start = rfind(b"\n", 0, position) + 1
+        if start != tried:
+            tried = start
+            line = match(content, start)
+            if line is not None:
+                found.append(line.group())
+        position = find(b"import", position + 6)
+    return b"\n".join(found)
+
+
+class Record:
+    """The record of one project's scans, kept by the on-disk cache (``store``: an object with
+    ``get_scan()``, ``put_scan(data)`` and ``scan_clock()``, see :class:`linter.run.cache.Cache`).
+
+    Entries are keyed by path relative to ``root`` (files outside it by their path as given);
+    only the entries of the files this scan saw are written back, and only when they differ
+    from the ones read."""
+
+    def __init__(self, store: Any, root: str) -> None:
+        self.store = store
+        self.root = root
+        self.prefix = root.rstrip(os.sep) + os.sep
+        #: key -> [size, mtime_ns, ctime_ns, inode, import lines (latin-1) or None for a mark]
+        self.known: Dict[str, List[Any]] = {}
+        data = store.get_scan()
+        if isinstance(data, dict) and data.get("root") == root and isinstance(data.get("files"), dict):
+            self.known = data["files"]
+        self.fresh: Dict[str, List[Any]] = {}
+        self.added = 0
+        clock = store.scan_clock()
+        #: files whose mtime or ctime is at or past this are not recorded (see the module's doc)
+        self.threshold = (clock if clock is not None else time.time_ns()) - RACY_NS
+
+    def save(self) -> None:
+        if self.added or len(self.fresh) != len(self.known):
+            self.store.put_scan({"root": self.root, "files": self.fresh})
+
+
+def scan(names: Sequence[str], given: Mapping[str, bytes], record: Optional[Record]) -> Scanned:
+    """Read (or recall) each of the files ``names`` (strings, as the walk made them); ``given``
+    are texts to take instead of the disk's (an editor's buffer, bytes read already), never
+    recorded."""
+    found = Scanned()
+    marked, imports, texts = found.marked, found.imports, found.texts
+    known: Dict[str, List[Any]] = record.known if record is not None else {}
+    fresh: Optional[Dict[str, List[Any]]] = record.fresh if record is not None else None
+    prefix = record.prefix if record is not None else ""
+    cut = len(prefix)
+    threshold = record.threshold if record is not None else 0
+    added = 0
+    status = os.stat
+    for index, name in enumerate(names):
+        content = given.get(name) if given else None
+        key = name[cut:] if fresh is not None and name.startswith(prefix) else name
+        if content is not None:
+            if fresh is not None and key in known:
+                fresh[key] = known[key]  # the disk's file, unchanged by a text given for it
+            if has_mark(content):
+                marked.append(index)
+                continue
+            lines = import_lines(content)
+            if lines:
+                imports[index] = lines
+            continue
+        entry = known.get(key) if known else None
+        if entry is not None:
+            try:
+                info = status(name)
+            except OSError:
+                marked.append(index)  # unreadable: the loader reports it
+                continue
+            try:
+                same = (
+                    entry[0] == info.st_size
+                    and entry[1] == info.st_mtime_ns
+                    and entry[2] == info.st_ctime_ns
+                    and entry[3] == info.st_ino
+                )
+                text = entry[4]
+                if same and text is not None:
+                    lines = text.encode("latin-1")
+            except (IndexError, TypeError, AttributeError, UnicodeError):
+                same = False
+            if same:
+                fresh[key] = entry  # type: ignore[index]
+                if text is None:
+                    marked.append(index)
+                elif lines:
+                    imports[index] = lines
+                continue
+        try:
+            content, info = _read(name)
+        except OSError:
+            marked.append(index)
+            continue
+        found.read += 1
+        if has_mark(content):
+            marked.append(index)
+            texts[index] = content
+            recorded: Optional[str] = None
+        else:
+            lines = import_lines(content)
+            if lines:
+                imports[index] = lines
+            recorded = lines.decode("latin-1")
+        if fresh is not None and info.st_mtime_ns < threshold and info.st_ctime_ns < threshold:
+            fresh[key] = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, recorded]
+            added += 1
+    if record is not None:
+        record.added += added
+    return found
+
+
+def _read(name: str) -> Tuple[bytes, os.stat_result]:
+    """The bytes of file ``name`` and its status taken before they were read, as
+    :func:`linter.project.files.read_regular` reads (regular files only). A change made while
+    it is read is one made after the status was taken: the next scan sees another status."""
+    if not hasattr(os, "O_NONBLOCK"):
+        info = os.stat(name)
+        return read_regular(name), info  # type: ignore[arg-type]
+    descriptor = os.open(name, _READ_FLAGS)
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(0, "not a regular file (a FIFO, a device, a socket)")
+        chunk = os.read(descriptor, info.st_size + 1)
+        if len(chunk) <= info.st_size:
+            return chunk, info
+        chunks = [chunk]
+        while chunk:
+            chunk = os.read(descriptor, 65536)
+            chunks.append(chunk)
+        return b"".join(chunks), info
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,170 @@
+"""The prefilter's record in the on-disk cache (:mod:`linter.project.scan`): a file whose status
+(size, mtime, ctime, inode) is what the record holds is not read again, any other file is, and a
+file changed just before a scan is never recorded — so a scan with the record always decides
+what a scan without it decides."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import pytest
+
+from linter.project import scan, scope
+from linter.project.index import Project
+from linter.run import engine
+from linter.run.cache import Cache
+from linter.sdk.locate import locate_steamship
+from rules import default_codes
+
+FILES = {
+    "steamship.json": "{}\n",
+    "bot/__init__.py": "from .mixins import Health\n",
+    "bot/mixins.py": "from steamship.invocable import PackageMixin\nclass Health(PackageMixin): pass\n",
+    "app.py": "from bot import Health\n",
+    "tool.py": "import json\n",
+    "other.py": "import app as application\n",
+    "plain.py": "VALUE = 1\n",
+}
+
+
+@pytest.fixture(autouse=True)
+def private_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+
+
+def make(root: Path, files: Dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def run(root: Path, cached: bool = True) -> Tuple[List[str], scan.Scanned]:
+    """The in-scope files of a scan of ``root`` (relative), and the scan itself."""
+    project = Project(root, locate_steamship(project_root=root), None, Cache(root) if cached else None)
+    names = scope.project_file_names(project, engine.DEFAULT_EXCLUDES)
+    seen: List[scan.Scanned] = []
+    original = scope.scan
+
+    def keeping(*args: object) -> scan.Scanned:
+        seen.append(original(*args))  # type: ignore[arg-type]
+        return seen[-1]
+
+    scope.scan = keeping  # type: ignore[assignment]
+    try:
+        kept = scope.in_scope_names(project, names)
+    finally:
+        scope.scan = original  # type: ignore[assignment]
+    return sorted(Path(names[i]).relative_to(root).as_posix() for i in kept), seen[0]
+
+
+@pytest.fixture
+def old_enough(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file counts as old enough to record (as a file untouched for a while would)."""
+    monkeypatch.setattr(scan, "RACY_NS", -(10**18))
+
+
+def test_unchanged_files_are_not_read_again(tmp_path: Path, old_enough: None) -> None:
+    make(tmp_path, FILES)
+    cold, first = run(tmp_path)
+    assert first.read == 6
+    warm, second = run(tmp_path)
+    assert (warm, second.read) == (cold, 0)
+    assert cold == run(tmp_path, cached=False)[0] == ["app.py", "bot/__init__.py", "bot/mixins.py", "other.py"]
+
+
+def test_a_changed_file_is_read_again(tmp_path: Path, old_enough: None) -> None:
+    make(tmp_path, FILES)
+    run(tmp_path)
+    tool = tmp_path / "tool.py"
+    status = tool.stat()
+    # the same size and the same mtime, the mark added: ctime (which no one can set) tells
+    tool.write_text("import jsox\n", encoding="utf-8")
+    os.utime(tool, ns=(status.st_atime_ns, status.st_mtime_ns))
+    if tool.stat().st_ctime_ns == status.st_ctime_ns:
+        pytest.skip("timestamps coarser than a run here: the case RACY_NS keeps out of the record")
+    assert run(tmp_path)[1].read == 1
+    tool.write_text("import app  \n", encoding="utf-8")  # same size, now importing a file in scope
+    kept, found = run(tmp_path)
+    assert found.read == 1 and "tool.py" in kept
+    assert kept == run(tmp_path, cached=False)[0]
+
+
+def test_a_replaced_file_is_read_again(tmp_path: Path, old_enough: None) -> None:
+    make(tmp_path, FILES)
+    run(tmp_path)
+    plain = tmp_path / "plain.py"
+    status = plain.stat()
+    replacement = tmp_path / "plain.tmp"
+    replacement.write_text("VALUE = 2\n", encoding="utf-8")
+    os.utime(replacement, ns=(status.st_atime_ns, status.st_mtime_ns))
+    os.replace(replacement, plain)  # an editor's save: another inode
+    assert run(tmp_path)[1].read == 1
+
+
+def test_files_changed_just_before_a_scan_are_never_recorded(tmp_path: Path) -> None:
+    make(tmp_path, FILES)
+    old = time.time_ns() - 3600 * 10**9
+    for name in FILES:
+        os.utime(tmp_path / name, ns=(old, old))  # mtime an hour ago, ctime now
+    run(tmp_path)
+    record = Cache(tmp_path).get_scan()
+    assert record is None or record["files"] == {}
+    assert run(tmp_path)[1].read == 6  # nothing to trust
+
+
+def test_the_recorded_status_is_taken_before_the_read(tmp_path: Path, old_enough: None) -> None:
+    make(tmp_path, FILES)
+    run(tmp_path)
+    entries = Cache(tmp_path).get_scan()["files"]
+    for name, entry in entries.items():
+        status = (tmp_path / name).stat()
+        assert entry[:4] == [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
+    assert entries["bot/mixins.py"][4] is None  # a mark: nothing else kept
+    assert entries["app.py"][4] == "from bot import Health"
+    assert entries["plain.py"][4] == ""
+
+
+def test_a_record_not_signed_here_is_not_trusted(tmp_path: Path, old_enough: None) -> None:
+    make(tmp_path, FILES)
+    run(tmp_path)
+    (entry,) = (tmp_path / ".pkgcheck_cache").rglob("scan.json")
+    envelope = json.loads(entry.read_text(encoding="utf-8"))
+    body = json.loads(envelope["body"])
+    body["files"]["bot/mixins.py"][4] = ""  # "no mark": would drop the package from scope
+    envelope["body"] = json.dumps(body)
+    entry.write_text(json.dumps(envelope), encoding="utf-8")
+    kept, found = run(tmp_path)
+    assert found.read == 6 and "bot/mixins.py" in kept
+
+
+def test_a_record_of_another_root_is_not_used(tmp_path: Path, old_enough: None) -> None:
+    make(tmp_path, FILES)
+    run(tmp_path)
+    cache = Cache(tmp_path)
+    cache.put_scan({"root": "/elsewhere", "files": cache.get_scan()["files"]})
+    assert run(tmp_path)[1].read == 6
+
+
+def test_a_fifo_is_never_recorded(tmp_path: Path, old_enough: None) -> None:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs here")
+    make(tmp_path, FILES)
+    os.mkfifo(tmp_path / "pipe.py")
+    first, _ = run(tmp_path)
+    second, found = run(tmp_path)
+    assert "pipe.py" in first and first == second and found.read == 0
+    assert "pipe.py" not in Cache(tmp_path).get_scan()["files"]
+
+
+def test_the_cli_reports_the_same_with_the_record(tmp_path: Path, old_enough: None) -> None:
+    make(tmp_path, FILES)
+    codes = default_codes()
+    fresh = engine.check([tmp_path], codes, cache=False)
+    cached = [engine.check([tmp_path], codes, cache=True) for _ in range(2)]
+    for report in cached:
+        assert report.violations == fresh.violations and report.targets == fresh.targets
