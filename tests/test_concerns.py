@@ -148,7 +148,7 @@ def test_a_named_file_without_steamship_is_checked_without_walking_its_project(
 
     read: List[Path] = []
     original = loader.read_regular
-    original_scan = scan._read
+    original_scan = scan.read_regular_with_status
 
     def recording(path: Path) -> bytes:
         read.append(Path(path))
@@ -159,7 +159,7 @@ def test_a_named_file_without_steamship_is_checked_without_walking_its_project(
         return original_scan(name)
 
     monkeypatch.setattr(loader, "read_regular", recording)
-    monkeypatch.setattr(scan, "_read", recording_scan)  # the prefilter's reads of a walk
+    monkeypatch.setattr(scan, "read_regular_with_status", recording_scan)  # the prefilter's reads of a walk
     write(tmp_path, {
         "pyproject.toml": "[project]\nname = 'big'\n",
         "lib/__init__.py": "",

@@ -200,16 +200,21 @@ def test_template_of_a_config_built_on_steamships_own_config() -> None:
     except OracleVenvError as error:
         pytest.skip(str(error))
     root = FIXTURES / "config_template_steamship_base"
+    runtime = runtime_template(venv, root)
+    assert list(runtime) == ["bot_token", "api_base", "name"]
+    result = invoke(["manifest", str(root), "--steamship-version", "2.17.34"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == runtime
+
+
+def runtime_template(venv, root: Path):  # type: ignore[no-untyped-def]
+    """``get_config_parameters()`` of the package in ``root``, as the venv's steamship gives it."""
     proc = subprocess.run(
         [str(venv.python), str(CONFIG_DUMP), str(root)],
         capture_output=True, text=True, timeout=300, cwd=str(root),
     )
     assert proc.returncode == 0, proc.stderr
-    runtime = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert list(runtime) == ["bot_token", "api_base", "name"]
-    result = invoke(["manifest", str(root), "--steamship-version", "2.17.34"])
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == runtime
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def _cached_venv(version: str):
@@ -277,12 +282,7 @@ def test_a_config_cls_inherited_from_an_installed_steamship_is_read_from_its_sou
     except OracleVenvError as error:
         pytest.skip(str(error))
     root = FIXTURES / "shp507_clean_steamship_config_cls"
-    proc = subprocess.run(
-        [str(venv.python), str(CONFIG_DUMP), str(root)],
-        capture_output=True, text=True, timeout=300, cwd=str(root),
-    )
-    assert proc.returncode == 0, proc.stderr
-    runtime = json.loads(proc.stdout.strip().splitlines()[-1])
+    runtime = runtime_template(venv, root)
     assert list(runtime) == ["bot_token"]
     result = invoke(["manifest", str(root), "--steamship-path", str(venv.site_packages)])
     assert result.exit_code == 0, result.output

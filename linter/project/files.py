@@ -8,7 +8,7 @@ import functools
 import os
 import re
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional, Sequence, Set, Tuple
+from typing import Callable, Iterable, Iterator, Optional, Sequence, Set, Tuple, Union
 
 #: Markers of a project's root directory, nearest first wins.
 ROOT_MARKERS = (
@@ -151,17 +151,25 @@ _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXE
 
 
 def read_regular(path: Path) -> bytes:
-    """The bytes of ``path``; :class:`NotRegularFile` when it is a FIFO, a device or a socket.
+    """The bytes of ``path``; :class:`NotRegularFile` when it is a FIFO, a device or a socket."""
+    return read_regular_with_status(path)[0]
+
+
+def read_regular_with_status(path: "Union[Path, str]") -> "Tuple[bytes, os.stat_result]":
+    """The bytes of ``path`` and its status, taken before they were read (a change made while it
+    is read is one made after the status: the next look sees another status);
+    :class:`NotRegularFile` when it is a FIFO, a device or a socket.
 
     One ``open``, one ``fstat`` and the reads: the type is asked of the open file, so nothing
     can change between the question and the read."""
     import stat
 
     if not hasattr(os, "O_NONBLOCK"):  # no non-blocking open here: ask first, as before
-        if not stat.S_ISREG(os.stat(path).st_mode):
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode):
             raise NotRegularFile(0, "not a regular file (a FIFO, a device, a socket)")
         with open(path, "rb") as handle:
-            return handle.read()
+            return handle.read(), status
     descriptor = os.open(path, _READ_FLAGS)
     try:
         status = os.fstat(descriptor)
@@ -171,11 +179,11 @@ def read_regular(path: Path) -> bytes:
         # file reads short only there), so most files take one read; one that grew is read on.
         chunk = os.read(descriptor, status.st_size + 1)
         if len(chunk) <= status.st_size:
-            return chunk
+            return chunk, status
         chunks = [chunk]
         while chunk:
             chunk = os.read(descriptor, 65536)
             chunks.append(chunk)
-        return b"".join(chunks)
+        return b"".join(chunks), status
     finally:
         os.close(descriptor)

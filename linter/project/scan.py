@@ -20,11 +20,10 @@ This module imports the standard library, :mod:`linter.project.files` and
 from __future__ import annotations
 
 import os
-import stat
 import time
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from linter.project.files import _READ_FLAGS, NotRegularFile, read_regular
+from linter.project.files import read_regular_with_status
 from linter.project.marks import _IMPORT_LINE, has_mark
 
 #: a file changed less than this long before a scan began is read, never recorded
@@ -149,7 +148,7 @@ def scan(names: Sequence[str], given: Mapping[str, bytes], record: Optional[Reco
                     imports[index] = lines
                 continue
         try:
-            content, info = _read(name)
+            content, info = read_regular_with_status(name)
         except OSError:
             marked.append(index)
             continue
@@ -169,27 +168,3 @@ def scan(names: Sequence[str], given: Mapping[str, bytes], record: Optional[Reco
     if record is not None:
         record.added += added
     return found
-
-
-def _read(name: str) -> Tuple[bytes, os.stat_result]:
-    """The bytes of file ``name`` and its status taken before they were read, as
-    :func:`linter.project.files.read_regular` reads (regular files only). A change made while
-    it is read is one made after the status was taken: the next scan sees another status."""
-    if not hasattr(os, "O_NONBLOCK"):
-        info = os.stat(name)
-        return read_regular(name), info  # type: ignore[arg-type]
-    descriptor = os.open(name, _READ_FLAGS)
-    try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):
-            raise NotRegularFile(0, "not a regular file (a FIFO, a device, a socket)")
-        chunk = os.read(descriptor, info.st_size + 1)
-        if len(chunk) <= info.st_size:
-            return chunk, info
-        chunks = [chunk]
-        while chunk:
-            chunk = os.read(descriptor, 65536)
-            chunks.append(chunk)
-        return b"".join(chunks), info
-    finally:
-        os.close(descriptor)
