@@ -105,8 +105,9 @@ def release_notices(
         notices.append(steamship.note)
     elif steamship.kind == "catalogue" and steamship.version != load_bundle().newest:
         notices.append(f"checked against steamship {steamship.version}: {steamship.reason}")
-    elif steamship.kind == "installed" and steamship.directory and is_within(steamship.directory, project.root):
-        # a virtualenv inside the project (perhaps committed with it): say which one was used
+    elif steamship.kind == "installed" and steamship.directory and is_within(steamship.directory.parent, project.root):
+        # a virtualenv inside the project (perhaps committed with it): say which one was used.
+        # (Not steamship's own source checked as the project: its site-packages is above it.)
         where = steamship.directory.parent.relative_to(project.root).as_posix()
         notices.append(f"checked against steamship {steamship.version or '(unknown version)'} installed in {where}")
     if unmodelled and not steamship.guessed:  # a guess says why in its own note
