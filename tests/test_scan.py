@@ -133,11 +133,10 @@ def test_a_record_not_signed_here_is_not_trusted(tmp_path: Path, old_enough: Non
     make(tmp_path, FILES)
     run(tmp_path)
     (entry,) = (tmp_path / ".pkgcheck_cache").rglob("scan.json")
-    envelope = json.loads(entry.read_text(encoding="utf-8"))
-    body = json.loads(envelope["body"])
+    signature, _, text = entry.read_bytes().partition(b"\n")
+    body = json.loads(text)
     body["files"]["bot/mixins.py"][4] = ""  # "no mark": would drop the package from scope
-    envelope["body"] = json.dumps(body)
-    entry.write_text(json.dumps(envelope), encoding="utf-8")
+    entry.write_bytes(signature + b"\n" + json.dumps(body).encode("utf-8"))  # the old signature
     kept, found = run(tmp_path)
     assert found.read == 6 and "bot/mixins.py" in kept
 
@@ -168,3 +167,96 @@ def test_the_cli_reports_the_same_with_the_record(tmp_path: Path, old_enough: No
     cached = [engine.check([tmp_path], codes, cache=True) for _ in range(2)]
     for report in cached:
         assert report.violations == fresh.violations and report.targets == fresh.targets
+
+
+def scanned(found: scan.Scanned) -> Tuple[List[int], Dict[int, bytes], Dict[int, bytes], int]:
+    return sorted(found.marked), found.imports, found.texts, found.read
+
+
+def record_of(root: Path) -> scan.Record:
+    return scan.Record(Cache(root), str(root))
+
+
+def test_a_split_scan_answers_and_records_what_one_scan_does(tmp_path: Path, old_enough: None) -> None:
+    files = {f"lib/d{n // 7}/m{n}.py": f"import os\nfrom . import m{n + 1}\n" for n in range(40)}
+    files.update(FILES)
+    files["lib/d2/m15.py"] = "from steamship import Steamship\n"
+    files["lib/d5/m38.py"] = "x = 1  # no import at all\n"
+    make(tmp_path, files)
+    project = Project(tmp_path, locate_steamship(project_root=tmp_path), None, None)
+    names = scope.project_file_names(project, engine.DEFAULT_EXCLUDES)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for name in names:  # the same tree twice, one record each
+        for copy in ("a", "b"):
+            target = tmp_path / copy / Path(name).relative_to(tmp_path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(Path(name).read_bytes())
+    one_names = [str(tmp_path / "a" / Path(n).relative_to(tmp_path)) for n in names]
+    two_names = [str(tmp_path / "b" / Path(n).relative_to(tmp_path)) for n in names]
+    for state in ("cold", "warm"):
+        one, two = record_of(tmp_path / "a"), record_of(tmp_path / "b")
+        whole = scan._scan(one_names, {}, one)
+        split = scan._scan_split(two_names, {}, two)
+        assert split is not None
+        assert scanned(split) == scanned(whole), state
+        assert two.added == one.added, state
+        assert {k: (e[0], e[4]) for k, e in two.fresh.items()} == {k: (e[0], e[4]) for k, e in one.fresh.items()}
+        for key, entry in two.fresh.items():  # the copies' own status
+            status = (tmp_path / "b" / key).stat()
+            assert entry[:4] == [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
+        assert len(one.fresh) == len(names)
+        one.save()
+        two.save()
+    assert scanned(whole)[3] == 0  # the warm scans read nothing
+
+
+def test_a_split_scan_whose_child_fails_is_finished_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make(tmp_path, {f"m{n}.py": ("import steamship\n" if n % 3 else "import os\n") for n in range(12)})
+    names = sorted(str(p) for p in tmp_path.glob("*.py"))
+    expected = scanned(scan._scan(names, {}, None))
+    parent = os.getpid()
+    original = scan._scan
+
+    def failing_in_the_child(*args: object) -> scan.Scanned:
+        if os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        return original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scan, "_scan", failing_in_the_child)
+    found = scan._scan_split(names, {}, None)
+    assert found is not None and scanned(found) == expected
+    monkeypatch.setattr(os, "fork", lambda: (_ for _ in ()).throw(OSError("no fork here")))
+    assert scan._scan_split(names, {}, None) is None
+    assert scanned(scan.scan(names, {}, None, split=True)) == expected  # scanned here instead
+
+
+def test_the_engine_splits_a_large_walk_and_reports_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make(tmp_path, {f"lib/m{n}.py": "import os\n" for n in range(30)})
+    make(tmp_path, {
+        "bot/__init__.py": "",
+        "bot/mixins.py": (
+            "from steamship.invocable.package_mixin import PackageMixin\nclass Health(PackageMixin): pass\n"
+        ),
+    })
+    (tmp_path / "bot" / "api.py").write_text(
+        "from steamship.invocable import PackageService, post\nfrom .mixins import Health\n\n\n"
+        "class Bot(PackageService):\n    USED_MIXIN_CLASSES = [Health]\n\n"
+        '    @post("go")\n    def go(self) -> str:\n        self.invoke_later("og")\n        return "g"\n',
+        encoding="utf-8",
+    )
+    calls: List[int] = []
+    original = scan._scan_split
+
+    def counting(*args: object) -> object:
+        calls.append(len(args[0]))  # type: ignore[arg-type]
+        return original(*args)  # type: ignore[arg-type]
+
+    serial = engine.check([tmp_path], default_codes(), cache=False)
+    monkeypatch.setattr(scan, "SPLIT_MIN", 10)
+    monkeypatch.setattr(scan, "_scan_split", counting)
+    split = engine.check([tmp_path], default_codes(), cache=False)
+    assert calls and calls[0] >= 30
+    assert [v.code for v in split.violations] == [v.code for v in serial.violations] == ["SHP401"]

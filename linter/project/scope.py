@@ -31,7 +31,7 @@ def in_scope(project: Project, files: Sequence[Path]) -> List[Path]:
     return [files[index] for index in in_scope_names(project, [str(path) for path in files])]
 
 
-def in_scope_names(project: Project, names: Sequence[str]) -> List[int]:
+def in_scope_names(project: Project, names: Sequence[str], split: bool = False) -> List[int]:
     """The indexes of the files ``names`` (paths as strings, as a walk makes them) that are in
     scope, in order.
 
@@ -48,7 +48,7 @@ def in_scope_names(project: Project, names: Sequence[str]) -> List[int]:
     """
     store = project.cache
     record = Record(store, str(project.root)) if store is not None and hasattr(store, "get_scan") else None
-    found = scan(names, project.texts_in_hand(), record)
+    found = scan(names, project.texts_in_hand(), record, split)
     if record is not None:
         record.save()
     relevant: Set[str] = {names[index] for index in found.marked}

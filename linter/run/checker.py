@@ -12,7 +12,7 @@ from linter.project.index import Project
 from linter.project.loader import Loaded
 from linter.project.scope import in_scope_names, project_file_names
 from linter.run import incremental
-from linter.run.workers import Workers, collect_in_parallel, few_collections, outcome
+from linter.run.workers import Workers, collect_in_parallel, few_collections, may_fork, outcome
 from linter.semantic.context import Context, PackageSummary
 from linter.semantic.model import Phrase, Where
 from linter.source.facts import ModuleFacts, ParseFailure, Span
@@ -163,7 +163,10 @@ def _analyse(
         if name not in walked and name not in added:
             names.append(name)
             added.add(name)
-    chosen = [Path(names[index]) for index in in_scope_names(project, names)] if prefilter else [Path(n) for n in names]
+    if prefilter:
+        chosen = [Path(names[index]) for index in in_scope_names(project, names, split=may_fork())]
+    else:
+        chosen = [Path(n) for n in names]
     if prefilter and named:
         kept = set(chosen)
         always = {Path(os.path.abspath(p)) for p in named} - kept

@@ -77,17 +77,12 @@ class Workers:
 
     def start(self) -> bool:
         import concurrent.futures
-        import multiprocessing
 
         if self.executor is not None:
             return True
-        if multiprocessing.current_process().daemon:
-            return False  # inside a pool worker (flake8 -j): daemonic processes cannot have children
-        if IN_PROJECT_POOL:
-            return False  # one of the processes that check projects side by side: cores taken
-        size = min(os.cpu_count() or 1, 8)
-        if size < 2:
+        if not may_fork():
             return False
+        size = min(os.cpu_count() or 1, 8)
         import libcst  # noqa: F401 - imported once here, inherited by the forked workers
 
         try:
@@ -110,6 +105,18 @@ class Workers:
         executor, self.executor = self.executor, None
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+def may_fork() -> bool:
+    """Whether this process may start child processes to share its work: not inside a pool
+    worker (flake8 -j: daemonic processes cannot have children), not in a process that checks
+    projects side by side or in the language server (:data:`IN_PROJECT_POOL`), and with a
+    second core."""
+    import multiprocessing
+
+    if multiprocessing.current_process().daemon or IN_PROJECT_POOL:
+        return False
+    return (os.cpu_count() or 1) >= 2
 
 
 def outcome(future: "concurrent.futures.Future") -> object:
