@@ -19,7 +19,7 @@ The releases share most of their files, so facts are kept once per distinct (mod
   digests would cost more than all the facts;
 - ``modules/<module name>``: the entries (facts and spans, :func:`linter.sdk.catalogue.encode_entry`)
   of every distinct text of that module, one after the other (``offset``/``length`` find one),
-  as one .xz stream stored in the zip: consecutive versions of a file differ little, so a
+  as one zlib stream stored in the zip: consecutive versions of a file differ little, so a
   module costs hardly more than one of its versions, and reading one entry decompresses the
   stream up to its end only.
 
@@ -143,7 +143,7 @@ def build(wheels: Iterable[Path]) -> bytes:
         put("index.json", compact(index).encode("utf-8"), zipfile.ZIP_DEFLATED)
         put("releases.json", compact({"modules": names, "releases": columns}).encode("utf-8"), zipfile.ZIP_DEFLATED)
         for name in names:
-            # compressed here and stored: lzma reads a prefix of it faster than zipfile's LZMA member
+            # compressed here and stored: zlib reads a prefix of it without zipfile's member machinery
             put(f"modules/{name}", compress_chunk(b"".join(chunks[name])), zipfile.ZIP_STORED)
     return buffer.getvalue()
 
