@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -125,13 +126,16 @@ def assert_untouched(root: Path, markers: Path, before: Dict[str, str]) -> None:
     assert snapshot(root) == before, "the analysed tree changed"
     cache = root / CACHE_DIRECTORY
     if cache.exists():
-        # The one thing pkgcheck may add: its cache, plain JSON and two marker files.
+        # The one thing pkgcheck may add: its cache, signed JSON (a line of 64 hex digits, then
+        # the JSON text) and two marker files.
         for path in cache.rglob("*"):
             if path.is_file():
                 if path.name in ("CACHEDIR.TAG", ".gitignore"):
                     continue
                 assert path.suffix == ".json", f"unexpected file in the cache: {path}"
-                json.loads(path.read_text(encoding="utf-8"))
+                signature, _, text = path.read_text(encoding="utf-8").partition("\n")
+                assert re.fullmatch("[0-9a-f]{64}", signature), f"unsigned entry: {path}"
+                json.loads(text)
 
 
 @pytest.fixture()
