@@ -303,9 +303,9 @@ def check(
 #: worker pool when it has enough files in scope.
 SMALL_PROJECT = 200
 #: Fewer small projects, or fewer files in them all, are checked one after another: forking costs
-#: more (on 2 cores, 30 packages of 44 files: serial 0.85x the pool's wall; 201 files: even).
+#: more (on 2 cores, 30 packages of 44 files: the pool's wall 0.83x serial's, see ready_to_fork).
 PROJECT_POOL_MIN = 4
-PROJECT_POOL_MIN_FILES = 200
+PROJECT_POOL_MIN_FILES = 24
 
 
 def check_groups(jobs: Sequence[Tuple[ProjectGroup, Dict[str, object]]]) -> List[Report]:
@@ -319,6 +319,7 @@ def check_groups(jobs: Sequence[Tuple[ProjectGroup, Dict[str, object]]]) -> List
     Without processes (one core, a sandbox, a daemonic flake8 worker), or when the pool fails,
     every project is checked here.
     """
+    from linter.run import workers
     from linter.run.workers import outcome
 
     reports: List[Optional[Report]] = [None] * len(jobs)
@@ -350,6 +351,7 @@ def check_groups(jobs: Sequence[Tuple[ProjectGroup, Dict[str, object]]]) -> List
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+            workers.thaw()
     return [report for report in reports if report is not None]
 
 
@@ -370,12 +372,11 @@ def _project_pool(jobs: int, parses: bool) -> Optional[object]:
     size = min(os.cpu_count() or 1, 8, jobs)
     if size < 2 or multiprocessing.current_process().daemon or workers.IN_PROJECT_POOL:
         return None
-    if parses:
-        import libcst  # noqa: F401
-
+    workers.ready_to_fork(parses)
     try:
         return concurrent.futures.ProcessPoolExecutor(max_workers=size, initializer=_start_project_worker)
     except (OSError, RuntimeError, ValueError):
+        workers.thaw()
         return None
 
 
