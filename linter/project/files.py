@@ -74,6 +74,8 @@ class ExcludeMatcher:
         #: ``os.path.normcase``, where it changes anything (not on POSIX: a call per entry saved)
         self._fold = os.path.normcase if os.path.normcase("A") != "A" else None
         self._match = _compiled(self.patterns)
+        #: the patterns that can match a full path where they do not match its last name
+        self._match_full = _compiled(tuple(p for p in self.patterns if _may_match_more_than_a_name(p)))
 
     def __call__(self, name: str, full: str) -> bool:
         match = self._match
@@ -82,7 +84,24 @@ class ExcludeMatcher:
         fold = self._fold
         if fold is not None:
             name, full = fold(name), fold(full)
-        return match(name) is not None or match(full) is not None
+        if match(name) is not None:
+            return True
+        match = self._match_full
+        return match is not None and match(full) is not None
+
+
+def _may_match_more_than_a_name(pattern: str) -> bool:
+    """Whether ``pattern`` can match a full path (it holds a separator) where it does not match
+    the path's last name. One without a wildcard matches only itself, never a path with a
+    separator in it; ``*`` then a literal without a separator (``*.egg-info``) matches a path
+    exactly when it matches the path's last name. Every other pattern may."""
+    separators = {os.sep, os.altsep or os.sep}
+    if any(character in separators for character in pattern):
+        return True
+    wildcards = set("*?[")
+    if not wildcards.intersection(pattern):
+        return False
+    return not (pattern.startswith("*") and not wildcards.intersection(pattern[1:]))
 
 
 @functools.lru_cache(maxsize=32)
