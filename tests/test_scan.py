@@ -201,13 +201,14 @@ def test_a_split_scan_answers_and_records_what_one_scan_does(tmp_path: Path, old
         assert split is not None
         assert scanned(split) == scanned(whole), state
         assert two.added == one.added, state
-        assert {k: (e[0], e[4]) for k, e in two.fresh.items()} == {k: (e[0], e[4]) for k, e in one.fresh.items()}
-        for key, entry in two.fresh.items():  # the copies' own status
-            status = (tmp_path / "b" / key).stat()
-            assert entry[:4] == [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
-        assert len(one.fresh) == len(names)
         one.save()
         two.save()
+        written = {copy: Cache(tmp_path / copy).get_scan()["files"] for copy in ("a", "b")}
+        assert {k: (e[0], e[4]) for k, e in written["b"].items()} == {k: (e[0], e[4]) for k, e in written["a"].items()}
+        for key, entry in written["b"].items():  # the copies' own status
+            status = (tmp_path / "b" / key).stat()
+            assert entry[:4] == [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
+        assert len(written["a"]) == len(names)
     assert scanned(whole)[3] == 0  # the warm scans read nothing
 
 

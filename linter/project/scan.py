@@ -19,6 +19,7 @@ This module imports the standard library, :mod:`linter.project.files` and
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from typing import Any, Dict, List, Mapping, Optional, Sequence
@@ -86,13 +87,21 @@ class Record:
             self.known = data["files"]
         self.fresh: Dict[str, List[Any]] = {}
         self.added = 0
+        #: entries made by the child process of a split scan, as JSON text (``"key":[...]``
+        #: pairs): written out as they came, never decoded here
+        self.encoded: List[str] = []
+        self.encoded_count = 0
         clock = store.scan_clock()
         #: files whose mtime or ctime is at or past this are not recorded (see the module's doc)
         self.threshold = (clock if clock is not None else time.time_ns()) - RACY_NS
 
     def save(self) -> None:
-        if self.added or len(self.fresh) != len(self.known):
-            self.store.put_scan({"root": self.root, "files": self.fresh})
+        if self.added or len(self.fresh) + self.encoded_count != len(self.known):
+            data = {"root": self.root, "files": self.fresh}
+            if self.encoded:
+                self.store.put_scan(data, self.encoded)
+            else:
+                self.store.put_scan(data)
 
 
 #: A walk of at least this many files is scanned by two processes (when the caller allows it):
@@ -117,7 +126,9 @@ def _scan_split(names: Sequence[str], given: Mapping[str, bytes], record: Option
     """:func:`_scan` of the second half of ``names`` in a forked child, of the first half here,
     joined: the answer of one scan of them all. None when the child cannot be started; when
     it fails later, its half is scanned here. The child inherits the record's entries and
-    sends back its half's answer and the entries it made (pickled, through a pipe)."""
+    sends back its half's answer (pickled, through a pipe) and the entries it made as the JSON
+    text the record is written in: decoding them here and encoding them again cost more than
+    the child saved (0.15 s of 0.45 on 100,000 files)."""
     import pickle
 
     half = len(names) // 2
@@ -138,6 +149,7 @@ def _scan_split(names: Sequence[str], given: Mapping[str, bytes], record: Option
             reused: List[int] = []  # entries the parent has already: their positions only
             made: Dict[str, List[Any]] = {}
             added = 0
+            encoded = ""
             if record is not None:
                 record.fresh, record.added = {}, 0
             part = _scan(names[half:], given, record)
@@ -150,8 +162,10 @@ def _scan_split(names: Sequence[str], given: Mapping[str, bytes], record: Option
                     if key in made and known.get(key) is made[key]:
                         del made[key]
                         reused.append(position)
+                encoded = json.dumps(made, separators=(",", ":"), ensure_ascii=False)[1:-1]
+            answer = (part.marked, part.imports, part.texts, part.read, reused, encoded, len(made), added)
             with os.fdopen(writing, "wb") as out:
-                pickle.dump((part.marked, part.imports, part.texts, part.read, reused, made, added), out, protocol=5)
+                pickle.dump(answer, out, protocol=5)
             status = 0
         finally:
             os._exit(status)
@@ -172,14 +186,16 @@ def _scan_split(names: Sequence[str], given: Mapping[str, bytes], record: Option
         rest = _scan(names[half:], given, record)
         marked, imports, texts, read = rest.marked, rest.imports, rest.texts, rest.read
     else:
-        marked, imports, texts, read, reused, made, added = part
+        marked, imports, texts, read, reused, encoded, count, added = part
         if record is not None:
             fresh, known, cut = record.fresh, record.known, len(record.prefix)
             for position in reused:
                 name = names[half + position]
                 key = name[cut:] if name.startswith(record.prefix) else name
                 fresh[key] = known[key]
-            fresh.update(made)
+            if count:
+                record.encoded.append(encoded)
+                record.encoded_count += count
             record.added += added
     found.marked.extend(index + half for index in marked)
     found.imports.update((index + half, lines) for index, lines in imports.items())

@@ -185,8 +185,21 @@ class Cache:
         :mod:`linter.project.scan`), else None."""
         return self._read(self.base / "scan.json")
 
-    def put_scan(self, data: Any) -> None:
-        self._store(self.base / "scan.json", data)
+    def put_scan(self, data: Any, more_files: Sequence[str] = ()) -> None:
+        """Record ``data`` (``{"root": ..., "files": {...}}``); ``more_files`` are more entries
+        of ``files`` already written as JSON (``"key":[...]`` pairs, by a child process of
+        the scan), put inside ``files`` as they are."""
+        if not more_files:
+            self._store(self.base / "scan.json", data)
+            return
+        try:
+            body = self._encode({"root": data["root"], "files": data["files"]})
+            more = ",".join(more_files).encode("utf-8", "surrogatepass")
+        except (TypeError, ValueError):
+            return
+        # the text ends with the closing braces of "files" and of the record
+        comma = b"," if data["files"] else b""
+        self._store_body(self.base / "scan.json", body[:-2] + comma + more + b"}}")
 
     def scan_clock(self) -> Optional[int]:
         """The time now (ns), as the file system under the cache stamps a file it writes, when
@@ -240,12 +253,22 @@ class Cache:
             return None
 
     def _store(self, path: Path, data: Any) -> None:
+        try:
+            body = self._encode(data)
+        except (TypeError, ValueError):
+            return  # not JSON: not cached
+        self._store_body(path, body)
+
+    @staticmethod
+    def _encode(data: Any) -> bytes:
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+    def _store_body(self, path: Path, body: bytes) -> None:
         if not self._prepare():
             return
         try:
-            body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
             _write_bytes(path, (self._mac(body), b"\n", body))
-        except (OSError, TypeError, ValueError):
+        except OSError:
             pass  # a cache that cannot be written is only slower
 
 
