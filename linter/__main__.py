@@ -1,3 +1,3 @@
-from linter.frontends.cli.main import main
+from linter.frontends.cli.main import run
 
-main(prog_name="pkgcheck")
+run()

@@ -611,3 +611,22 @@ def test_subprocess_version_and_help(tmp_path: Path) -> None:
     assert version.returncode == 0 and __version__ in version.stdout
     usage = run_module(["--help"], tmp_path)
     assert usage.returncode == 0 and "pkgcheck" in usage.stdout
+
+
+def test_the_console_entry_ends_with_the_status_and_the_whole_output(tmp_path: Path) -> None:
+    """``python -m linter`` and the ``pkgcheck`` script end the process without Python's
+    teardown (:func:`linter.frontends.cli.main.run`): the status is still the command's, and
+    every line written reaches a pipe, however many."""
+    many = make_project(tmp_path / "many", {"api.py": "\n".join(
+        ["from steamship.invocable import PackageService, post", "class Svc(PackageService):"]
+        + [f'    @post("r{n}")\n    def r{n}(self) -> str: return ""\n    @post("/r{n}")\n'
+           f'    def s{n}(self) -> str: return ""' for n in range(400)]
+    ) + "\n"})
+    result = run_module(["--no-cache", "--format", "json", "."], many)
+    assert result.returncode == 1, result.stderr
+    assert [item["code"] for item in json.loads(result.stdout)] == ["SHP101"] * 400
+    clean = make_project(tmp_path / "clean", {"api.py": CLEAN})
+    assert run_module(["--no-cache", "."], clean).returncode == 0
+    wrong = run_module(["--no-such-option", "."], clean)
+    assert wrong.returncode == 2 and "No such option" in wrong.stderr
+    assert run_module(["--version"], clean).stdout.strip() == f"pkgcheck, version {__version__}"
