@@ -306,15 +306,27 @@ def _statements(tree: ast.AST) -> Iterator[ast.AST]:
     """Every statement of ``tree``, at any depth, without visiting expressions (classes,
     functions and imports are statements: ``ast.walk`` would visit ten times as many nodes)."""
     pending: List[ast.AST] = list(getattr(tree, "body", ()))
+    holds = _HOLDS_STATEMENTS
     while pending:
         node = pending.pop()
         yield node
+        kind = type(node)
+        nested = holds.get(kind)
+        if nested is None:
+            nested = holds[kind] = bool(_BLOCKS.intersection(kind._fields))
+        if not nested:
+            continue  # a simple statement (most of them): nothing inside
         for field in ("body", "orelse", "finalbody"):
             block = getattr(node, field, None)
             if isinstance(block, list):
                 pending.extend(block)
         for part in (*getattr(node, "handlers", ()), *getattr(node, "cases", ())):
             pending.extend(part.body)
+
+
+#: the fields that hold statements; statement type -> whether it has one (learnt as met)
+_BLOCKS = frozenset(("body", "orelse", "finalbody", "handlers", "cases"))
+_HOLDS_STATEMENTS: Dict[type, bool] = {}
 
 
 def any_concerns(paths: Sequence[Path], overrides: Optional[Mapping[Path, str]] = None) -> bool:
