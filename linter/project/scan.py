@@ -70,7 +70,7 @@ def import_lines(content: bytes) -> bytes:
 
 class Record:
     """The record of one project's scans, kept by the on-disk cache (``store``: an object with
-    ``get_scan()``, ``put_scan(data)`` and ``scan_clock()``, see :class:`linter.run.cache.Cache`).
+    ``get_scan()``, ``put_scan(data, more_entries)`` and ``scan_clock()``, see :class:`linter.run.cache.Cache`).
 
     Entries are keyed by path relative to ``root`` (files outside it by their path as given);
     only the entries of the files this scan saw are written back, and only when they differ
@@ -95,13 +95,13 @@ class Record:
         #: files whose mtime or ctime is at or past this are not recorded (see the module's doc)
         self.threshold = (clock if clock is not None else time.time_ns()) - RACY_NS
 
+    def key(self, name: str) -> str:
+        """The entry's key of file ``name`` (as :func:`_scan` makes it, inline)."""
+        return name[len(self.prefix) :] if name.startswith(self.prefix) else name
+
     def save(self) -> None:
         if self.added or len(self.fresh) + self.encoded_count != len(self.known):
-            data = {"root": self.root, "files": self.fresh}
-            if self.encoded:
-                self.store.put_scan(data, self.encoded)
-            else:
-                self.store.put_scan(data)
+            self.store.put_scan({"root": self.root, "files": self.fresh}, self.encoded)
 
 
 #: A walk of at least this many files is scanned by two processes (when the caller allows it):
@@ -157,23 +157,20 @@ def _scan_split(names: Sequence[str], given: Mapping[str, bytes], record: Option
         try:
             os.close(reading)
             reused: List[int] = []  # entries the parent has already: their positions only
-            made: Dict[str, List[Any]] = {}
-            added = 0
-            encoded = ""
+            made: Dict[str, List[Any]] = {}  # entries read in this scan: as JSON text
             if record is not None:
                 record.fresh, record.added = {}, 0
             part = _scan(names[half:], given, record)
             if record is not None:
-                known, cut, added = record.known, len(record.prefix), record.added
-                for key, entry in record.fresh.items():
-                    made[key] = entry
                 for position, name in enumerate(names[half:]):
-                    key = name[cut:] if name.startswith(record.prefix) else name
-                    if key in made and known.get(key) is made[key]:
-                        del made[key]
+                    key = record.key(name)
+                    entry = record.fresh.get(key)
+                    if entry is not None and record.known.get(key) is entry:
                         reused.append(position)
-                encoded = json.dumps(made, separators=(",", ":"), ensure_ascii=False)[1:-1]
-            answer = (part.marked, part.imports, part.texts, part.read, reused, encoded, len(made), added)
+                    elif entry is not None:
+                        made[key] = entry
+            encoded = json.dumps(made, separators=(",", ":"), ensure_ascii=False)[1:-1]
+            answer = (part.marked, part.imports, part.texts, part.read, reused, encoded, len(made))
             with os.fdopen(writing, "wb") as out:
                 pickle.dump(answer, out, protocol=5)
             status = 0
@@ -196,17 +193,15 @@ def _scan_split(names: Sequence[str], given: Mapping[str, bytes], record: Option
         rest = _scan(names[half:], given, record)
         marked, imports, texts, read = rest.marked, rest.imports, rest.texts, rest.read
     else:
-        marked, imports, texts, read, reused, encoded, count, added = part
+        marked, imports, texts, read, reused, encoded, made = part
         if record is not None:
-            fresh, known, cut = record.fresh, record.known, len(record.prefix)
             for position in reused:
-                name = names[half + position]
-                key = name[cut:] if name.startswith(record.prefix) else name
-                fresh[key] = known[key]
-            if count:
+                key = record.key(names[half + position])
+                record.fresh[key] = record.known[key]
+            if made:
                 record.encoded.append(encoded)
-                record.encoded_count += count
-            record.added += added
+                record.encoded_count += made
+                record.added += made  # every entry the child made is one it read and recorded
     found.marked.extend(index + half for index in marked)
     found.imports.update((index + half, lines) for index, lines in imports.items())
     found.texts.update((index + half, text) for index, text in texts.items())

@@ -365,12 +365,11 @@ def _project_pool(jobs: int, parses: bool) -> Optional[object]:
     """A pool of up to ``jobs`` processes (None: none here). ``parses``: the projects will be
     parsed (no cache), so LibCST is imported here once, for the forked processes to inherit."""
     import concurrent.futures
-    import multiprocessing
 
     from linter.run import workers
 
     size = min(os.cpu_count() or 1, 8, jobs)
-    if size < 2 or multiprocessing.current_process().daemon or workers.IN_PROJECT_POOL:
+    if size < 2 or not workers.may_fork():
         return None
     workers.ready_to_fork(parses)
     try:
