@@ -201,3 +201,45 @@ def test_only_the_imports_that_classes_and_decorators_are_built_from_count(tmp_p
     assert all(concerns(tmp_path / name) for name in verdicts)
     # Python cannot parse it: the engine reports it
     assert concerns.may_hold_findings(tmp_path / "broken.py", b"class (:\n")
+
+
+def test_the_standard_library_is_judged_by_its_own_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A project whose root lies above a Python installation (a ``.git`` above pyenv's
+    versions) holds the standard library: its modules import only each other, so they are
+    judged by their own text instead of by following their imports (here a stand-in whose
+    imports would reach a module that mentions Steamship)."""
+    import json as stdlib_json
+
+    from linter.project import marks
+
+    assert marks.in_standard_library(os.path.abspath(stdlib_json.__file__))
+    assert not marks.in_standard_library(os.path.join(marks._STDLIB, "site-packages", "steamship", "x.py"))
+    assert not marks.in_standard_library(str(tmp_path / "api.py"))
+    write(tmp_path, {
+        "steamship.json": "{}",
+        "base.py": "from steamship.invocable import PackageService as Base\n",
+        "lib/python3/events.py": "from base import Base\n\nclass Loop(Base):\n    pass\n",
+        "lib/python3/marked.py": "# invoke_later\n",
+        "lib/python3/site-packages/plugin.py": "from base import Base\n\nclass Plugin(Base):\n    pass\n",
+    })
+    stdlib = tmp_path / "lib" / "python3"
+    # as any other project module, the stand-in reaches Steamship through its import
+    assert Concerns()(stdlib / "events.py") and Concerns().may_hold_findings(stdlib / "events.py")
+    assert kept_in_scope(tmp_path) == {"base.py", "lib/python3/events.py", "lib/python3/marked.py"}
+    monkeypatch.setattr(marks, "_STDLIB", os.path.join(str(stdlib), ""))
+    concerns = Concerns()
+    assert not concerns(stdlib / "events.py")
+    assert not concerns.may_hold_findings(stdlib / "events.py")
+    assert concerns(stdlib / "marked.py")
+    # a site-packages directory inside the installation is not the standard library
+    assert concerns.may_hold_findings(stdlib / "site-packages" / "plugin.py")
+    # the CLI's prefilter agrees
+    assert kept_in_scope(tmp_path) == {"base.py", "lib/python3/marked.py"}
+
+
+def kept_in_scope(root: Path) -> set:
+    """The files of ``root``'s walk that the CLI's prefilter keeps, relative to it."""
+    root = root.resolve()
+    project = Project(root, locate_steamship(project_root=root))
+    walked = [Path(os.path.abspath(p)) for p in iter_python_files([root], engine.DEFAULT_EXCLUDES)]
+    return {path.relative_to(root).as_posix() for path in in_scope(project, walked)}

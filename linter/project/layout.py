@@ -123,7 +123,11 @@ class Layout:
 
     def find(self, name: str, near: Optional[Path] = None) -> Optional[Tuple[Path, bool]]:
         """The file of project module ``name``, searched from the roots seen from ``near``."""
-        roots = self.search_roots(near)
+        return self.find_in(name, self.search_roots(near))
+
+    def find_in(self, name: str, roots: Tuple[Path, ...]) -> Optional[Tuple[Path, bool]]:
+        """:meth:`find` from ``roots``, a tuple :meth:`search_roots` returned (a caller that
+        resolves many names from one file asks for its roots once)."""
         # The tuple of roots is search_roots' own, kept for the run: its identity names it
         # (hashing its paths for every name asked costs more than the lookup itself).
         key = (name, id(roots))

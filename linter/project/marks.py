@@ -44,6 +44,22 @@ def is_steamship(name: str) -> bool:
     return name == "steamship" or name.startswith("steamship.")
 
 
+#: the directory of the running Python's standard library (where ``os`` is), with a separator
+_STDLIB = os.path.join(os.path.dirname(os.path.abspath(os.__file__)), "")
+
+
+def in_standard_library(path: str) -> bool:
+    """Whether ``path`` (absolute) is a module of the running Python's standard library, not of
+    a site-packages directory inside it. Its imports never reach Steamship: the standard
+    library imports only itself (and built-in modules), so such a module concerns Steamship
+    only when its own text has a mark. This matters when a project's root lies above a Python
+    installation (a ``.git`` above pyenv's versions): following asyncio's imports through
+    300 modules of the standard library found nothing, every time."""
+    if not path.startswith(_STDLIB):
+        return False
+    return path[len(_STDLIB):].partition(os.sep)[0] not in ("site-packages", "dist-packages")
+
+
 def _import_lines(data: bytes) -> Iterator["re.Match[bytes]"]:
     """``_IMPORT.finditer(data)``, without trying the pattern at every position.
 
@@ -117,10 +133,12 @@ class Concerns:
     def __init__(self) -> None:
         self._roots: Dict[Path, Path] = {}
         self._layouts: Dict[Path, Layout] = {}
-        #: (root, file) -> the files its imports resolve to, or None when it has a mark
-        self._edges: Dict[Tuple[Path, Path], Optional[Tuple[Path, ...]]] = {}
-        #: (root, file) -> whether it or a module it reaches has a mark
-        self._verdicts: Dict[Tuple[Path, Path], bool] = {}
+        #: root -> file -> the files its imports resolve to, or None when it has a mark (files
+        #: as strings: a path's string is kept, its hash is not, and these are asked thousands
+        #: of times)
+        self._edges: Dict[Path, Dict[str, Optional[Tuple[Path, ...]]]] = {}
+        #: root -> file -> whether it or a module it reaches has a mark
+        self._verdicts: Dict[Path, Dict[str, bool]] = {}
         #: file -> (length, hash) of the text read from disk, to know a text given as the disk's
         self._read: Dict[Path, Tuple[int, int]] = {}
 
@@ -141,6 +159,8 @@ class Concerns:
             return self._reaches(root, path)
         if has_mark(data):
             return True
+        if in_standard_library(str(path)):
+            return False
         return any(self._reaches(root, found) for found in self._imported(root, path, data))
 
     def may_hold_findings(self, path: Path, data: Optional[bytes] = None, tree: Optional[ast.AST] = None) -> bool:
@@ -165,6 +185,8 @@ class Concerns:
                 tree = ast.parse(data)
         except (OSError, SyntaxError, ValueError):
             return True
+        if in_standard_library(str(path)):
+            return False
         root = self.root_of(path)
         names = _anchor_imports(tree)
         if names is None:
@@ -172,6 +194,7 @@ class Concerns:
         if not names:
             return False
         layout = self._layout(root)
+        roots = layout.search_roots(path)
         package: Optional[str] = None
         for level, name in names:
             if level:
@@ -183,18 +206,21 @@ class Concerns:
                 name = ".".join(parts[: len(parts) - (level - 1)] + ([name] if name else []))
             if not name or is_steamship(name):
                 continue
-            found = self._find(layout, name, path)
+            found = self._find(layout, name, roots)
             if found is not None and found != path and self._reaches(root, found):
                 return True
         return False
 
-    def _find(self, layout: Layout, name: str, near: Path) -> Optional[Path]:
-        parts = name.split(".")
-        while parts:  # ``from a.b import c``: a module a.b.c, or a name in a.b
-            hit = layout.find(".".join(parts), near)
+    def _find(self, layout: Layout, name: str, roots: Tuple[Path, ...]) -> Optional[Path]:
+        """The file of ``name`` (from ``roots``, :meth:`Layout.search_roots`), or of the longest
+        prefix of it that names one: ``from a.b import c`` imports a module a.b.c, or a name
+        in a.b."""
+        find = layout.find_in
+        while name:
+            hit = find(name, roots)
             if hit is not None:
                 return hit[0]
-            parts = parts[:-1]
+            name = name.rpartition(".")[0]
         return None
 
     def _layout(self, root: Path) -> Layout:
@@ -206,51 +232,64 @@ class Concerns:
     def _imported(self, root: Path, path: Path, data: bytes) -> List[Path]:
         """The project files that the imports in ``data`` (the text of ``path``) resolve to."""
         layout = self._layout(root)
+        roots = layout.search_roots(path)
         naming: Callable[[], str] = lambda: layout.package_name(path)  # noqa: E731
-        found: Dict[Path, None] = {}
+        found: Dict[str, Path] = {}
         for name in dict.fromkeys(_absolute_names([m.groups() for m in _import_lines(data)], naming)):
             if not is_steamship(name):
-                hit = self._find(layout, name, path)
+                hit = self._find(layout, name, roots)
                 if hit is not None:
-                    found[hit] = None
-        found.pop(path, None)
-        return list(found)
+                    found[str(hit)] = hit
+        found.pop(str(path), None)
+        return list(found.values())
 
-    def _edges_of(self, root: Path, path: Path) -> Optional[Tuple[Path, ...]]:
-        key = (root, path)
-        if key not in self._edges:
+    def _edges_of(self, root: Path, path: Path, key: str) -> Optional[Tuple[Path, ...]]:
+        """The files the imports of ``path`` (whose string is ``key``) resolve to, None when it
+        has a mark or cannot be read."""
+        edges = self._edges.get(root)
+        if edges is None:
+            edges = self._edges[root] = {}
+        if key not in edges:
             try:
-                with open(path, "rb") as handle:
+                with open(key, "rb") as handle:
                     data = handle.read()
             except OSError:
                 data = _MARKS[0]  # unreadable: the engine says why
             else:
                 self._read[path] = (len(data), hash(data))
-            self._edges[key] = None if has_mark(data) else tuple(self._imported(root, path, data))
-        return self._edges[key]
+            if has_mark(data):
+                edges[key] = None
+            else:
+                edges[key] = () if in_standard_library(key) else tuple(self._imported(root, path, data))
+        return edges[key]
 
     def _reaches(self, root: Path, start: Path) -> bool:
-        known = self._verdicts.get((root, start))
+        verdicts = self._verdicts.get(root)
+        if verdicts is None:
+            verdicts = self._verdicts[root] = {}
+        first = str(start)
+        known = verdicts.get(first)
         if known is not None:
             return known
-        seen = {start}
-        pending = [start]
+        seen = {first}
+        pending = [(first, start)]
         while pending:
-            current = pending.pop()
-            verdict = self._verdicts.get((root, current))
+            key, current = pending.pop()
+            verdict = verdicts.get(key)
             if verdict is False:
                 continue
-            edges = self._edges_of(root, current)
+            edges = self._edges_of(root, current, key)
             if verdict or edges is None:
-                self._verdicts[(root, start)] = True
+                verdicts[first] = True
                 return True
             for target in edges:
-                if target not in seen:
-                    seen.add(target)
-                    pending.append(target)
+                name = str(target)
+                if name not in seen:
+                    seen.add(name)
+                    pending.append((name, target))
         # nothing reached has a mark: neither does anything reached from any of them
-        for current in seen:
-            self._verdicts[(root, current)] = False
+        for key in seen:
+            verdicts[key] = False
         return False
 
 

@@ -22,7 +22,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tupl
 
 from linter.project.files import iter_python_files, iter_python_names
 from linter.project.index import Project
-from linter.project.marks import _IMPORT, _absolute_names, _import_lines, has_mark
+from linter.project.marks import _IMPORT, _absolute_names, _import_lines, has_mark, in_standard_library
 from linter.project.scan import Record, scan
 
 
@@ -67,8 +67,8 @@ def in_scope_names(project: Project, names: Sequence[str], split: bool = False) 
             continue  # a name resolves to a file through identifiers only (Layout.find)
         for index in importers.naming(key):
             importer = names[index]
-            if importer in relevant:
-                continue
+            if importer in relevant or in_standard_library(importer):
+                continue  # the standard library is in scope by its own text only
             if index not in absolute:
                 lines = found.imports[index]
                 naming = functools.partial(project.package_name, importer)
