@@ -8,7 +8,9 @@ Run it with the interpreter of the virtualenv that has pkgcheck, flake8 and ruff
 is optional: its rows are skipped without it). flake8 "without pkgcheck" is the same interpreter
 and site-packages with pkgcheck's entry point hidden (``bench/run.py``'s ``shadow_site``), so the
 only difference between the two flake8 commands is the plugin. Every command is a whole process;
-commands compared with each other run in turn (A B A B ...) and the ratio is of their medians.
+commands compared with each other run in turn (A B A B ...), and a ratio is the median of the
+run-by-run ratios (the machine's drift between rounds cancels out; the ratio of the medians is
+shown beside it).
 Peak memory is the largest single process (``ru_maxrss``). Everything is built under ``--out``
 (default: a new temporary directory), never in the repository.
 
@@ -41,6 +43,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import sysconfig
@@ -142,6 +145,11 @@ def copy_fixtures(target: Path, count: int) -> None:
         shutil.copytree(fixture, target / fixture.name)
 
 
+def paired_ratio(a: Timing, b: Timing) -> float:
+    """The median of A's time over B's, run by run (the runs are paired: measured in turn)."""
+    return statistics.median(x / y for x, y in zip(a.times, b.times))
+
+
 def peak_mb(timing: Optional[Timing]) -> Optional[float]:
     return timing.maxrss_kb / 1024 if timing is not None and timing.maxrss_kb else None
 
@@ -190,8 +198,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     def compare(figure: str, timings: Dict[str, Timing], a: str, b: str, wall: float, memory: Optional[float]) -> None:
         ta, tb = timings[a], timings[b]
-        extra = f"{ta.median:.3f} s vs {tb.median:.3f} s"
-        row(f"{figure}: wall", ta.median / tb.median, wall, "×", extra)
+        # The commands ran in turn (round-robin): the ratio is taken run by run and its median
+        # kept, so the machine's drift between rounds (a few percent) cancels out.
+        extra = f"{ta.median:.3f} s vs {tb.median:.3f} s medians, ratio of medians {ta.median / tb.median:.3f}"
+        row(f"{figure}: wall", paired_ratio(ta, tb), wall, "×", extra)
         if memory is not None and peak_mb(ta) and peak_mb(tb):
             row(f"{figure}: peak", peak_mb(ta) / peak_mb(tb), memory, "×",  # type: ignore[operator]
                 f"{peak_mb(ta):.0f} MB vs {peak_mb(tb):.0f} MB")

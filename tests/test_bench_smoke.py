@@ -130,3 +130,18 @@ def test_cost_tree_has_the_shape_the_cost_benchmark_measures(tmp_path: Path) -> 
         report = engine.check([path], default_codes())
         assert [v.code for v in report.violations] == ["SHP401"], report.violations
     assert engine.check([plain], default_codes()).violations == []
+
+
+def test_cost_ratios_are_taken_run_by_run() -> None:
+    """A slow round slows both commands of it: the run-by-run ratio ignores it, the ratio of
+    the medians would not."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        import cost
+        from run import Timing
+    finally:
+        sys.path.remove(str(BENCH))
+    a = Timing("a", times=[1.0, 1.3, 1.3, 1.3, 1.0])
+    b = Timing("b", times=[1.0, 1.3, 1.3, 1.0, 0.96])
+    assert cost.paired_ratio(a, b) == 1.0
+    assert a.median / b.median == 1.3
