@@ -261,3 +261,65 @@ def test_the_engine_splits_a_large_walk_and_reports_the_same(
     split = engine.check([tmp_path], default_codes(), cache=False)
     assert calls and calls[0] >= 30
     assert [v.code for v in split.violations] == [v.code for v in serial.violations] == ["SHP401"]
+
+
+def test_a_record_written_in_the_background_is_the_one_written_here(
+    tmp_path: Path, old_enough: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {f"lib/m{n}.py": f"import os\nfrom lib import m{n + 1}\n" for n in range(20)}
+    files.update(FILES)
+    trees = {}
+    for copy in ("here", "child", "failing"):
+        make(tmp_path / copy, files)
+        trees[copy] = sorted(str(p) for p in (tmp_path / copy).rglob("*.py"))
+
+    def written(copy: str) -> Dict[str, object]:
+        found = Cache(tmp_path / copy).get_scan()
+        return {key: (entry[0], entry[4]) for key, entry in found["files"].items()} if found else {}
+
+    here = record_of(tmp_path / "here")
+    scan._scan(trees["here"], {}, here)
+    here.save()
+    child = record_of(tmp_path / "child")
+    scan._scan(trees["child"], {}, child)
+    child.save(background=True)
+    assert [record for _, record in scan._writers] == [child]  # a child process writes it
+    scan.wait_for_writers()
+    assert scan._writers == []
+    assert written("child") == written("here") and len(written("here")) == len(trees["here"])
+    # a writer that fails: the record is written when it is waited for
+    parent = os.getpid()
+    original = scan.Record._write
+
+    def failing_in_the_child(self: scan.Record) -> None:
+        if os.getpid() != parent:
+            raise RuntimeError("the writer fails")
+        original(self)
+
+    monkeypatch.setattr(scan.Record, "_write", failing_in_the_child)
+    failing = record_of(tmp_path / "failing")
+    scan._scan(trees["failing"], {}, failing)
+    failing.save(background=True)
+    scan.wait_for_writers()
+    assert written("failing") == written("here")
+
+
+def test_the_engine_waits_for_the_record_it_writes_in_the_background(
+    tmp_path: Path, old_enough: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make(tmp_path, {f"lib/m{n}.py": "import os\n" for n in range(30)})
+    make(tmp_path, FILES)
+    monkeypatch.setattr(scan, "SPLIT_MIN", 10)
+    saves: List[bool] = []
+    original = scan.Record.save
+
+    def recording(self: scan.Record, background: bool = False) -> None:
+        saves.append(background)
+        original(self, background)
+
+    monkeypatch.setattr(scan.Record, "save", recording)
+    report = engine.check([tmp_path], default_codes(), cache=True)
+    assert saves == [True] and scan._writers == []
+    recorded = Cache(tmp_path).get_scan()
+    assert recorded is not None and len(recorded["files"]) == len(list(tmp_path.rglob("*.py"))) > 30
+    assert [v.code for v in report.violations] == [v.code for v in engine.check([tmp_path], default_codes()).violations]

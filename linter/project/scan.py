@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from linter.project.files import read_regular_with_status
 from linter.project.marks import _IMPORT_LINE, has_mark
@@ -99,9 +99,53 @@ class Record:
         """The entry's key of file ``name`` (as :func:`_scan` makes it, inline)."""
         return name[len(self.prefix) :] if name.startswith(self.prefix) else name
 
-    def save(self) -> None:
-        if self.added or len(self.fresh) + self.encoded_count != len(self.known):
-            self.store.put_scan({"root": self.root, "files": self.fresh}, self.encoded)
+    def save(self, background: bool = False) -> None:
+        """Write the record when it changed. With ``background`` (the caller allows a child
+        process, as for :func:`_scan_split`, and will call :func:`wait_for_writers` before it
+        ends), a forked child writes it while this process goes on: encoding, signing and
+        writing the 11 MB record of a 100,000-file walk took 0.12-0.16 s of a 1 s cold run,
+        and the analysis that follows needs none of it."""
+        if not (self.added or len(self.fresh) + self.encoded_count != len(self.known)):
+            return
+        if background and hasattr(os, "fork") and _alone():
+            try:
+                child = os.fork()
+            except OSError:
+                child = -1
+            if child == 0:  # pragma: no cover - the writer, checked by the record it leaves
+                status = 1
+                try:
+                    import gc
+
+                    gc.disable()  # its life is one write: no collection copies the parent's pages
+                    self._write()
+                    status = 0
+                finally:
+                    os._exit(status)
+            if child > 0:
+                _writers.append((child, self))
+                return
+        self._write()
+
+    def _write(self) -> None:
+        self.store.put_scan({"root": self.root, "files": self.fresh}, self.encoded)
+
+
+#: records being written by a child process (:meth:`Record.save`): (its pid, the record)
+_writers: List[Tuple[int, Record]] = []
+
+
+def wait_for_writers() -> None:
+    """Wait until the records being written in the background are written; one whose writer
+    failed is written here."""
+    while _writers:
+        child, record = _writers.pop()
+        try:
+            failed = os.waitpid(child, 0)[1] != 0
+        except OSError:  # not our child any more: nothing to wait for, nothing known
+            failed = True
+        if failed:
+            record._write()
 
 
 #: A walk of at least this many files is scanned by two processes (when the caller allows it):

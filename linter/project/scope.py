@@ -45,12 +45,14 @@ def in_scope_names(project: Project, names: Sequence[str], split: bool = False) 
 
     With the project's on-disk cache, what each file holds is remembered beside its status, and
     a file whose status has not changed is not read again (:mod:`linter.project.scan`).
+    ``split``: the caller allows child processes (a scan in two halves, the record written in
+    the background) and calls :func:`linter.project.scan.wait_for_writers` before it ends.
     """
     store = project.cache
     record = Record(store, str(project.root)) if store is not None and hasattr(store, "get_scan") else None
     found = scan(names, project.texts_in_hand(), record, split)
     if record is not None:
-        record.save()
+        record.save(background=split)  # the caller waits for it (scan.wait_for_writers)
     relevant: Set[str] = {names[index] for index in found.marked}
     for index, content in found.texts.items():
         project.keep_bytes(Path(names[index]), content)  # the loader parses it next: no second read

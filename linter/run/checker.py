@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Seq
 
 from linter.project.index import Project
 from linter.project.loader import Loaded
+from linter.project.scan import wait_for_writers
 from linter.project.scope import in_scope_names, project_file_names
 from linter.run import incremental
 from linter.run.workers import Workers, collect_in_parallel, few_collections, may_fork, outcome
@@ -136,8 +137,11 @@ def analyse(
     ``named`` files (named on the command line) are in scope whatever the prefilter says, so
     that one that does not parse is reported rather than passed over.
     """
-    with few_collections():
-        return _analyse(project, enabled, excludes, extra_files, prefilter, files, named)
+    try:
+        with few_collections():
+            return _analyse(project, enabled, excludes, extra_files, prefilter, files, named)
+    finally:
+        wait_for_writers()  # the prefilter's record, written while the analysis ran
 
 
 def _analyse(
