@@ -177,7 +177,8 @@ def record_of(root: Path) -> scan.Record:
     return scan.Record(Cache(root), str(root))
 
 
-def test_a_split_scan_answers_and_records_what_one_scan_does(tmp_path: Path, old_enough: None) -> None:
+@pytest.mark.parametrize("preloaded", [False, True], ids=["half-here", "both-halves-in-children"])
+def test_a_split_scan_answers_and_records_what_one_scan_does(tmp_path: Path, old_enough: None, preloaded: bool) -> None:
     files = {f"lib/d{n // 7}/m{n}.py": f"import os\nfrom . import m{n + 1}\n" for n in range(40)}
     files.update(FILES)
     files["lib/d2/m15.py"] = "from steamship import Steamship\n"
@@ -197,8 +198,10 @@ def test_a_split_scan_answers_and_records_what_one_scan_does(tmp_path: Path, old
     for state in ("cold", "warm"):
         one, two = record_of(tmp_path / "a"), record_of(tmp_path / "b")
         whole = scan._scan(one_names, {}, one)
-        split = scan._scan_split(two_names, {}, two)
+        ran: List[int] = []
+        split = scan._scan_split(two_names, {}, two, (lambda: ran.append(os.getpid())) if preloaded else None)
         assert split is not None
+        assert ran == ([os.getpid()] if preloaded else [])  # the work, once, in this process
         assert scanned(split) == scanned(whole), state
         assert two.added == one.added, state
         one.save()
@@ -227,9 +230,36 @@ def test_a_split_scan_whose_child_fails_is_finished_here(tmp_path: Path, monkeyp
     monkeypatch.setattr(scan, "_scan", failing_in_the_child)
     found = scan._scan_split(names, {}, None)
     assert found is not None and scanned(found) == expected
+    ran: List[str] = []
+    found = scan._scan_split(names, {}, None, lambda: ran.append("work"))  # both children fail
+    assert found is not None and scanned(found) == expected and ran == ["work"]
     monkeypatch.setattr(os, "fork", lambda: (_ for _ in ()).throw(OSError("no fork here")))
     assert scan._scan_split(names, {}, None) is None
     assert scanned(scan.scan(names, {}, None, split=True)) == expected  # scanned here instead
+    assert scan._scan_split(names, {}, None, lambda: ran.append("again")) is None
+    assert ran == ["work", "again"]  # the work is done even when no child starts
+
+
+def test_preloaded_work_runs_once_in_the_first_split_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make(tmp_path, {f"m{n}.py": ("import steamship\n" if n % 3 else "import os\n") for n in range(12)})
+    names = sorted(str(p) for p in tmp_path.glob("*.py"))
+    expected = scanned(scan._scan(names, {}, None))
+    monkeypatch.setattr(scan, "SPLIT_MIN", 10)
+    ran: List[int] = []
+
+    def work() -> None:
+        ran.append(os.getpid())
+        raise RuntimeError("its errors are the caller's to report, later")
+
+    with scan.preloading(work):
+        assert scanned(scan.scan(names[:5], {}, None, split=True)) == scanned(scan._scan(names[:5], {}, None))
+        assert ran == []  # too few files to split: not yet
+        assert scanned(scan.scan(names, {}, None, split=True)) == expected
+        assert scanned(scan.scan(names, {}, None, split=True)) == expected
+    assert ran == [os.getpid()] and scan._preload == []
+    with scan.preloading(work):
+        pass
+    assert scan._preload == []  # unused work does not outlive its block
 
 
 def test_the_engine_splits_a_large_walk_and_reports_the_same(

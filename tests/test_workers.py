@@ -161,3 +161,50 @@ def test_a_project_the_pool_fails_on_is_checked_here(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(engine, "_check_group_remote", broken)  # forked processes inherit it
     assert _everything(engine.check([FIXTURES], ALL_CODES)) == _everything(serial)
+
+
+def test_the_pools_libcst_is_loaded_while_a_large_projects_walk_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large project beside small ones: its split scan hands both halves to children while
+    this process loads what the small projects' pool needs; the report is the serial run's."""
+    import shutil
+
+    from linter.project import scan
+
+    for fixture in sorted(p for p in FIXTURES.iterdir() if p.is_dir())[:6]:
+        shutil.copytree(fixture, tmp_path / fixture.name)
+    big = tmp_path / "big"
+    (big / "lib").mkdir(parents=True)
+    (big / "steamship.json").write_text("{}\n", encoding="utf-8")
+    for n in range(30):
+        (big / "lib" / f"m{n}.py").write_text(f"import os\nfrom lib import m{n + 1}\n", encoding="utf-8")
+    (big / "api.py").write_text(
+        "from steamship.invocable import PackageService, post\n\n\nclass Bot(PackageService):\n"
+        '    @post("go")\n    def go(self) -> str:\n        self.invoke_later("og")\n        return "g"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(engine, "SMALL_PROJECT", 25)
+    monkeypatch.setattr(engine, "PROJECT_POOL_MIN_FILES", 0)
+    monkeypatch.setattr(scan, "SPLIT_MIN", 10)
+    loads: List[bool] = []
+    splits: List[bool] = []
+    original_load, original_split = workers.load_for_workers, scan._scan_split
+
+    def load(parses: bool) -> None:
+        loads.append(parses)
+        original_load(parses)
+
+    def split(*args: object) -> object:
+        splits.append(args[3] is not None)  # handed work to do meanwhile
+        return original_split(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(workers, "load_for_workers", load)
+    monkeypatch.setattr(scan, "_scan_split", split)
+    pooled = engine.check([tmp_path], ALL_CODES)
+    assert splits[:1] == [True] and loads[:1] == [True]
+    assert scan._preload == []
+    monkeypatch.setattr(engine, "PROJECT_POOL_MIN", 10**9)
+    serial = engine.check([tmp_path], ALL_CODES)
+    assert _everything(pooled) == _everything(serial)
+    assert "SHP401" in {v.code for v in serial.violations if "big" in v.path}

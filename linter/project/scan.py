@@ -19,10 +19,11 @@ This module imports the standard library, :mod:`linter.project.files` and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from linter.project.files import read_regular_with_status
 from linter.project.marks import _IMPORT_LINE, has_mark
@@ -155,6 +156,25 @@ def wait_for_writers() -> None:
 SPLIT_MIN = 500
 
 
+#: work this process may do while children scan a split walk for it (:func:`preloading`)
+_preload: List[Callable[[], None]] = []
+
+
+@contextlib.contextmanager
+def preloading(work: Callable[[], None]) -> Iterator[None]:
+    """Within this block, the first scan that is split (:func:`_scan_split`) hands both halves
+    of the walk to child processes and runs ``work`` meanwhile, once: a run over a large
+    project and many small ones imports LibCST for the small ones' pool while the large one's
+    files are read. ``work`` runs at most once; whatever it raises is ignored (the caller
+    does the same work again later, where its errors are reported)."""
+    _preload.append(work)
+    try:
+        yield
+    finally:
+        if work in _preload:
+            _preload.remove(work)
+
+
 def scan(
     names: Sequence[str], given: Mapping[str, bytes], record: Optional[Record], split: bool = False
 ) -> Scanned:
@@ -162,7 +182,7 @@ def scan(
     are texts to take instead of the disk's (an editor's buffer, bytes read already), never
     recorded. ``split``: the caller allows a child process (see :func:`_scan_split`)."""
     if split and len(names) >= SPLIT_MIN and hasattr(os, "fork") and _alone():
-        found = _scan_split(names, given, record)
+        found = _scan_split(names, given, record, _preload.pop() if _preload else None)
         if found is not None:
             return found
     return _scan(names, given, record)
@@ -176,16 +196,59 @@ def _alone() -> bool:
     return threading.active_count() == 1
 
 
-def _scan_split(names: Sequence[str], given: Mapping[str, bytes], record: Optional[Record]) -> Optional[Scanned]:
+def _scan_split(
+    names: Sequence[str],
+    given: Mapping[str, bytes],
+    record: Optional[Record],
+    preload: Optional[Callable[[], None]] = None,
+) -> Optional[Scanned]:
     """:func:`_scan` of the second half of ``names`` in a forked child, of the first half here,
-    joined: the answer of one scan of them all. None when the child cannot be started; when
-    it fails later, its half is scanned here. The child inherits the record's entries and
+    joined: the answer of one scan of them all. With ``preload``, the first half is scanned by
+    a second child while this process runs ``preload``. None when no child can be started;
+    when one fails later, its half is scanned here. A child inherits the record's entries and
     sends back its half's answer (pickled, through a pipe) and the entries it made as the JSON
     text the record is written in: decoding them here and encoding them again cost more than
     the child saved (0.15 s of 0.45 on 100,000 files)."""
+    half = len(names) // 2
+    parts = [(half, len(names))] if preload is None else [(0, half), (half, len(names))]
+    children: List[Tuple[int, int, Optional[Tuple[int, int]]]] = []
+    for start, stop in parts:
+        children.append((start, stop, _start_child(names[start:stop], given, record)))
+    if children[-1][2] is None:  # no process could be started (the first failure is the last)
+        for _, _, child in children:
+            if child is not None:
+                _answer_of(child)
+        if preload is not None:
+            _run(preload)
+        return None
+    if preload is None:
+        found = _scan(names[:half], given, record)
+    else:
+        found = Scanned()
+        _run(preload)
+    for start, stop, child in children:
+        answer = _answer_of(child) if child is not None else None
+        if answer is None:  # the child failed, or could not start: its half is scanned here
+            rest = _scan(names[start:stop], given, record)
+            answer = (rest.marked, rest.imports, rest.texts, rest.read, None, "", 0)
+        _join(found, answer, start, names, record)
+    return found
+
+
+def _run(work: Callable[[], None]) -> None:
+    try:
+        work()
+    except Exception:  # see preloading: done again, and reported, by its caller
+        pass
+
+
+def _start_child(
+    names: Sequence[str], given: Mapping[str, bytes], record: Optional[Record]
+) -> Optional[Tuple[int, int]]:
+    """A forked child that scans ``names`` (see :func:`_scan_split`): its pid and the pipe
+    to read its answer from, or None when it cannot be started."""
     import pickle
 
-    half = len(names) // 2
     try:
         reading, writing = os.pipe()
     except OSError:
@@ -204,9 +267,9 @@ def _scan_split(names: Sequence[str], given: Mapping[str, bytes], record: Option
             made: Dict[str, List[Any]] = {}  # entries read in this scan: as JSON text
             if record is not None:
                 record.fresh, record.added = {}, 0
-            part = _scan(names[half:], given, record)
+            part = _scan(names, given, record)
             if record is not None:
-                for position, name in enumerate(names[half:]):
+                for position, name in enumerate(names):
                     key = record.key(name)
                     entry = record.fresh.get(key)
                     if entry is not None and record.known.get(key) is entry:
@@ -221,36 +284,44 @@ def _scan_split(names: Sequence[str], given: Mapping[str, bytes], record: Option
         finally:
             os._exit(status)
     os.close(writing)
-    found = _scan(names[:half], given, record)
-    part: Any = None
+    return child, reading
+
+
+def _answer_of(child: Tuple[int, int]) -> Optional[Tuple[Any, ...]]:
+    """What a child of :func:`_start_child` sent, once it has ended; None when it failed."""
+    import pickle
+
+    pid, reading = child
+    answer: Any = None
     try:
         with os.fdopen(reading, "rb") as incoming:
-            part = pickle.load(incoming)
-    except Exception:  # the child died or wrote nothing whole: its half is scanned here
-        part = None
+            answer = pickle.load(incoming)
+    except Exception:  # the child died or wrote nothing whole
+        answer = None
     try:
-        if os.waitpid(child, 0)[1] != 0:
-            part = None
+        if os.waitpid(pid, 0)[1] != 0:
+            answer = None
     except OSError:
-        part = None
-    if part is None:
-        rest = _scan(names[half:], given, record)
-        marked, imports, texts, read = rest.marked, rest.imports, rest.texts, rest.read
-    else:
-        marked, imports, texts, read, reused, encoded, made = part
-        if record is not None:
-            for position in reused:
-                key = record.key(names[half + position])
-                record.fresh[key] = record.known[key]
-            if made:
-                record.encoded.append(encoded)
-                record.encoded_count += made
-                record.added += made  # every entry the child made is one it read and recorded
-    found.marked.extend(index + half for index in marked)
-    found.imports.update((index + half, lines) for index, lines in imports.items())
-    found.texts.update((index + half, text) for index, text in texts.items())
+        answer = None
+    return answer
+
+
+def _join(found: Scanned, answer: Tuple[Any, ...], offset: int, names: Sequence[str], record: Optional[Record]) -> None:
+    """Add to ``found`` the answer of the part of ``names`` from ``offset``: a child's (its
+    record entries too), or one scanned here (``reused`` None: its entries are in already)."""
+    marked, imports, texts, read, reused, encoded, made = answer
+    if record is not None and reused is not None:
+        for position in reused:
+            key = record.key(names[offset + position])
+            record.fresh[key] = record.known[key]
+        if made:
+            record.encoded.append(encoded)
+            record.encoded_count += made
+            record.added += made  # every entry the child made is one it read and recorded
+    found.marked.extend(index + offset for index in marked)
+    found.imports.update((index + offset, lines) for index, lines in imports.items())
+    found.texts.update((index + offset, text) for index, text in texts.items())
     found.read += read
-    return found
 
 
 def _scan(names: Sequence[str], given: Mapping[str, bytes], record: Optional[Record]) -> Scanned:
