@@ -108,7 +108,7 @@ class Record:
         and the analysis that follows needs none of it."""
         if not (self.added or len(self.fresh) + self.encoded_count != len(self.known)):
             return
-        if background and hasattr(os, "fork") and _alone():
+        if background and _may_fork_here():
             try:
                 child = os.fork()
             except OSError:
@@ -181,19 +181,20 @@ def scan(
     """Read (or recall) each of the files ``names`` (strings, as the walk made them); ``given``
     are texts to take instead of the disk's (an editor's buffer, bytes read already), never
     recorded. ``split``: the caller allows a child process (see :func:`_scan_split`)."""
-    if split and len(names) >= SPLIT_MIN and hasattr(os, "fork") and _alone():
+    if split and len(names) >= SPLIT_MIN and _may_fork_here():
         found = _scan_split(names, given, record, _preload.pop() if _preload else None)
         if found is not None:
             return found
     return _scan(names, given, record)
 
 
-def _alone() -> bool:
-    """Whether this process runs one thread: a fork copies only the calling thread, and a lock
-    another one holds stays held in the child."""
+def _may_fork_here() -> bool:
+    """Whether this process can fork safely: the platform has ``fork``, and this process runs
+    one thread (a fork copies only the calling thread, and a lock another one holds stays
+    held in the child)."""
     import threading
 
-    return threading.active_count() == 1
+    return hasattr(os, "fork") and threading.active_count() == 1
 
 
 def _scan_split(
@@ -214,10 +215,7 @@ def _scan_split(
     children: List[Tuple[int, int, Optional[Tuple[int, int]]]] = []
     for start, stop in parts:
         children.append((start, stop, _start_child(names[start:stop], given, record)))
-    if children[-1][2] is None:  # no process could be started (the first failure is the last)
-        for _, _, child in children:
-            if child is not None:
-                _answer_of(child)
+    if all(child is None for _, _, child in children):  # no process could be started
         if preload is not None:
             _run(preload)
         return None
