@@ -38,7 +38,7 @@ def phases(tree: Path) -> List[Tuple[str, float]]:
     from rules import load_all
 
     registry = load_all()
-    from linter.run import checker, workers
+    from linter.run import checker, collector, workers
     from linter.source import collect, parse
     from linter.run import engine
     from linter.project.files import iter_python_files
@@ -49,7 +49,7 @@ def phases(tree: Path) -> List[Tuple[str, float]]:
 
     timed("import pkgcheck and the rules", start)
     fewer = contextlib.ExitStack()
-    fewer.enter_context(workers.few_collections())  # as the engine runs
+    fewer.enter_context(collector.few_collections())  # as the engine runs
     start = clock()
     import libcst  # noqa: F401
 

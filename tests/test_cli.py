@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -13,6 +15,7 @@ import pytest
 import linter.run.engine
 from cli_support import (
     BUGGY,
+    REPO_ROOT,
     CLEAN,
     invoke,
     json_report,
@@ -630,3 +633,22 @@ def test_the_console_entry_ends_with_the_status_and_the_whole_output(tmp_path: P
     wrong = run_module(["--no-such-option", "."], clean)
     assert wrong.returncode == 2 and "No such option" in wrong.stderr
     assert run_module(["--version"], clean).stdout.strip() == f"pkgcheck, version {__version__}"
+
+
+def test_the_console_entry_runs_the_command_with_the_analysis_collector_thresholds(tmp_path: Path) -> None:
+    """The imports of the engine and LibCST, made while the command runs, are not slowed by
+    CPython's default collections: :func:`linter.frontends.cli.main.run` raises the thresholds
+    before the command starts."""
+    script = (
+        "import gc, linter.frontends.cli.main as cli\n"
+        "from linter.run.collector import GC_THRESHOLDS\n"
+        "print(gc.get_threshold()[0] < GC_THRESHOLDS[0])\n"
+        "def command(**_):\n"
+        "    print(all(now >= ours for now, ours in zip(gc.get_threshold(), GC_THRESHOLDS)))\n"
+        "cli.main = command\n"
+        "cli.run()\n"
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
+    result = subprocess.run([sys.executable, "-c", script], cwd=str(tmp_path), env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]

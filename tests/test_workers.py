@@ -208,3 +208,24 @@ def test_the_pools_libcst_is_loaded_while_a_large_projects_walk_is_read(
     serial = engine.check([tmp_path], ALL_CODES)
     assert _everything(pooled) == _everything(serial)
     assert "SHP401" in {v.code for v in serial.violations if "big" in v.path}
+
+
+def test_few_collections_raises_the_thresholds_and_restores_them() -> None:
+    import gc
+
+    from linter.run.collector import GC_THRESHOLDS, few_collections
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        with few_collections():
+            assert gc.get_threshold() == GC_THRESHOLDS
+        assert gc.get_threshold() == (700, 10, 10)
+        gc.set_threshold(0, 10, 10)  # collection switched off: left so
+        with few_collections():
+            assert gc.get_threshold()[0] == 0
+        gc.set_threshold(200_000, 10, 10)  # a larger threshold is kept
+        with few_collections():
+            assert gc.get_threshold() == (200_000, 50, 100)
+    finally:
+        gc.set_threshold(*before)

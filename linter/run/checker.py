@@ -13,7 +13,8 @@ from linter.project.loader import Loaded
 from linter.project.scan import wait_for_writers
 from linter.project.scope import in_scope_names, project_file_names
 from linter.run import incremental
-from linter.run.workers import Workers, collect_in_parallel, few_collections, may_fork, outcome
+from linter.run.collector import few_collections
+from linter.run.workers import Workers, collect_in_parallel, may_fork, outcome
 from linter.semantic.context import Context, PackageSummary
 from linter.semantic.model import Phrase, Where
 from linter.source.facts import ModuleFacts, ParseFailure, Span

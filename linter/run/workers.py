@@ -1,5 +1,5 @@
-"""The processes of one analysis and its memory: worker processes that parse files (and the
-modules they import) on every core, and the garbage collector's thresholds while it runs.
+"""The processes of one analysis: worker processes that parse files (and the modules they
+import) on every core.
 
 Everything a worker sends back is what the main process would compute itself; without
 processes (one core, a daemonic flake8 worker, a sandbox) the main process does the work.
@@ -7,43 +7,18 @@ processes (one core, a daemonic flake8 worker, a sandbox) the main process does 
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence, Set
+from typing import TYPE_CHECKING, List, Optional, Sequence, Set
 
 from linter.project.index import Project
+from linter.run.collector import raise_thresholds
 from linter.source.facts import Expr, ModuleFacts
 from linter.source.jobs import facts_of
 
 if TYPE_CHECKING:
     import concurrent.futures
-
-
-#: The cyclic garbage collector's thresholds while analysing (CPython's default: 700, 10, 10).
-GC_THRESHOLDS = (100_000, 50, 100)
-
-
-@contextlib.contextmanager
-def few_collections() -> Iterator[None]:
-    """Run with the cyclic garbage collector's generations much larger (restored afterwards).
-
-    A run allocates millions of objects — syntax trees that die as soon as their facts are
-    taken, facts and specs that live to the end — and next to none in reference cycles. With
-    CPython's default thresholds the collector keeps traversing everything alive: on the large
-    benchmark tree 0.4-0.7 s of a 2.3 s CPU run, most of it in full collections in the main
-    process. With these, young garbage is still collected, every 100,000 allocations.
-    """
-    old = gc.get_threshold()
-    if old[0] == 0:  # collection switched off by the caller: leave it so
-        yield
-        return
-    gc.set_threshold(*(max(now, ours) for now, ours in zip(old, GC_THRESHOLDS)))
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
 
 
 #: Below this many files to parse, starting worker processes costs more than it saves.
@@ -287,6 +262,4 @@ IN_PROJECT_POOL = False
 
 def start_worker() -> None:
     # Forked workers inherit the thresholds of few_collections; spawned ones start afresh.
-    old = gc.get_threshold()
-    if old[0]:
-        gc.set_threshold(*(max(now, ours) for now, ours in zip(old, GC_THRESHOLDS)))
+    raise_thresholds()

@@ -116,9 +116,15 @@ def run() -> None:
     the run built, one object after another, as Python's own exit does (mypy ends the same
     way): 35 ms of a cold run over a 100,000-file tree, whose objects take 125 MB. Only when
     nothing else runs and the output is flushed: with another thread or a child process alive,
-    or an output that cannot be flushed, Python's own exit takes over."""
+    or an output that cannot be flushed, Python's own exit takes over.
+
+    The garbage collector runs with the analysis' thresholds from here on, the imports of the
+    engine and LibCST included (:func:`linter.run.collector.few_collections`)."""
+    from linter.run.collector import few_collections
+
     try:
-        main(prog_name="pkgcheck")
+        with few_collections():
+            main(prog_name="pkgcheck")
         code: object = 0
     except SystemExit as stop:
         code = stop.code
