@@ -32,7 +32,8 @@ The trees:
     hook runs it (``pkgcheck check FILE``).
 ``mixed``
     a copy of the standard library (no tests) plus 31 fixture packages; ``small30``: 30 fixture
-    packages alone.
+    packages alone, beside its floors (``bench/floor.py``: Python, LibCST and parsing its files,
+    without and with pkgcheck's engine loaded) and its warm-cache time.
 ``generated``
     ``bench/generate.py``'s project of 520 Steamship modules (memory).
 """
@@ -301,8 +302,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     small = work / "small30"
     if not small.exists():
         copy_fixtures(small, 30)
-    t = run([Command("small30", [pkgcheck, "--no-cache", "."], small)])
-    row("4 30 small packages", t["small30"].median, 0.25, " s")
+    floor = [python, str(HERE / "floor.py"), "."]
+    t = run([
+        Command("small30", [pkgcheck, "--no-cache", "."], small),
+        Command("small30: LibCST floor", floor, small),
+        Command("small30: pkgcheck's floor", [*floor, "--engine"], small),
+    ])
+    warm = run([Command("small30, warm", [pkgcheck, "."], small)])
+    bare, own = t["small30: LibCST floor"].median, t["small30: pkgcheck's floor"].median
+    row("4 30 small packages (--no-cache)", t["small30"].median, 0.25, " s",
+        f"floors: Python + LibCST + parsing its files on {os.cpu_count()} processes {bare:.3f} s; "
+        f"with pkgcheck's engine, rules and catalogue loaded first {own:.3f} s; "
+        f"warm cache {warm['small30, warm'].median:.3f} s")
 
     # 5. start-up
     t = run([

@@ -145,3 +145,20 @@ def test_cost_ratios_are_taken_run_by_run() -> None:
     b = Timing("b", times=[1.0, 1.3, 1.3, 1.0, 0.96])
     assert cost.paired_ratio(a, b) == 1.0
     assert a.median / b.median == 1.3
+
+
+def test_the_floor_parses_every_file_on_each_process_once(tmp_path: Path) -> None:
+    """bench/floor.py deals the files out over its processes; with pkgcheck's engine loaded, too.
+    The process that prints parses its share; a file LibCST refuses is counted, not fatal."""
+    for n in range(5):
+        (tmp_path / f"m{n}.py").write_text(f"x = {n}\n", encoding="utf-8")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "broken.py").write_text("def (:\n", encoding="utf-8")
+    for args, line in (
+        (["--processes", "1"], "6 files, 1 processes, parsed by this one 5, refused 1"),
+        (["--processes", "2", "--engine"], "6 files, 2 processes, parsed by this one 3, refused 0"),
+    ):
+        done = subprocess.run([sys.executable, str(BENCH / "floor.py"), str(tmp_path), *args],
+                              capture_output=True, text=True, timeout=300, cwd=str(ROOT))
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert done.stdout.strip() == line
