@@ -200,3 +200,37 @@ def test_the_key_is_made_whole_and_private(tmp_path: Path) -> None:
     assert key.stat().st_mode & 0o777 == 0o600
     assert [p.name for p in key.parent.iterdir()] == ["secret"]  # no temporary file left
     assert _secret() == first
+
+
+def test_the_code_digest_covers_the_code_and_the_bundled_catalogue(tmp_path: Path) -> None:
+    """Cached entries are keyed by pkgcheck's own code: a changed module or a changed steamship
+    catalogue (the bundle, ``.zip``) makes a new flavour; compiled byte-code does not."""
+    import zipfile
+
+    from linter.run.cache import code_digest, digest_of_packages
+
+    package = tmp_path / "linter"
+    (package / "sdk" / "data").mkdir(parents=True)
+    (package / "__pycache__").mkdir()
+    (package / "engine.py").write_text("x = 1\n", encoding="utf-8")
+    bundle = package / "sdk" / "data" / "steamship.zip"
+
+    def catalogue(text: str) -> None:
+        with zipfile.ZipFile(bundle, "w") as archive:
+            archive.writestr("releases.json", text)
+
+    catalogue('{"2.17.34": [1]}')
+    first = digest_of_packages([package])
+    (package / "__pycache__" / "engine.cpython-311.pyc").write_bytes(b"compiled")
+    (package / "notes.txt").write_text("not code\n", encoding="utf-8")
+    catalogue('{"2.17.34": [1]}')  # written again, the same members
+    assert digest_of_packages([package]) == first
+    catalogue('{"2.17.34": [2]}')  # a member of the same size, other content
+    second = digest_of_packages([package])
+    assert second != first
+    (package / "engine.py").write_text("x = 2\n", encoding="utf-8")
+    third = digest_of_packages([package])
+    assert third not in (first, second)
+    bundle.write_bytes(b"not an archive")  # read whole
+    assert digest_of_packages([package]) not in (first, second, third)
+    assert len(code_digest()) == 16
