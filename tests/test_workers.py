@@ -210,6 +210,41 @@ def test_the_pools_libcst_is_loaded_while_a_large_projects_walk_is_read(
     assert "SHP401" in {v.code for v in serial.violations if "big" in v.path}
 
 
+def test_only_projects_without_kept_results_go_to_the_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the cache, a small project whose results an earlier run kept is checked here (it
+    mostly reads them; forking costs more); the cold ones still go to the pool. The report is
+    the same either way."""
+    import shutil
+
+    from linter.run.cache import DIRECTORY
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    tree = tmp_path / "tree"
+    fixtures = [p for p in sorted(FIXTURES.iterdir()) if (p / "steamship.json").is_file()][:6]
+    for fixture in fixtures:
+        shutil.copytree(fixture, tree / fixture.name)
+    monkeypatch.setattr(engine, "PROJECT_POOL_MIN_FILES", 0)
+    pools: List[int] = []
+    original = engine._project_pool
+
+    def project_pool(jobs: int, parses: bool) -> object:
+        pools.append(jobs)
+        return original(jobs, parses)
+
+    monkeypatch.setattr(engine, "_project_pool", project_pool)
+    cold = engine.check([tree], ALL_CODES, cache=True)
+    assert pools == [len(fixtures)]
+    assert all((tree / fixture.name / DIRECTORY).is_dir() for fixture in fixtures)
+    warm = engine.check([tree], ALL_CODES, cache=True)
+    assert pools == [len(fixtures)], "every project warm: no pool"
+    shutil.rmtree(tree / fixtures[0].name / DIRECTORY)
+    monkeypatch.setattr(engine, "PROJECT_POOL_MIN", 1)
+    one_cold = engine.check([tree], ALL_CODES, cache=True)
+    assert pools == [len(fixtures), 1]
+    assert _everything(cold) == _everything(warm) == _everything(one_cold)
+    assert cold.violations
+
+
 def test_few_collections_raises_the_thresholds_and_restores_them() -> None:
     import gc
 
