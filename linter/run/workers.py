@@ -85,9 +85,8 @@ class Workers:
 
 def may_fork() -> bool:
     """Whether this process may start child processes to share its work: not inside a pool
-    worker (flake8 -j: daemonic processes cannot have children), not in a process that checks
-    projects side by side or in the language server (:data:`IN_PROJECT_POOL`), and with a
-    second core."""
+    worker (flake8 -j: daemonic processes cannot have children), not while projects are checked
+    side by side or in the language server (:data:`IN_PROJECT_POOL`), and with a second core."""
     import multiprocessing
 
     if multiprocessing.current_process().daemon or IN_PROJECT_POOL:
@@ -256,7 +255,8 @@ def imported_for_rules(project: Project, module: ModuleFacts) -> List[str]:
 
 
 #: Set in the processes of :func:`linter.run.engine.check_groups`, which check small projects
-#: side by side: each checks its projects serially, the cores being taken already.
+#: side by side, and in its main process while they run (it checks the warm ones meanwhile):
+#: each checks its projects serially, the cores being taken already.
 IN_PROJECT_POOL = False
 
 
